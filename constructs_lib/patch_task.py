@@ -1,0 +1,204 @@
+"""PatchTask: a maintenance-window task that runs AWS-RunPatchBaselineWithHooks."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from enum import StrEnum
+from typing import Any, Required, TypedDict
+
+from aws_cdk import Duration
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_ssm as ssm
+from constructs import Construct
+
+from ._validation import (
+    RESOURCE_NAME,
+    check_count,
+    check_int_range,
+    check_length,
+    check_pattern,
+    check_resource_name,
+    fail,
+    whole_seconds,
+)
+from .lifecycle_hooks import LifecycleHooks
+from .maintenance_window import IMaintenanceWindow
+from .window_target import WindowTarget
+
+TASK_DOCUMENT = "AWS-RunPatchBaselineWithHooks"
+_MAX_CONCURRENCY = re.compile(r"^([1-9][0-9]*|[1-9][0-9]%|[1-9]%|100%)$")
+_MAX_ERRORS = re.compile(r"^([1-9][0-9]*|[0]|[1-9][0-9]%|[0-9]%|100%)$")
+_RATE_RULE = "a count such as 10 or a percentage such as 10% (1% to 100%), at most 7 characters"
+
+
+class PatchOperation(StrEnum):
+    """What the patch run does: report compliance only, or install approved patches."""
+
+    SCAN = "Scan"
+    INSTALL = "Install"
+
+
+class RebootOption(StrEnum):
+    """Whether the run reboots after installing (``Reboot`` is not a valid value in SSM)."""
+
+    REBOOT_IF_NEEDED = "RebootIfNeeded"
+    NO_REBOOT = "NoReboot"
+
+
+class CutoffBehavior(StrEnum):
+    """What happens to a running task when the window's cutoff is reached."""
+
+    CONTINUE_TASK = "CONTINUE_TASK"
+    CANCEL_TASK = "CANCEL_TASK"
+
+
+class PatchTaskOptions(TypedDict, total=False):
+    """The keywords of PatchTask other than ``window``, for ``MaintenanceWindow.add_patch_task()``."""
+
+    targets: Required[Sequence[WindowTarget]]
+    operation: PatchOperation
+    reboot_option: RebootOption
+    hooks: LifecycleHooks | None
+    max_concurrency: str
+    max_errors: str
+    priority: int
+    task_name: str | None
+    description: str | None
+    cutoff_behavior: CutoffBehavior | None
+    service_role: iam.IRole | None
+    delivery_timeout: Duration | None
+    comment: str | None
+
+
+class PatchTask(Construct):
+    """Registers an AWS-RunPatchBaselineWithHooks Run Command task with a maintenance window.
+
+    Fixed values: ``TaskType: RUN_COMMAND``, ``TaskArn: AWS-RunPatchBaselineWithHooks``, and no
+    ``SnapshotId`` (inside a window SSM derives it from the window execution). The document runs on
+    Linux and Windows Server (not macOS) with SSM Agent 3.0.502 or later; hook documents built by
+    HookDocument need SSM Agent 3.3.2746 or later for their ``SSM_<Name>`` variables.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        window: IMaintenanceWindow,
+        targets: Sequence[WindowTarget],
+        operation: PatchOperation = PatchOperation.INSTALL,
+        reboot_option: RebootOption = RebootOption.REBOOT_IF_NEEDED,
+        hooks: LifecycleHooks | None = None,
+        max_concurrency: str = "10%",
+        max_errors: str = "1",
+        priority: int = 1,
+        task_name: str | None = None,
+        description: str | None = None,
+        cutoff_behavior: CutoffBehavior | None = None,
+        service_role: iam.IRole | None = None,
+        delivery_timeout: Duration | None = None,
+        comment: str | None = None,
+    ) -> None:
+        """Register the task.
+
+        Args:
+            window: the maintenance window that runs the task.
+            targets: the window targets to patch (at least one; Run Command tasks need targets).
+            operation: Scan reports compliance only; Install installs approved patches. Default: INSTALL.
+            reboot_option: reboot after installing when anything was installed. Default: REBOOT_IF_NEEDED.
+            hooks: the pre-install, post-install and on-exit hook documents. Default: none, every hook is
+                AWS-Noop. Not allowed with Scan, where no hook runs.
+            max_concurrency: how many targets patch at once. Default: "10%".
+            max_errors: how many failed targets stop the task. Default: "1".
+            priority: 0 or more; lower runs first, equal priorities run in parallel. Default: 1.
+            task_name: the task's name. Default: the construct id when it is a valid name.
+            description: 1 to 128 characters. Default: no description.
+            cutoff_behavior: at cutoff, let the task finish or cancel it (a cancelled run skips on-exit).
+                Default: CONTINUE_TASK, the service default.
+            service_role: the role the window assumes to send the command. Default: the SSM service-linked role.
+            delivery_timeout: how long a command may wait to start on an instance (30 s to 30 days); it
+                does not bound the run. Default: the Run Command default of 10 minutes.
+            comment: up to 100 characters, shown with the command. Default: no comment.
+        """
+        super().__init__(scope, construct_id)
+        _check_targets(window, targets)
+        if operation is PatchOperation.SCAN and hooks is not None and not hooks.is_empty:
+            fail(
+                "hooks must not be set when operation is Scan: AWS-RunPatchBaselineWithHooks stops after the "
+                "scan and no hook runs; use PatchOperation.INSTALL or drop hooks"
+            )
+        _check_rate_control(max_concurrency, max_errors)
+        check_int_range("priority", priority, 0)
+        if task_name is None and RESOURCE_NAME.fullmatch(construct_id):
+            task_name = construct_id
+        check_resource_name("task_name", task_name)
+        check_length("description", description, 1, 128)
+        check_length("comment", comment, 1, 100)
+        timeout_seconds = whole_seconds("delivery_timeout", delivery_timeout, 30, 2_592_000)
+
+        self.window = window
+        self.targets = tuple(targets)
+        self.operation = operation
+        self.reboot_option = reboot_option
+        self.hooks = hooks or LifecycleHooks()
+        self.task_name = task_name
+        self.cfn_task = ssm.CfnMaintenanceWindowTask(
+            self,
+            "Resource",
+            window_id=window.window_id,
+            task_type="RUN_COMMAND",
+            task_arn=TASK_DOCUMENT,
+            priority=priority,
+            targets=[
+                ssm.CfnMaintenanceWindowTask.TargetProperty(
+                    key="WindowTargetIds", values=[target.window_target_id for target in targets]
+                )
+            ],
+            max_concurrency=max_concurrency,
+            max_errors=max_errors,
+            name=task_name,
+            description=description,
+            cutoff_behavior=cutoff_behavior.value if cutoff_behavior else None,
+            service_role_arn=service_role.role_arn if service_role else None,
+            task_invocation_parameters=ssm.CfnMaintenanceWindowTask.TaskInvocationParametersProperty(
+                maintenance_window_run_command_parameters=ssm.CfnMaintenanceWindowTask.MaintenanceWindowRunCommandParametersProperty(
+                    parameters=self.document_parameters,
+                    timeout_seconds=timeout_seconds,
+                    comment=comment,
+                )
+            ),
+        )
+
+    @property
+    def document_parameters(self) -> dict[str, Any]:
+        """The AWS-RunPatchBaselineWithHooks parameters the task sends (lists of strings, as SSM wants)."""
+        return {
+            "Operation": [self.operation.value],
+            "RebootOption": [self.reboot_option.value],
+            **self.hooks.to_task_parameters(),
+        }
+
+    @property
+    def task_id(self) -> str:
+        """The window task ID (a CloudFormation Ref)."""
+        return self.cfn_task.ref
+
+
+def _check_targets(window: IMaintenanceWindow, targets: Sequence[WindowTarget]) -> None:
+    if not targets:
+        fail("targets must name at least one window target (Run Command tasks need targets); got targets=[]")
+    check_count("targets", targets, 1, 50)
+    for target in targets:
+        if target.window is not window:
+            fail(
+                f"targets must be registered with the task's window; target {target.node.path} belongs to "
+                f"another window"
+            )
+
+
+def _check_rate_control(max_concurrency: str, max_errors: str) -> None:
+    check_pattern("max_concurrency", max_concurrency, _MAX_CONCURRENCY, _RATE_RULE)
+    check_length("max_concurrency", max_concurrency, 1, 7)
+    check_pattern("max_errors", max_errors, _MAX_ERRORS, "0, " + _RATE_RULE.replace("(1% to", "(0% to"))
+    check_length("max_errors", max_errors, 1, 7)

@@ -1,0 +1,274 @@
+"""WindowSchedule: cron, rate and at() expressions in the maintenance-window dialect.
+
+Modelled on ``aws_events.Schedule`` but not a reuse of it: maintenance windows accept 6- and
+7-field cron, ``at(...)`` one-off runs, and schedule offsets (cron only), and their errors should
+speak of maintenance windows. Source: SSM user guide, "Reference: Cron and rate expressions for
+Systems Manager".
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from aws_cdk import Duration
+
+from ._validation import fail, is_unresolved
+
+_MONTHS = {
+    name: number
+    for number, name in enumerate(
+        ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"), start=1
+    )
+}
+_WEEKDAYS = {name: number for number, name in enumerate(("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"), start=1)}
+# Cron rates faster than every 5 minutes are not supported for maintenance windows.
+_MIN_CRON_GAP_MINUTES = 5
+
+
+class ScheduleKind(StrEnum):
+    """Which expression form a schedule uses."""
+
+    CRON = "cron"
+    RATE = "rate"
+    AT = "at"
+    UNRESOLVED = "unresolved"
+
+
+@dataclass(frozen=True)
+class _CronField:
+    name: str
+    low: int
+    high: int
+    names: Mapping[str, int] = field(default_factory=dict)
+
+    def value(self, text: str, expression: str) -> int:
+        number = self.names.get(text.upper()) if self.names else None
+        if number is None and text.isdigit():
+            number = int(text)
+        if number is None or not self.low <= number <= self.high:
+            named = f" or {min(self.names)}..." if self.names else ""
+            fail(
+                f"schedule {self.name} field must use values {self.low}-{self.high}{named}; "
+                f"got {text!r} in {expression!r}"
+            )
+        return number
+
+    def values(self, text: str, expression: str) -> set[int]:
+        """Expand a field made of , - * / items into the set of values it matches."""
+        matched: set[int] = set()
+        for item in text.split(","):
+            base, slash, step_text = item.partition("/")
+            step = 1
+            if slash:
+                if not step_text.isdigit() or not 1 <= int(step_text) <= self.high:
+                    fail(f"schedule {self.name} field has an invalid increment {item!r} in {expression!r}")
+                step = int(step_text)
+            if base == "*":
+                start, end = self.low, self.high
+            elif "-" in base:
+                first, _, last = base.partition("-")
+                start, end = self.value(first, expression), self.value(last, expression)
+                if start > end:
+                    fail(f"schedule {self.name} field range {base!r} runs backwards in {expression!r}")
+            else:
+                start = self.value(base, expression)
+                end = self.high if slash else start
+            matched.update(range(start, end + 1, step))
+        return matched
+
+
+_SECONDS = _CronField("seconds", 0, 59)
+_MINUTES = _CronField("minutes", 0, 59)
+_HOURS = _CronField("hours", 0, 23)
+_DAY_OF_MONTH = _CronField("day-of-month", 1, 31)
+_MONTH = _CronField("month", 1, 12, _MONTHS)
+_DAY_OF_WEEK = _CronField("day-of-week", 1, 7, _WEEKDAYS)
+_YEAR = _CronField("year", 1970, 2199)
+
+_DOM_SPECIAL = re.compile(r"^(L|LW|(?P<day>\d{1,2})W)$")
+_DOW_LAST = re.compile(r"^(?P<day>[A-Za-z0-9]+)L$")
+_DOW_NTH = re.compile(r"^(?P<day>[A-Za-z0-9]+)#(?P<nth>\d+)$")
+_RATE = re.compile(r"^rate\((?P<value>\d+) (?P<unit>minutes?|hours?|days?)\)$")
+_AT = re.compile(r"^at\((?P<moment>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)$")
+_CRON = re.compile(r"^cron\((?P<fields>.*)\)$")
+
+
+def _check_day_of_month(text: str, expression: str) -> None:
+    special = _DOM_SPECIAL.fullmatch(text)
+    if special:
+        if special.group("day"):
+            _DAY_OF_MONTH.value(special.group("day"), expression)
+        return
+    if "L" in text.upper() or "W" in text.upper():
+        fail(f"schedule day-of-month field may use L, LW or nW only on their own; got {text!r} in {expression!r}")
+    _DAY_OF_MONTH.values(text, expression)
+
+
+def _check_day_of_week(text: str, expression: str) -> None:
+    if text.upper() == "L":
+        return
+    last = _DOW_LAST.fullmatch(text)
+    if last:
+        _DAY_OF_WEEK.value(last.group("day"), expression)
+        return
+    nth = _DOW_NTH.fullmatch(text)
+    if nth:
+        _DAY_OF_WEEK.value(nth.group("day"), expression)
+        if not 1 <= int(nth.group("nth")) <= 5:
+            fail(
+                f"schedule day-of-week field must name the 1st to 5th weekday of a month with #; "
+                f"got {text!r} in {expression!r}"
+            )
+        return
+    if "#" in text or "L" in text.upper():
+        fail(f"schedule day-of-week field may use nL or n#k only on their own; got {text!r} in {expression!r}")
+    _DAY_OF_WEEK.values(text, expression)
+
+
+def _check_frequency(seconds: str | None, minutes: set[int], expression: str) -> None:
+    too_often = f"schedule must not run more often than every {_MIN_CRON_GAP_MINUTES} minutes; got {expression!r}"
+    if seconds is not None and len(_SECONDS.values(seconds, expression)) > 1:
+        fail(too_often)
+    ordered = sorted(minutes)
+    if any(later - earlier < _MIN_CRON_GAP_MINUTES for earlier, later in itertools.pairwise(ordered)):
+        fail(too_often)
+
+
+def validate_cron_fields(fields_text: str) -> None:
+    """Check the fields inside ``cron(...)`` against the maintenance-window dialect.
+
+    Six fields (minutes hours day-of-month month day-of-week year) or seven with a leading seconds
+    field; exactly one of day-of-month and day-of-week is ``?``; L, W and # only where AWS allows.
+    """
+    expression = f"cron({fields_text})"
+    fields = fields_text.split()
+    if len(fields) not in (6, 7):
+        fail(
+            "schedule cron expression must have 6 fields (minutes hours day-of-month month day-of-week year) "
+            f"or 7 with leading seconds; got {len(fields)} in {expression!r}"
+        )
+    seconds = fields[0] if len(fields) == 7 else None
+    minutes, hours, day_of_month, month, day_of_week, year = fields[-6:]
+    if (day_of_month == "?") == (day_of_week == "?"):
+        fail(f"schedule cron expression must use ? in exactly one of day-of-month and day-of-week; got {expression!r}")
+    if seconds is not None:
+        _SECONDS.values(seconds, expression)
+    minute_values = _MINUTES.values(minutes, expression)
+    _HOURS.values(hours, expression)
+    if day_of_month != "?":
+        _check_day_of_month(day_of_month, expression)
+    _MONTH.values(month, expression)
+    if day_of_week != "?":
+        _check_day_of_week(day_of_week, expression)
+    _YEAR.values(year, expression)
+    _check_frequency(seconds, minute_values, expression)
+
+
+def _validate_rate(expression: str) -> None:
+    match = _RATE.fullmatch(expression)
+    if not match:
+        fail(
+            f"schedule rate expression must look like rate(1 hour), rate(5 minutes) or rate(7 days); got {expression!r}"
+        )
+    value, unit = int(match.group("value")), match.group("unit")
+    if value < 1:
+        fail(f"schedule rate value must be at least 1; got {expression!r}")
+    if (value == 1) == unit.endswith("s"):
+        expected = unit.rstrip("s") if value == 1 else unit + "s"
+        fail(
+            f"schedule rate unit must be singular for 1 and plural otherwise; got {expression!r}, "
+            f"use rate({value} {expected})"
+        )
+
+
+def _validate_at(expression: str) -> None:
+    match = _AT.fullmatch(expression)
+    if not match:
+        fail(f"schedule at() expression must look like at(2026-12-24T22:00:00); got {expression!r}")
+    try:
+        datetime.strptime(match.group("moment"), "%Y-%m-%dT%H:%M:%S")
+    except ValueError:
+        fail(f"schedule at() expression names no real date and time; got {expression!r}")
+
+
+@dataclass(frozen=True)
+class WindowSchedule:
+    """When a maintenance window opens. Build one with the static factories, not the constructor.
+
+    ``WindowSchedule.cron("0 3 ? * SUN *")``, ``WindowSchedule.rate(Duration.days(1))``,
+    ``WindowSchedule.at(datetime(2026, 12, 24, 22))`` or ``WindowSchedule.expression("cron(...)")``.
+    """
+
+    expression_string: str
+    kind: ScheduleKind
+
+    @staticmethod
+    def cron(fields: str) -> WindowSchedule:
+        """A cron schedule from the 6 (or 7, with seconds) fields that go inside ``cron(...)``.
+
+        Times are in the window's ``schedule_timezone`` (UTC when none is set).
+        """
+        if is_unresolved(fields):
+            return WindowSchedule(f"cron({fields})", ScheduleKind.UNRESOLVED)
+        normalized = " ".join(fields.split())
+        validate_cron_fields(normalized)
+        return WindowSchedule(f"cron({normalized})", ScheduleKind.CRON)
+
+    @staticmethod
+    def rate(duration: Duration) -> WindowSchedule:
+        """A fixed-rate schedule, written in the largest whole unit: days, hours or minutes."""
+        if duration.is_unresolved():
+            fail("schedule rate duration must be a concrete value; use WindowSchedule.expression() for tokens")
+        seconds = duration.to_seconds(integral=False)
+        if seconds < 60 or seconds % 60 != 0:
+            fail(f"schedule rate must be a whole number of minutes, at least 1; got {duration.to_human_string()}")
+        for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+            if seconds % size == 0:
+                value = int(seconds // size)
+                return WindowSchedule(f"rate({value} {unit}{'' if value == 1 else 's'})", ScheduleKind.RATE)
+        raise AssertionError("unreachable: minutes always divide a whole number of minutes")
+
+    @staticmethod
+    def at(moment: datetime) -> WindowSchedule:
+        """A one-off run at a wall-clock time in the window's ``schedule_timezone`` (UTC when none is set).
+
+        The datetime must be naive: SSM's ``at()`` carries no offset, the window's time zone applies.
+        """
+        if moment.tzinfo is not None:
+            fail(
+                "schedule at() takes a naive datetime read in the window's schedule_timezone; "
+                f"got {moment.isoformat()} with an offset"
+            )
+        if moment.microsecond:
+            fail(f"schedule at() has a resolution of one second; got {moment.isoformat()}")
+        return WindowSchedule(f"at({moment.strftime('%Y-%m-%dT%H:%M:%S')})", ScheduleKind.AT)
+
+    @staticmethod
+    def expression(expression: str) -> WindowSchedule:
+        """A schedule from a complete ``cron(...)``, ``rate(...)`` or ``at(...)`` string, checked the same way."""
+        if is_unresolved(expression):
+            return WindowSchedule(expression, ScheduleKind.UNRESOLVED)
+        text = expression.strip()
+        cron = _CRON.fullmatch(text)
+        if cron:
+            return WindowSchedule.cron(cron.group("fields"))
+        if text.startswith("rate("):
+            _validate_rate(text)
+            return WindowSchedule(text, ScheduleKind.RATE)
+        if text.startswith("at("):
+            _validate_at(text)
+            return WindowSchedule(text, ScheduleKind.AT)
+        fail(f"schedule must be a cron(...), rate(...) or at(...) expression; got {expression!r}")
+
+    @property
+    def is_cron(self) -> bool:
+        """True for cron schedules, the only kind that takes a schedule offset."""
+        return self.kind is ScheduleKind.CRON
+
+    def __str__(self) -> str:
+        return self.expression_string
