@@ -1,0 +1,66 @@
+"""Small builders for tests: valid defaults, overridable one keyword at a time."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from aws_cdk import App, DefaultStackSynthesizer, Duration, Environment, Stack
+from aws_cdk.assertions import Template
+
+from constructs_lib import (
+    HookDocument,
+    HookScript,
+    MaintenanceWindow,
+    WindowSchedule,
+    WindowTarget,
+    WindowTargets,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+CDK_CONTEXT: dict[str, Any] = json.loads((ROOT / "cdk.json").read_text())["context"]
+ENV = Environment(account="123456789012", region="us-east-1")
+
+
+def new_app(*, validation: bool = False) -> App:
+    """An app with the project's feature flags; the built-in validator only when asked (it costs ~1.8 s)."""
+    return App(context=CDK_CONTEXT, analytics_reporting=False, builtin_cloud_formation_validation=validation)
+
+
+def new_stack(app: App | None = None, stack_id: str = "TestStack") -> Stack:
+    """A stack without bootstrap boilerplate, so CDK upgrades churn snapshots less."""
+    return Stack(
+        app or new_app(),
+        stack_id,
+        env=ENV,
+        synthesizer=DefaultStackSynthesizer(generate_bootstrap_version_rule=False),
+    )
+
+
+def template(stack: Stack) -> Template:
+    """The synthesized template."""
+    return Template.from_stack(stack)
+
+
+def window(stack: Stack, construct_id: str = "Window", **overrides: Any) -> MaintenanceWindow:
+    """A valid weekly window; keywords override its settings."""
+    settings: dict[str, Any] = {
+        "schedule": WindowSchedule.cron("0 3 ? * SUN *"),
+        "duration": Duration.hours(3),
+        "cutoff": Duration.hours(1),
+    }
+    settings.update(overrides)
+    return MaintenanceWindow(stack, construct_id, **settings)
+
+
+def targets(mw: MaintenanceWindow, construct_id: str = "Web") -> WindowTarget:
+    """A tag-based target on ``mw``."""
+    return mw.add_targets(construct_id, WindowTargets.from_tags({"PatchGroup": ["web"]}))
+
+
+def hook(stack: Stack, construct_id: str = "Hook", script: str = "echo hook", **overrides: Any) -> HookDocument:
+    """A valid Linux-only hook document; keywords override its settings."""
+    settings: dict[str, Any] = {"linux": HookScript.inline(script)}
+    settings.update(overrides)
+    return HookDocument(stack, construct_id, **settings)

@@ -1,0 +1,182 @@
+"""Whole-stack scenarios shared by the snapshot tests and the validator tests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from aws_cdk import App, Duration, Stack
+from aws_cdk import aws_iam as iam
+
+from constructs_lib import (
+    ApprovalRule,
+    ComplianceLevel,
+    CutoffBehavior,
+    HookDocument,
+    HookParameter,
+    HookScript,
+    LifecycleHooks,
+    MaintenanceWindow,
+    OperatingSystem,
+    PatchBaseline,
+    PatchBaselineOptions,
+    PatchFilter,
+    PatchFilterKey,
+    PatchOperation,
+    PatchSource,
+    PatchWorkflow,
+    RebootOption,
+    RejectedPatchesAction,
+    WindowSchedule,
+    WindowTargets,
+)
+from constructs_lib.demo_stack import PatchingDemoStack
+from tests.builders import ENV, new_stack
+
+
+def minimal(app: App) -> Stack:
+    """The least a user writes: one workflow for one patch group, no hooks, no baselines."""
+    stack = new_stack(app, "Minimal")
+    PatchWorkflow(
+        stack, "Web", schedule=WindowSchedule.cron("0 3 ? * SUN *"), duration=Duration.hours(2), patch_groups=["web"]
+    )
+    return stack
+
+
+def fully_customised(app: App) -> Stack:
+    """Every construct with every option set."""
+    stack = new_stack(app, "FullyCustomised")
+    for system, key, values in (
+        (OperatingSystem.REDHAT_ENTERPRISE_LINUX, PatchFilterKey.SEVERITY, ["Critical"]),
+        (OperatingSystem.WINDOWS, PatchFilterKey.MSRC_SEVERITY, ["Critical"]),
+    ):
+        linux = system.is_linux
+        PatchBaseline(
+            stack,
+            f"{system.value.title().replace('_', '')}Baseline",
+            operating_system=system,
+            approval_rules=[
+                ApprovalRule(
+                    approve_after=Duration.days(360),
+                    compliance_level=ComplianceLevel.HIGH,
+                    enable_non_security=linux,
+                    filters=[PatchFilter(key=key, values=values)],
+                ),
+                ApprovalRule(approve_until=date(2026, 6, 30), compliance_level=ComplianceLevel.LOW),
+            ],
+            approved_patches=["KB5034441"] if not linux else ["openssl-3.*"],
+            approved_patches_compliance_level=ComplianceLevel.CRITICAL,
+            approved_patches_enable_non_security=linux,
+            rejected_patches=["KB4052623"] if not linux else ["telnet*"],
+            rejected_patches_action=RejectedPatchesAction.BLOCK,
+            global_filters=[PatchFilter(key=PatchFilterKey.PRODUCT, values=["*"])],
+            sources=[
+                PatchSource(
+                    name="internal",
+                    products=["RedhatEnterpriseLinux9.4"],
+                    configuration="[internal]\nname=Internal\nbaseurl=https://repo.example/rhel9\nenabled=1",
+                )
+            ]
+            if linux
+            else [],
+            patch_groups=["db", "db-canary"],
+            baseline_name=f"Db-{system.value}",
+            description=f"Database {system.value} baseline",
+        )
+    window = MaintenanceWindow(
+        stack,
+        "Window",
+        schedule=WindowSchedule.cron("0 30 1 ? * SAT#2 *"),
+        duration=Duration.hours(24),
+        cutoff=Duration.hours(23),
+        schedule_timezone="Europe/Berlin",
+        schedule_offset=6,
+        start_date="2026-01-01T00:00:00+01:00",
+        end_date="2030-01-01T00:00:00+01:00",
+        allow_unassociated_targets=True,
+        window_name="Db-Monthly",
+        description="Monthly database patching",
+    )
+    db = window.add_targets(
+        "Db",
+        WindowTargets.from_tags({"PatchGroup": ["db", "db-canary"], "Tier": ["data"]}),
+        target_name="Databases",
+        description="Database hosts",
+        owner_information="team-db",
+    )
+    rg = window.add_targets("Batch", WindowTargets.from_resource_group("batch", resource_types=["AWS::EC2::Instance"]))
+    drain = HookDocument(
+        stack,
+        "Drain",
+        linux=HookScript.inline('#!/usr/bin/env bash\nset -euo pipefail\necho "draining $SSM_Port"'),
+        windows=HookScript.inline('Write-Output "draining $env:SSM_Port"'),
+        parameters={"Port": HookParameter(default="5432", allowed_pattern="^[0-9]{1,5}$", description="Port")},
+        document_name="Db-Drain",
+        description="Drain the database",
+        timeout=Duration.minutes(15),
+        working_directory="/var/tmp",
+    )
+    role = iam.Role.from_role_arn(stack, "WindowRole", "arn:aws:iam::123456789012:role/maintenance-window")
+    window.add_patch_task(
+        "PatchDb",
+        targets=[db, rg],
+        operation=PatchOperation.INSTALL,
+        reboot_option=RebootOption.NO_REBOOT,
+        hooks=LifecycleHooks(
+            pre_install=drain,
+            post_install=HookDocument.from_document_name(stack, "Noop", "AWS-Noop"),
+            on_exit=HookDocument.from_document_name(
+                stack, "Shared", "arn:aws:ssm:us-east-1:111122223333:document/SharedOnExit"
+            ),
+        ),
+        max_concurrency="1",
+        max_errors="0",
+        priority=0,
+        task_name="Db-Patch",
+        description="Patch databases",
+        cutoff_behavior=CutoffBehavior.CANCEL_TASK,
+        service_role=role,
+        delivery_timeout=Duration.minutes(30),
+        comment="monthly",
+    )
+    return stack
+
+
+def workflow_with_baselines(app: App) -> Stack:
+    """PatchWorkflow with two OS baselines and hooks, as most users compose it."""
+    stack = new_stack(app, "Workflow")
+    stop = HookDocument(
+        stack, "Stop", linux=HookScript.from_file("linux/stop_app_gracefully.sh"), parameters={"ServiceName": "web"}
+    )
+    PatchWorkflow(
+        stack,
+        "Web",
+        schedule=WindowSchedule.rate(Duration.days(7)),
+        duration=Duration.hours(3),
+        cutoff=Duration.hours(1),
+        patch_groups=["web"],
+        baselines=[
+            PatchBaselineOptions(
+                operating_system=OperatingSystem.AMAZON_LINUX_2023,
+                approval_rules=[ApprovalRule(approve_after=Duration.days(7))],
+            ),
+            PatchBaselineOptions(
+                operating_system=OperatingSystem.WINDOWS, approval_rules=[ApprovalRule(approve_after=Duration.days(7))]
+            ),
+        ],
+        hooks=LifecycleHooks(pre_install=stop),
+    )
+    return stack
+
+
+def default_app(app: App) -> Stack:
+    """The default app's stack, as app.py builds it."""
+    return PatchingDemoStack(app, "PatchingDemo", env=ENV)
+
+
+SCENARIOS: dict[str, Callable[[App], Stack]] = {
+    "minimal": minimal,
+    "fully_customised": fully_customised,
+    "workflow_with_baselines": workflow_with_baselines,
+    "default_app": default_app,
+}

@@ -1,0 +1,128 @@
+"""PatchWorkflow: the one-statement L3."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any, get_type_hints
+
+import pytest
+from aws_cdk import Duration, Stack
+
+from constructs_lib import (
+    ApprovalRule,
+    LifecycleHooks,
+    OperatingSystem,
+    PatchBaseline,
+    PatchBaselineOptions,
+    PatchWorkflow,
+    WindowSchedule,
+    WindowTargets,
+)
+from tests.builders import hook, template
+
+WEEKLY = WindowSchedule.cron("0 3 ? * SUN *")
+
+
+def workflow(stack: Stack, **overrides: Any) -> PatchWorkflow:
+    settings: dict[str, Any] = {"schedule": WEEKLY, "duration": Duration.hours(3), "patch_groups": ["web"]}
+    settings.update(overrides)
+    return PatchWorkflow(stack, "Web", **settings)
+
+
+def test_minimal_workflow_targets_its_patch_group(stack: Stack) -> None:
+    wf = workflow(stack)
+    t = template(stack)
+    t.resource_count_is("AWS::SSM::MaintenanceWindow", 1)
+    t.resource_count_is("AWS::SSM::PatchBaseline", 0)
+    t.has_resource_properties(
+        "AWS::SSM::MaintenanceWindowTarget", {"Targets": [{"Key": "tag:PatchGroup", "Values": ["web"]}]}
+    )
+    t.has_resource_properties(
+        "AWS::SSM::MaintenanceWindowTask",
+        {
+            "Name": "Patch",
+            "TaskArn": "AWS-RunPatchBaselineWithHooks",
+            "Targets": [{"Key": "WindowTargetIds", "Values": [{"Ref": stack.get_logical_id(wf.targets.cfn_target)}]}],
+        },
+    )
+    assert wf.task.window is wf.window
+    assert wf.baselines == ()
+
+
+def test_defines_baselines_registered_to_the_patch_groups(stack: Stack) -> None:
+    pre = hook(stack, "Pre")
+    wf = workflow(
+        stack,
+        patch_groups=["web", "api"],
+        baselines=[
+            PatchBaselineOptions(operating_system=OperatingSystem.WINDOWS),
+            PatchBaselineOptions(
+                operating_system=OperatingSystem.AMAZON_LINUX_2023,
+                approval_rules=[ApprovalRule(approve_after=Duration.days(3))],
+            ),
+        ],
+        hooks=LifecycleHooks(pre_install=pre),
+        schedule_timezone="Europe/Berlin",
+        max_concurrency="5",
+        window_name="Web-Weekly",
+        task_name="WebPatching",
+    )
+    assert [b.operating_system for b in wf.baselines] == [OperatingSystem.AMAZON_LINUX_2023, OperatingSystem.WINDOWS]
+    assert [b.node.id for b in wf.baselines] == ["BaselineAmazonLinux2023", "BaselineWindows"]
+    t = template(stack)
+    for system in ("AMAZON_LINUX_2023", "WINDOWS"):
+        t.has_resource_properties("AWS::SSM::PatchBaseline", {"OperatingSystem": system, "PatchGroups": ["web", "api"]})
+    t.has_resource_properties(
+        "AWS::SSM::MaintenanceWindow", {"Name": "Web-Weekly", "ScheduleTimezone": "Europe/Berlin"}
+    )
+    t.has_resource_properties(
+        "AWS::SSM::MaintenanceWindowTarget", {"Targets": [{"Key": "tag:PatchGroup", "Values": ["web", "api"]}]}
+    )
+    t.has_resource_properties("AWS::SSM::MaintenanceWindowTask", {"Name": "WebPatching", "MaxConcurrency": "5"})
+
+
+def test_explicit_targets_and_default_baseline(stack: Stack) -> None:
+    workflow(
+        stack,
+        patch_groups=[],
+        targets=WindowTargets.from_instance_ids(["i-0123456789abcdef0"]),
+        baselines=[PatchBaselineOptions(operating_system=OperatingSystem.UBUNTU, default_baseline=True)],
+    )
+    t = template(stack)
+    t.has_resource_properties(
+        "AWS::SSM::MaintenanceWindowTarget", {"Targets": [{"Key": "InstanceIds", "Values": ["i-0123456789abcdef0"]}]}
+    )
+    t.has_resource_properties("AWS::SSM::PatchBaseline", {"OperatingSystem": "UBUNTU", "DefaultBaseline": True})
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"patch_groups": []}, r"provide targets or patch_groups; the workflow needs instances to patch"),
+        (
+            {"baselines": [PatchBaselineOptions(operating_system=OperatingSystem.WINDOWS)] * 2},
+            r"baselines must hold one baseline per operating system; got WINDOWS twice",
+        ),
+        (
+            {"baselines": [PatchBaselineOptions(operating_system=OperatingSystem.WINDOWS, patch_groups=["x"])]},
+            r"baselines must not set patch_groups; the workflow registers them to its own patch_groups",
+        ),
+        (
+            {
+                "patch_groups": [],
+                "targets": WindowTargets.from_tag_keys(["PatchMe"]),
+                "baselines": [PatchBaselineOptions(operating_system=OperatingSystem.WINDOWS)],
+            },
+            r"baselines WINDOWS would apply to no instance: give the workflow patch_groups or make it a default_baseline",
+        ),
+        ({"cutoff": Duration.hours(3)}, r"cutoff must be shorter than duration; got cutoff=3h, duration=3h"),
+    ],
+)
+def test_fails_on_invalid_workflow(stack: Stack, overrides: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        workflow(stack, **overrides)
+
+
+def test_patch_baseline_options_match_the_constructor() -> None:
+    keywords = set(inspect.signature(PatchBaseline.__init__).parameters) - {"self", "scope", "construct_id"}
+    assert set(get_type_hints(PatchBaselineOptions)) == keywords

@@ -1,0 +1,60 @@
+"""Every template we emit is clean under cfn-lint and the CDK built-in validator in strict mode."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from aws_cdk import Stack
+from cfnlint.api import ManualArgs, lint
+
+from constructs_lib import HookDocument, HookScript
+from tests.builders import new_app, new_stack, template, window
+from tests.scenarios import SCENARIOS
+
+
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_cfn_lint_finds_nothing(name: str) -> None:
+    stack = SCENARIOS[name](new_app())
+    body = json.dumps(template(stack).to_json())
+    matches = lint(body, config=ManualArgs(regions=["us-east-1", "eu-west-1"]))
+    assert [str(match) for match in matches] == []
+
+
+def test_cfn_lint_catches_a_broken_document_schema(stack: Stack) -> None:
+    # Negative control: the lint really inspects our documents.
+    document = HookDocument(stack, "Hook", linux=HookScript.inline("echo hi"))
+    document.cfn_document.add_property_override("Content.schemaVersion", "9.9")
+    matches = lint(json.dumps(template(stack).to_json()), config=ManualArgs(regions=["us-east-1"]))
+    assert any(match.rule.id == "E3051" for match in matches)
+
+
+def _validation_findings(directory: str) -> list[object]:
+    report = json.loads((Path(directory) / "validation-report.json").read_text())
+    return [violation for plugin in report["pluginReports"] for violation in plugin.get("violations", [])]
+
+
+@pytest.mark.parametrize("name", ["fully_customised", "default_app"])
+def test_strict_builtin_validator_reports_nothing(name: str) -> None:
+    # The validator costs ~1.8 s for the first synth, then little; warnings count as findings here too.
+    app = new_app(validation=True)
+    SCENARIOS[name](app)
+    assembly = app.synth()  # strict mode raises on errors
+    assert _validation_findings(assembly.directory) == []
+
+
+def test_strict_builtin_validator_rejects_a_schema_error() -> None:
+    # Negative control: the same strict set-up fails on an out-of-range value.
+    app = new_app(validation=True)
+    window(new_stack(app)).cfn_window.add_property_override("Duration", 25)
+    with pytest.raises(RuntimeError, match="ValidationFailed"):
+        app.synth()
+
+
+def test_builtin_validator_warnings_are_found() -> None:
+    # Negative control for the report check: an enum typo is a warning, not an error, even in strict mode.
+    app = new_app(validation=True)
+    document = HookDocument(new_stack(app), "Hook", linux=HookScript.inline("echo hi"))
+    document.cfn_document.add_property_override("DocumentType", "Comand")
+    assert _validation_findings(app.synth().directory) != []
