@@ -54,7 +54,7 @@ cfn-lint: synth
 	cfn-lint cdk.out/*.template.json
 
 shellcheck: setup
-	shellcheck hook_scripts/linux/*.sh
+	shellcheck --external-sources hook_scripts/linux/*.sh hook_scripts/linux/lib/*.sh
 
 validate: synth cfn-lint shellcheck
 

@@ -32,6 +32,10 @@ from .patch_baseline import (
 from .patch_task import CutoffBehavior, PatchOperation, PatchTask, PatchTaskOptions, RebootOption
 from .patch_workflow import PATCH_GROUP_TAG, PatchWorkflow
 from .schedule import ScheduleKind, WindowSchedule
+from .service_manager import ServiceManager, ServiceManagerKind
+from .start_app_hook import StartAppHook
+from .stop_app_hook import StopAppHook
+from .update_app_hook import UpdateAppHook
 from .window_target import TargetResourceType, WindowTarget, WindowTargets
 
 __all__ = [
@@ -65,7 +69,12 @@ __all__ = [
     "ScheduleKind",
     "ScriptLanguage",
     "SecurityUpdatesComplianceStatus",
+    "ServiceManager",
+    "ServiceManagerKind",
+    "StartAppHook",
+    "StopAppHook",
     "TargetResourceType",
+    "UpdateAppHook",
     "WindowSchedule",
     "WindowTarget",
     "WindowTargets",

@@ -11,8 +11,6 @@ from typing import Any
 from aws_cdk import CfnOutput, Duration, Stack
 from constructs import Construct
 
-from .hook_document import HookDocument
-from .hook_script import HookScript
 from .lifecycle_hooks import LifecycleHooks
 from .maintenance_window import MaintenanceWindow
 from .patch_baseline import (
@@ -26,11 +24,15 @@ from .patch_baseline import (
 from .patch_task import PatchOperation, RebootOption
 from .patch_workflow import PATCH_GROUP_TAG
 from .schedule import WindowSchedule
+from .start_app_hook import StartAppHook
+from .stop_app_hook import StopAppHook
+from .update_app_hook import UpdateAppHook
 from .window_target import WindowTargets
 
 PATCH_GROUP = "PatchingDemo"
 SERVICE_NAME = "demo-app"
-HEALTH_URL = "http://127.0.0.1:8080/health"
+SERVICE_PORT = 8080
+HEALTH_URL = f"http://127.0.0.1:{SERVICE_PORT}/health"
 
 
 class PatchingDemoStack(Stack):
@@ -112,35 +114,30 @@ class PatchingDemoStack(Stack):
         )
 
     def _define_hooks(self) -> LifecycleHooks:
-        def hook(construct_id: str, script: str, parameters: dict[str, str], description: str) -> HookDocument:
-            return HookDocument(
-                self,
-                construct_id,
-                linux=HookScript.from_file(f"linux/{script}.sh"),
-                windows=HookScript.from_file(f"windows/{script}.ps1"),
-                parameters=parameters,
-                document_name=f"PatchingDemo-{construct_id}",
-                description=description,
-                timeout=Duration.minutes(10),
-            )
-
         return LifecycleHooks(
-            pre_install=hook(
+            pre_install=StopAppHook(
+                self,
                 "StopAppGracefully",
-                "stop_app_gracefully",
-                {"ServiceName": SERVICE_NAME},
-                "Pre-install hook: stop the demo app gracefully",
+                service_name=SERVICE_NAME,
+                port=SERVICE_PORT,
+                drain_wait=Duration.seconds(5),
+                stop_timeout=Duration.seconds(60),
+                document_name="PatchingDemo-StopAppGracefully",
             ),
-            post_install=hook(
+            # The demo app has no updater of its own: set update_command to yours (e.g. a package upgrade).
+            post_install=UpdateAppHook(
+                self,
                 "UpdateApp",
-                "update_app",
-                {"ServiceName": SERVICE_NAME, "UpdateCommand": ""},
-                "Post-install hook: update the demo app",
+                service_name=SERVICE_NAME,
+                document_name="PatchingDemo-UpdateApp",
             ),
-            on_exit=hook(
+            on_exit=StartAppHook(
+                self,
                 "StartAppAndVerify",
-                "start_app_and_verify",
-                {"ServiceName": SERVICE_NAME, "HealthUrl": HEALTH_URL},
-                "On-exit hook: start the demo app and verify it is healthy",
+                service_name=SERVICE_NAME,
+                health_url=HEALTH_URL,
+                start_timeout=Duration.minutes(2),
+                health_interval=Duration.seconds(2),
+                document_name="PatchingDemo-StartAppAndVerify",
             ),
         )

@@ -17,6 +17,9 @@ _REBOOT_EXIT = re.compile(
 )
 # SSM reads {{ ... }} as parameter interpolation; hooks take values from SSM_<Name> variables instead.
 _INTERPOLATION = "{{"
+# A line that sources a shared file when run locally, marked for inlining into the document:
+#   . "$(dirname "${BASH_SOURCE[0]}")/lib/hook_common.sh"  # hook:include lib/hook_common.sh
+_INCLUDE = re.compile(r"#\s*hook:include\s+(?P<path>\S+)\s*$")
 # Environment variables a script reads that come from hook document parameters.
 _SSM_VARIABLE = re.compile(r"\bSSM_([A-Za-z0-9_]+)")
 
@@ -85,7 +88,7 @@ class HookScript:
                 )
             )
             fail(f"hook script {name!r} not found in hook_scripts/; available: {available}")
-        return HookScript._read(path, f"hook_scripts/{relative.as_posix()}")
+        return HookScript._read(path, f"hook_scripts/{relative.as_posix()}", _paths.HOOK_SCRIPTS_DIR)
 
     @staticmethod
     def from_path(path: Path) -> HookScript:
@@ -94,7 +97,7 @@ class HookScript:
             fail(f"hook script path must be absolute so synth never depends on the working folder; got {str(path)!r}")
         if not path.is_file():
             fail(f"hook script path must name an existing file; got {str(path)!r}")
-        return HookScript._read(path, str(path))
+        return HookScript._read(path, str(path), path.parent)
 
     @staticmethod
     def inline(text: str, *, language: ScriptLanguage = ScriptLanguage.UNKNOWN) -> HookScript:
@@ -105,8 +108,8 @@ class HookScript:
         return HookScript(_normalize(text), "inline script", language)
 
     @staticmethod
-    def _read(path: Path, source: str) -> HookScript:
-        text = _normalize(path.read_text(encoding="utf-8"))
+    def _read(path: Path, source: str, root: Path) -> HookScript:
+        text = _inline_includes(_normalize(path.read_text(encoding="utf-8")), path, source, root)
         return HookScript(text, source, _SUFFIX_LANGUAGES.get(path.suffix.lower(), ScriptLanguage.UNKNOWN))
 
     @property
@@ -118,6 +121,30 @@ class HookScript:
     def ssm_variables(self) -> list[str]:
         """Names of the document parameters the script reads as SSM_<Name>, sorted."""
         return sorted(set(_SSM_VARIABLE.findall(self.text)))
+
+
+def _inline_includes(text: str, path: Path, source: str, root: Path) -> str:
+    """Replace each ``# hook:include <file>`` line by that file, so the document is self-contained.
+
+    The file is named relative to the script and must stay inside ``root``; includes do not nest.
+    """
+    lines: list[str] = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        match = _INCLUDE.search(line)
+        if not match:
+            lines.append(line)
+            continue
+        name = match.group("path")
+        included = (path.parent / name).resolve()
+        if not included.is_relative_to(root.resolve()) or not included.is_file():
+            fail(f"hook script {source} line {number} includes {name!r}, which is not a file beside the script")
+        body = _normalize(included.read_text(encoding="utf-8")).split("\n")
+        if any(_INCLUDE.search(included_line) for included_line in body):
+            fail(f"hook script {source} includes {name!r}, which includes another file; includes do not nest")
+        lines.append(f"# ---- begin {name} (inlined at synth) ----")
+        lines.extend(body)
+        lines.append(f"# ---- end {name} ----")
+    return "\n".join(lines)
 
 
 def _normalize(text: str) -> str:

@@ -27,6 +27,7 @@ from constructs_lib import (
     PatchWorkflow,
     RebootOption,
     RejectedPatchesAction,
+    StopAppHook,
     WindowSchedule,
     WindowTargets,
 )
@@ -145,9 +146,7 @@ def fully_customised(app: App) -> Stack:
 def workflow_with_baselines(app: App) -> Stack:
     """PatchWorkflow with two OS baselines and hooks, as most users compose it."""
     stack = new_stack(app, "Workflow")
-    stop = HookDocument(
-        stack, "Stop", linux=HookScript.from_file("linux/stop_app_gracefully.sh"), parameters={"ServiceName": "web"}
-    )
+    stop = StopAppHook(stack, "Stop", service_name="web", port=443)
     PatchWorkflow(
         stack,
         "Web",

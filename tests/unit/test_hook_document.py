@@ -21,12 +21,16 @@ def only_document(stack: Stack) -> dict[str, Any]:
     return props
 
 
+LINUX_STOP = HookScript.inline('#!/usr/bin/env bash\nsystemctl stop "$SSM_ServiceName"', language=ScriptLanguage.SHELL)
+WINDOWS_STOP = HookScript.inline("Stop-Service -Name $env:SSM_ServiceName", language=ScriptLanguage.POWERSHELL)
+
+
 def test_linux_and_windows_steps_with_preconditions(stack: Stack) -> None:
     HookDocument(
         stack,
         "Stop",
-        linux=HookScript.from_file("linux/stop_app_gracefully.sh"),
-        windows=HookScript.from_file("windows/stop_app_gracefully.ps1"),
+        linux=LINUX_STOP,
+        windows=WINDOWS_STOP,
         parameters={"ServiceName": "demo-app"},
         document_name="Demo-Stop",
         description="Stop the app",
@@ -53,13 +57,13 @@ def test_linux_and_windows_steps_with_preconditions(stack: Stack) -> None:
     assert linux["action"] == "aws:runShellScript"
     assert linux["name"] == "LinuxHook"
     assert linux["precondition"] == {"StringEquals": ["platformType", "Linux"]}
-    assert linux["inputs"]["runCommand"] == HookScript.from_file("linux/stop_app_gracefully.sh").lines
+    assert linux["inputs"]["runCommand"] == ["#!/usr/bin/env bash", 'systemctl stop "$SSM_ServiceName"']
     assert linux["inputs"]["timeoutSeconds"] == 300
     assert linux["inputs"]["workingDirectory"] == "/tmp"
     assert windows["action"] == "aws:runPowerShellScript"
     assert windows["name"] == "WindowsHook"
     assert windows["precondition"] == {"StringEquals": ["platformType", "Windows"]}
-    assert windows["inputs"]["runCommand"] == HookScript.from_file("windows/stop_app_gracefully.ps1").lines
+    assert windows["inputs"]["runCommand"] == ["Stop-Service -Name $env:SSM_ServiceName"]
 
 
 def test_defaults(stack: Stack) -> None:

@@ -12,7 +12,8 @@ from tests.builders import ROOT
 
 def test_from_file_reads_the_bundled_script() -> None:
     script = HookScript.from_file("linux/stop_app_gracefully.sh")
-    assert script.text == (ROOT / "hook_scripts/linux/stop_app_gracefully.sh").read_text().rstrip("\n")
+    source = (ROOT / "hook_scripts/linux/stop_app_gracefully.sh").read_text()
+    assert script.lines[:3] == source.split("\n")[:3]
     assert script.lines[0] == "#!/usr/bin/env bash"
     assert script.source == "hook_scripts/linux/stop_app_gracefully.sh"
     assert script.language is ScriptLanguage.SHELL
@@ -87,3 +88,54 @@ def test_fails_on_relative_own_path() -> None:
 def test_fails_on_missing_own_path(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=r"hook script path must name an existing file"):
         HookScript.from_path(tmp_path / "missing.sh")
+
+
+def test_includes_are_inlined_so_the_document_is_self_contained(tmp_path: Path) -> None:
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "common.sh").write_text('# shared\nlog() { echo "$*"; }\n')
+    script_path = tmp_path / "hook.sh"
+    script_path.write_text('#!/bin/bash\n. "$(dirname "$0")/lib/common.sh"  # hook:include lib/common.sh\nlog hi\n')
+    assert HookScript.from_path(script_path).lines == [
+        "#!/bin/bash",
+        "# ---- begin lib/common.sh (inlined at synth) ----",
+        "# shared",
+        'log() { echo "$*"; }',
+        "# ---- end lib/common.sh ----",
+        "log hi",
+    ]
+
+
+def test_bundled_scripts_inline_their_shared_files() -> None:
+    script = HookScript.from_file("linux/stop_app_gracefully.sh")
+    assert "# hook:include" not in script.text
+    assert "# ---- begin lib/hook_common.sh (inlined at synth) ----" in script.lines
+    assert "# ---- begin lib/service_manager.sh (inlined at synth) ----" in script.lines
+    assert "load_service_settings() {" in script.lines
+    windows = HookScript.from_file("windows/start_app_and_verify.ps1")
+    assert "# ---- begin lib/ServiceManager.ps1 (inlined at synth) ----" in windows.lines
+
+
+@pytest.mark.parametrize(
+    ("files", "message"),
+    [
+        (
+            {"hook.sh": "x  # hook:include lib/missing.sh"},
+            r"line 1 includes 'lib/missing.sh', which is not a file beside the script",
+        ),
+        (
+            {"hook.sh": "x  # hook:include ../outside.sh", "../outside.sh": "echo"},
+            r"includes '../outside.sh', which is not a file beside",
+        ),
+        (
+            {"hook.sh": "x  # hook:include a.sh", "a.sh": "y  # hook:include b.sh", "b.sh": "echo"},
+            r"includes 'a.sh', which includes another file; includes do not nest",
+        ),
+    ],
+)
+def test_fails_on_bad_includes(tmp_path: Path, files: dict[str, str], message: str) -> None:
+    root = tmp_path / "scripts"
+    root.mkdir()
+    for name, text in files.items():
+        (root / name).write_text(text + "\n")
+    with pytest.raises(ValueError, match=message):
+        HookScript.from_path(root / "hook.sh")

@@ -1,0 +1,138 @@
+"""Run the Linux hook scripts as SSM Agent would run them, against a real local service."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+
+from constructs_lib import HookScript
+
+DEMO_SERVICE = Path(__file__).resolve().parent / "demo_service.py"
+LOG_LINE = re.compile(
+    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z (stop_app_gracefully|update_app|start_app_and_verify): .+$"
+)
+
+
+@dataclass
+class HookRun:
+    status: int
+    stdout: str
+    stderr: str
+    seconds: float
+
+    @property
+    def log_lines(self) -> list[str]:
+        return [line for line in self.stdout.splitlines() if LOG_LINE.match(line)]
+
+    @property
+    def last_log(self) -> str:
+        return self.log_lines[-1] if self.log_lines else ""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def port_open(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(1)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def run_hook(name: str, ssm: dict[str, str], workdir: Path, *, limit: float = 60) -> HookRun:
+    """Run hook_scripts/linux/<name>.sh as the synthesized document holds it (includes inlined), with
+    only the given SSM_<Name> variables set, in ``workdir`` like the agent's scratch folder."""
+    script = workdir / f"{name}.sh"
+    script.write_text(HookScript.from_file(f"linux/{name}.sh").text + "\n")
+    env = {key: value for key, value in os.environ.items() if not key.startswith("SSM_")}
+    env.update({f"SSM_{key}": value for key, value in ssm.items()})
+    started = time.monotonic()
+    result = subprocess.run(["bash", str(script)], cwd=workdir, env=env, capture_output=True, text=True, timeout=limit)
+    return HookRun(result.returncode, result.stdout, result.stderr, time.monotonic() - started)
+
+
+@dataclass
+class DemoService:
+    """A demo service driven through the scripts' pidfile seam."""
+
+    port: int
+    pid_file: Path
+    flags: str = ""
+
+    @property
+    def start_command(self) -> str:
+        return f"{sys.executable} {DEMO_SERVICE} --port {self.port} {self.flags}".strip()
+
+    @property
+    def ssm(self) -> dict[str, str]:
+        return {
+            "ServiceName": "demo-app",
+            "ServiceManager": "pidfile",
+            "PidFile": str(self.pid_file),
+            "StartCommand": self.start_command,
+        }
+
+    def pid(self) -> int | None:
+        try:
+            return int(self.pid_file.read_text().strip())
+        except (FileNotFoundError, ValueError):
+            return None
+
+    def running(self) -> bool:
+        pid = self.pid()
+        if pid is None:
+            return False
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except FileNotFoundError:
+            return False
+        return stat.rsplit(") ", 1)[1].split()[0] != "Z"  # a zombie has exited
+
+    def start_directly(self) -> None:
+        """Start it as the hook would, without the hook, and wait until it listens."""
+        process = subprocess.Popen(
+            self.start_command.split(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        )
+        self.pid_file.write_text(f"{process.pid}\n")
+        wait_for(lambda: port_open(self.port), 10)
+
+    def kill(self) -> None:
+        pid = self.pid()
+        if pid is not None:
+            with suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        wait_for(lambda: not port_open(self.port), 5)
+
+
+def wait_for(condition: Callable[[], bool], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@contextmanager
+def listener(port: int) -> Iterator[socket.socket]:
+    """Another process's socket holding ``port``."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", port))
+    sock.listen()
+    try:
+        yield sock
+    finally:
+        sock.close()
