@@ -34,11 +34,16 @@ last_response="no check made"
 # healthy: one health check; records what it saw in last_response.
 healthy() {
   if [ -n "$health_url" ]; then
-    local body status
+    local body error status
     body="$(mktemp)"
-    status="$(curl --silent --show-error --max-time 5 --output "$body" --write-out '%{http_code}' "$health_url" 2>&1)" || true
-    last_response="HTTP ${status:0:200}: $(head -c 200 "$body" | tr '\n' ' ')"
-    rm -f "$body"
+    error="$(mktemp)"
+    status="$(curl --silent --show-error --max-time 5 --output "$body" --write-out '%{http_code}' "$health_url" 2>"$error")" || true
+    if [ "${status:-000}" = 000 ]; then
+      last_response="no HTTP answer ($(head -c 200 "$error" | tr -s '\n' ' ' | sed 's/ *$//'))"
+    else
+      last_response="HTTP $status: $(head -c 200 "$body" | tr -s '\n' ' ' | sed 's/ *$//')"
+    fi
+    rm -f "$body" "$error"
     [ "$status" = "$expected_status" ]
   else
     last_response="port $health_port refused the connection"

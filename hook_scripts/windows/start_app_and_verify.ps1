@@ -23,15 +23,18 @@ $script:LastResponse = 'no check made'
 # One health check; records what it saw in LastResponse.
 function Test-Healthy {
     if ($healthUrl) {
+        $status = 0
         try {
             $response = Invoke-WebRequest -Uri $healthUrl -UseBasicParsing -TimeoutSec 5
             $status = [int]$response.StatusCode
             $body = "$($response.Content)"
         } catch {
-            $status = if ($_.Exception.Response) { [int]$_.Exception.Response.StatusCode } else { 0 }
+            if ($_.Exception.Response) { $status = [int]$_.Exception.Response.StatusCode }
             $body = $_.Exception.Message
         }
-        $script:LastResponse = "HTTP ${status}: $($body.Substring(0, [Math]::Min(200, $body.Length)))"
+        $text = ($body -replace '\s+', ' ').Trim()
+        $text = $text.Substring(0, [Math]::Min(200, $text.Length))
+        $script:LastResponse = if ($status -eq 0) { "no HTTP answer ($text)" } else { "HTTP ${status}: $text" }
         return $status -eq $expectedStatus
     }
     $open = Test-PortOpen ([int]$healthPort)

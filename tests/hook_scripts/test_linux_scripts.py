@@ -256,6 +256,18 @@ def test_app_never_becomes_healthy(tmp_path: Path) -> None:
         service.kill()
 
 
+def test_app_that_exits_at_once_never_answers(service: DemoService, tmp_path: Path) -> None:
+    ssm = health(service, StartCommand="false", StartTimeoutSeconds="2", HealthIntervalSeconds="1")
+    run = run_hook("start_app_and_verify", ssm, tmp_path)
+    assert run.status == 1
+    assert 2 <= run.seconds < 10
+    assert re.search(
+        r"FAILED: demo-app did not become healthy within 2s; last response: no HTTP answer "
+        r"\(curl: \(7\) Failed to connect to 127\.0\.0\.1 port \d+.*\)$",
+        run.last_log,
+    )
+
+
 def test_health_slow_but_within_the_timeout(tmp_path: Path) -> None:
     service = DemoService(port=free_port(), pid_file=tmp_path / "demo.pid", flags="--health-delay 2")
     try:
