@@ -9,8 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from aws_cdk import CfnOutput, Duration, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from ._nag import acknowledge_managed_policy
+from .command_output import CommandOutput
 from .lifecycle_hooks import LifecycleHooks
 from .maintenance_window import MaintenanceWindow
 from .patch_baseline import (
@@ -21,6 +25,7 @@ from .patch_baseline import (
     PatchFilter,
     PatchFilterKey,
 )
+from .patch_notifications import NotificationEvent, PatchNotifications
 from .patch_task import PatchOperation, RebootOption
 from .patch_workflow import PATCH_GROUP_TAG
 from .schedule import WindowSchedule
@@ -36,11 +41,19 @@ HEALTH_URL = f"http://127.0.0.1:{SERVICE_PORT}/health"
 
 
 class PatchingDemoStack(Stack):
-    """Baselines for Amazon Linux 2023 and Windows Server, a weekly window, and three hooks."""
+    """Baselines for Amazon Linux 2023 and Windows Server, a weekly install window with three hooks, a
+    daily scan window, command output to S3 and CloudWatch Logs, SNS notifications, and an instance role."""
 
     def __init__(self, scope: Construct, construct_id: str = "PatchingDemo", **kwargs: Any) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self._define_baselines()
+        output = CommandOutput(self, "Output", expiration=Duration.days(90), retention=logs.RetentionDays.THREE_MONTHS)
+        notifications = PatchNotifications(
+            self,
+            "Notifications",
+            events=[NotificationEvent.FAILED, NotificationEvent.TIMED_OUT, NotificationEvent.CANCELLED],
+        )
+        fleet_targets = WindowTargets.from_tags({PATCH_GROUP_TAG: [PATCH_GROUP]})
         window = MaintenanceWindow(
             self,
             "Window",
@@ -51,11 +64,7 @@ class PatchingDemoStack(Stack):
             window_name="PatchingDemo-Weekly",
             description="Weekly patching of the PatchingDemo patch group",
         )
-        fleet = window.add_targets(
-            "Fleet",
-            WindowTargets.from_tags({PATCH_GROUP_TAG: [PATCH_GROUP]}),
-            target_name="PatchingDemo-Fleet",
-        )
+        fleet = window.add_targets("Fleet", fleet_targets, target_name="PatchingDemo-Fleet")
         hooks = self._define_hooks()
         window.add_patch_task(
             "PatchingTask",
@@ -66,8 +75,34 @@ class PatchingDemoStack(Stack):
             max_concurrency="10%",
             max_errors="1",
             priority=1,
+            output=output,
+            notifications=notifications,
         )
+        scan_window = MaintenanceWindow(
+            self,
+            "ScanWindow",
+            schedule=WindowSchedule.cron("0 1 ? * * *"),
+            schedule_timezone="America/New_York",
+            duration=Duration.hours(1),
+            cutoff=Duration.hours(0),
+            window_name="PatchingDemo-DailyScan",
+            description="Daily compliance scan of the PatchingDemo patch group",
+        )
+        scan_window.add_patch_task(
+            "ScanTask",
+            targets=[scan_window.add_targets("Fleet", fleet_targets, target_name="PatchingDemo-ScanFleet")],
+            operation=PatchOperation.SCAN,
+            max_concurrency="25%",
+            max_errors="10%",
+            priority=1,
+            output=output,
+            notifications=notifications,
+        )
+        instance_role = self._define_instance_role(output)
         CfnOutput(self, "MaintenanceWindowId", value=window.window_id)
+        CfnOutput(self, "ScanWindowId", value=scan_window.window_id)
+        CfnOutput(self, "NotificationTopicArn", value=notifications.topic.topic_arn)
+        CfnOutput(self, "InstanceRoleArn", value=instance_role.role_arn)
         for output_id, document in (
             ("PreInstallHookDocument", hooks.pre_install),
             ("PostInstallHookDocument", hooks.post_install),
@@ -75,6 +110,23 @@ class PatchingDemoStack(Stack):
         ):
             assert document is not None
             CfnOutput(self, output_id, value=document.document_name)
+
+    def _define_instance_role(self, output: CommandOutput) -> iam.Role:
+        """The role demo instances run with: managed by SSM, allowed to write the patch output."""
+        ssm_core = iam.ManagedPolicy.from_aws_managed_policy_name("AmazonSSMManagedInstanceCore")
+        role = iam.Role(
+            self,
+            "InstanceRole",
+            assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"),
+            managed_policies=[ssm_core],
+            description="PatchingDemo instances: SSM Agent plus patch command output",
+        )
+        iam.InstanceProfile(self, "InstanceProfile", role=role)
+        output.grant_write(role)
+        acknowledge_managed_policy(
+            role, ssm_core, "AmazonSSMManagedInstanceCore is the AWS-maintained minimum SSM Agent needs."
+        )
+        return role
 
     def _define_baselines(self) -> None:
         security_and_bugfix = ApprovalRule(

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ._constants import PATCH_DOCUMENT
 from .hook_document import IHookDocument
+
+__all__ = ["HOOK_PARAMETERS", "PATCH_DOCUMENT", "LifecycleHooks"]
 
 # Task parameter names of AWS-RunPatchBaselineWithHooks, in lifecycle order.
 HOOK_PARAMETERS = (

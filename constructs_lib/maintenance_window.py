@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol, TypeGuard, runtime_checkable
 
 from aws_cdk import Duration, Names
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
@@ -21,6 +22,7 @@ from ._validation import (
     whole_units,
 )
 from .schedule import ScheduleKind, WindowSchedule
+from .window_role import MaintenanceWindowRole
 from .window_target import WindowTarget, WindowTargets
 
 if TYPE_CHECKING:
@@ -66,6 +68,7 @@ class MaintenanceWindow(Construct):
         allow_unassociated_targets: bool = False,
         window_name: str | None = None,
         description: str | None = None,
+        service_role: iam.IRole | None = None,
     ) -> None:
         """Define the window.
 
@@ -84,8 +87,12 @@ class MaintenanceWindow(Construct):
                 Default: False, tasks run only on registered targets.
             window_name: the window's name. Default: a unique name derived from the construct path.
             description: 1 to 128 characters. Default: no description.
+            service_role: the role this window's tasks assume. Default: a least-privilege
+                MaintenanceWindowRole, defined when the first task needs it.
         """
         super().__init__(scope, construct_id)
+        self._service_role = service_role
+        self._window_role: MaintenanceWindowRole | None = None
         duration_hours = whole_units("duration", duration, "hours")
         if _known(duration_hours) and not 1 <= duration_hours <= 24:
             fail(f"duration must be 1 to 24 hours; got duration={describe_duration(duration)}")
@@ -130,6 +137,25 @@ class MaintenanceWindow(Construct):
     def window_id(self) -> str:
         """The window ID (a CloudFormation Ref)."""
         return self.cfn_window.ref
+
+    @property
+    def service_role(self) -> iam.IRole:
+        """The role this window's tasks assume (defined on first use unless one was given)."""
+        if self._service_role is not None:
+            return self._service_role
+        return self.window_role.role
+
+    @property
+    def window_role(self) -> MaintenanceWindowRole:
+        """The least-privilege role this window defines for its tasks when none is given."""
+        if self._window_role is None:
+            self._window_role = MaintenanceWindowRole(self, "ServiceRole")
+        return self._window_role
+
+    @property
+    def has_own_service_role(self) -> bool:
+        """True when the window was given a role rather than defining one."""
+        return self._service_role is not None
 
     def add_targets(
         self,

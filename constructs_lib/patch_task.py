@@ -22,11 +22,13 @@ from ._validation import (
     fail,
     whole_seconds,
 )
-from .lifecycle_hooks import LifecycleHooks
-from .maintenance_window import IMaintenanceWindow
+from .command_output import CommandOutput
+from .lifecycle_hooks import PATCH_DOCUMENT, LifecycleHooks
+from .maintenance_window import IMaintenanceWindow, MaintenanceWindow
+from .patch_notifications import PatchNotifications
+from .window_role import MaintenanceWindowRole
 from .window_target import WindowTarget
 
-TASK_DOCUMENT = "AWS-RunPatchBaselineWithHooks"
 _MAX_CONCURRENCY = re.compile(r"^([1-9][0-9]*|[1-9][0-9]%|[1-9]%|100%)$")
 _MAX_ERRORS = re.compile(r"^([1-9][0-9]*|[0]|[1-9][0-9]%|[0-9]%|100%)$")
 _RATE_RULE = "a count such as 10 or a percentage such as 10% (1% to 100%), at most 7 characters"
@@ -69,6 +71,8 @@ class PatchTaskOptions(TypedDict, total=False):
     service_role: iam.IRole | None
     delivery_timeout: Duration | None
     comment: str | None
+    output: CommandOutput | None
+    notifications: PatchNotifications | None
 
 
 class PatchTask(Construct):
@@ -99,6 +103,8 @@ class PatchTask(Construct):
         service_role: iam.IRole | None = None,
         delivery_timeout: Duration | None = None,
         comment: str | None = None,
+        output: CommandOutput | None = None,
+        notifications: PatchNotifications | None = None,
     ) -> None:
         """Register the task.
 
@@ -116,10 +122,16 @@ class PatchTask(Construct):
             description: 1 to 128 characters. Default: no description.
             cutoff_behavior: at cutoff, let the task finish or cancel it (a cancelled run skips on-exit).
                 Default: CONTINUE_TASK, the service default.
-            service_role: the role the window assumes to send the command. Default: the SSM service-linked role.
+            service_role: the role the window assumes to send the command. Default: the window's
+                service_role (a least-privilege MaintenanceWindowRole), or a MaintenanceWindowRole of the
+                task's own for windows defined elsewhere. With a role of yours and notifications, allow it
+                iam:PassRole on ``notifications.role``.
             delivery_timeout: how long a command may wait to start on an instance (30 s to 30 days); it
                 does not bound the run. Default: the Run Command default of 10 minutes.
             comment: up to 100 characters, shown with the command. Default: no comment.
+            output: where the full output goes (S3 under this task's own prefix, CloudWatch Logs).
+                Default: none, only the first 48,000 characters are kept by Run Command.
+            notifications: SNS notifications of the run's status. Default: none.
         """
         super().__init__(scope, construct_id)
         _check_targets(window, targets)
@@ -128,7 +140,7 @@ class PatchTask(Construct):
                 "hooks must not be set when operation is Scan: AWS-RunPatchBaselineWithHooks stops after the "
                 "scan and no hook runs; use PatchOperation.INSTALL or drop hooks"
             )
-        _check_rate_control(max_concurrency, max_errors)
+        check_rate_control(max_concurrency, max_errors)
         check_int_range("priority", priority, 0)
         if task_name is None and RESOURCE_NAME.fullmatch(construct_id):
             task_name = construct_id
@@ -143,12 +155,15 @@ class PatchTask(Construct):
         self.reboot_option = reboot_option
         self.hooks = hooks or LifecycleHooks()
         self.task_name = task_name
+        self.output = output
+        self.notifications = notifications
+        self.service_role = self._resolve_service_role(service_role)
         self.cfn_task = ssm.CfnMaintenanceWindowTask(
             self,
             "Resource",
             window_id=window.window_id,
             task_type="RUN_COMMAND",
-            task_arn=TASK_DOCUMENT,
+            task_arn=PATCH_DOCUMENT,
             priority=priority,
             targets=[
                 ssm.CfnMaintenanceWindowTask.TargetProperty(
@@ -160,14 +175,51 @@ class PatchTask(Construct):
             name=task_name,
             description=description,
             cutoff_behavior=cutoff_behavior.value if cutoff_behavior else None,
-            service_role_arn=service_role.role_arn if service_role else None,
+            service_role_arn=self.service_role.role_arn,
             task_invocation_parameters=ssm.CfnMaintenanceWindowTask.TaskInvocationParametersProperty(
-                maintenance_window_run_command_parameters=ssm.CfnMaintenanceWindowTask.MaintenanceWindowRunCommandParametersProperty(
-                    parameters=self.document_parameters,
-                    timeout_seconds=timeout_seconds,
-                    comment=comment,
-                )
+                maintenance_window_run_command_parameters=self._run_command_parameters(timeout_seconds, comment)
             ),
+        )
+
+    def _resolve_service_role(self, given: iam.IRole | None) -> iam.IRole:
+        """The role the window assumes for this task; allowed to pass the notification role when it is ours."""
+        if given is not None:
+            return given
+        if isinstance(self.window, MaintenanceWindow):
+            if self.window.has_own_service_role:
+                return self.window.service_role
+            window_role = self.window.window_role
+        else:
+            window_role = MaintenanceWindowRole(self, "ServiceRole")
+        if self.notifications is not None:
+            window_role.allow_pass_role(self.notifications.role)
+        return window_role.role
+
+    def _run_command_parameters(
+        self, timeout_seconds: int | None, comment: str | None
+    ) -> ssm.CfnMaintenanceWindowTask.MaintenanceWindowRunCommandParametersProperty:
+        output, notifications = self.output, self.notifications
+        bucket = output.bucket if output else None
+        log_group = output.log_group if output else None
+        return ssm.CfnMaintenanceWindowTask.MaintenanceWindowRunCommandParametersProperty(
+            parameters=self.document_parameters,
+            timeout_seconds=timeout_seconds,
+            comment=comment,
+            output_s3_bucket_name=bucket.bucket_name if bucket else None,
+            output_s3_key_prefix=output.key_prefix_for(self) if output and bucket else None,
+            cloud_watch_output_config=ssm.CfnMaintenanceWindowTask.CloudWatchOutputConfigProperty(
+                cloud_watch_log_group_name=log_group.log_group_name, cloud_watch_output_enabled=True
+            )
+            if log_group
+            else None,
+            notification_config=ssm.CfnMaintenanceWindowTask.NotificationConfigProperty(
+                notification_arn=notifications.topic.topic_arn,
+                notification_events=[event.value for event in notifications.events],
+                notification_type=notifications.notification_type.value,
+            )
+            if notifications
+            else None,
+            service_role_arn=notifications.role.role_arn if notifications else None,
         )
 
     @property
@@ -197,7 +249,8 @@ def _check_targets(window: IMaintenanceWindow, targets: Sequence[WindowTarget]) 
             )
 
 
-def _check_rate_control(max_concurrency: str, max_errors: str) -> None:
+def check_rate_control(max_concurrency: str, max_errors: str) -> None:
+    """Check max_concurrency and max_errors against the Run Command formats."""
     check_pattern("max_concurrency", max_concurrency, _MAX_CONCURRENCY, _RATE_RULE)
     check_length("max_concurrency", max_concurrency, 1, 7)
     check_pattern("max_errors", max_errors, _MAX_ERRORS, "0, " + _RATE_RULE.replace("(1% to", "(0% to"))

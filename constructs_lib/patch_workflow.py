@@ -10,9 +10,11 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from ._validation import fail
+from .command_output import CommandOutput
 from .lifecycle_hooks import LifecycleHooks
 from .maintenance_window import MaintenanceWindow
-from .patch_baseline import PatchBaseline, PatchBaselineOptions
+from .patch_baseline import OperatingSystem, PatchBaseline, PatchBaselineOptions
+from .patch_notifications import PatchNotifications
 from .patch_task import CutoffBehavior, PatchOperation, PatchTask, RebootOption
 from .schedule import WindowSchedule
 from .window_target import WindowTargets
@@ -26,7 +28,10 @@ class PatchWorkflow(Construct):
     """Defines a complete hooked patch run: a maintenance window, its targets, the patch task, and
     optionally one baseline per operating system registered to the workflow's patch groups.
 
-    Exposes ``window``, ``targets``, ``task`` and ``baselines`` for further composition.
+    Several operating systems share one window and task: give one baseline per OS, all registered to
+    the same patch groups (optionally as default baselines). A scan-only run can sit beside the install
+    run on its own schedule. Exposes ``window``, ``targets``, ``task``, ``baselines``, ``scan_window``
+    and ``scan_task`` for further composition.
     """
 
     def __init__(
@@ -54,6 +59,11 @@ class PatchWorkflow(Construct):
         service_role: iam.IRole | None = None,
         window_name: str | None = None,
         task_name: str | None = None,
+        delivery_timeout: Duration | None = None,
+        output: CommandOutput | None = None,
+        notifications: PatchNotifications | None = None,
+        scan_schedule: WindowSchedule | None = None,
+        scan_duration: Duration | None = None,
     ) -> None:
         """Define the workflow. Window keywords are those of MaintenanceWindow, task keywords those of PatchTask.
 
@@ -80,6 +90,12 @@ class PatchWorkflow(Construct):
             service_role: the role the window assumes. Default: the SSM service-linked role.
             window_name: Default: a unique name derived from the construct path.
             task_name: Default: "Patch".
+            delivery_timeout: how long a command may wait to start on an instance. Default: 10 minutes.
+            output: S3 and CloudWatch Logs output for every task, each under its own prefix. Default: none.
+            notifications: SNS notifications for every task. Default: none.
+            scan_schedule: also scan (Operation Scan, no hooks) on this schedule in a window of its own,
+                e.g. daily compliance scans beside a weekly install. Default: no scan run.
+            scan_duration: how long the scan window stays open (its cutoff is 0). Default: 1 hour.
         """
         super().__init__(scope, construct_id)
         if targets is None:
@@ -87,6 +103,16 @@ class PatchWorkflow(Construct):
                 fail("provide targets or patch_groups; the workflow needs instances to patch")
             targets = WindowTargets.from_tags({PATCH_GROUP_TAG: list(patch_groups)})
         self.baselines: tuple[PatchBaseline, ...] = tuple(self._define_baselines(baselines, patch_groups))
+        if (
+            hooks is not None
+            and not hooks.is_empty
+            and self.baselines
+            and all(baseline.operating_system is OperatingSystem.MACOS for baseline in self.baselines)
+        ):
+            fail(
+                "hooks need Linux or Windows instances: AWS-RunPatchBaselineWithHooks does not support macOS; "
+                "got baselines for MACOS only"
+            )
         self.window = MaintenanceWindow(
             self,
             "Window",
@@ -112,7 +138,35 @@ class PatchWorkflow(Construct):
             cutoff_behavior=cutoff_behavior,
             service_role=service_role,
             task_name=task_name,
+            delivery_timeout=delivery_timeout,
+            output=output,
+            notifications=notifications,
         )
+        self.scan_window: MaintenanceWindow | None = None
+        self.scan_task: PatchTask | None = None
+        if scan_schedule is not None:
+            self.scan_window = MaintenanceWindow(
+                self,
+                "ScanWindow",
+                schedule=scan_schedule,
+                duration=scan_duration or Duration.hours(1),
+                cutoff=Duration.hours(0),
+                schedule_timezone=schedule_timezone,
+                start_date=start_date,
+                end_date=end_date,
+            )
+            self.scan_task = self.scan_window.add_patch_task(
+                "Scan",
+                targets=[self.scan_window.add_targets("Targets", targets)],
+                operation=PatchOperation.SCAN,
+                max_concurrency=max_concurrency,
+                max_errors=max_errors,
+                priority=priority,
+                service_role=service_role,
+                delivery_timeout=delivery_timeout,
+                output=output,
+                notifications=notifications,
+            )
 
     def _define_baselines(
         self, baselines: Sequence[PatchBaselineOptions], patch_groups: Sequence[str]

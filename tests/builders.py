@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from aws_cdk import App, DefaultStackSynthesizer, Duration, Environment, Stack
+from aws_cdk import App, CfnElement, DefaultStackSynthesizer, Duration, Environment, Stack
 from aws_cdk.assertions import Template
+from constructs import IConstruct
 
 from constructs_lib import (
     HookDocument,
@@ -64,3 +65,8 @@ def hook(stack: Stack, construct_id: str = "Hook", script: str = "echo hook", **
     settings: dict[str, Any] = {"linux": HookScript.inline(script)}
     settings.update(overrides)
     return HookDocument(stack, construct_id, **settings)
+
+
+def logical_id(stack: Stack, construct: IConstruct) -> str:
+    """The logical id of a construct's L1 (its default child)."""
+    return stack.get_logical_id(cast(CfnElement, construct.node.default_child))

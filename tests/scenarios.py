@@ -7,9 +7,13 @@ from datetime import date
 
 from aws_cdk import App, Duration, Stack
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sns as sns
 
 from constructs_lib import (
     ApprovalRule,
+    CommandOutput,
     ComplianceLevel,
     CutoffBehavior,
     HookDocument,
@@ -17,16 +21,21 @@ from constructs_lib import (
     HookScript,
     LifecycleHooks,
     MaintenanceWindow,
+    NotificationEvent,
+    NotificationType,
     OperatingSystem,
     PatchBaseline,
     PatchBaselineOptions,
     PatchFilter,
     PatchFilterKey,
+    PatchNotifications,
+    PatchNowAssociation,
     PatchOperation,
     PatchSource,
     PatchWorkflow,
     RebootOption,
     RejectedPatchesAction,
+    StartAppHook,
     StopAppHook,
     WindowSchedule,
     WindowTargets,
@@ -168,6 +177,52 @@ def workflow_with_baselines(app: App) -> Stack:
     return stack
 
 
+def operations_bring_your_own(app: App) -> Stack:
+    """Fleet operations with your own bucket, log group, topic and window role, a scan run, and patch now."""
+    stack = new_stack(app, "Operations")
+    output = CommandOutput(
+        stack,
+        "Output",
+        bucket=s3.Bucket.from_bucket_name(stack, "Bucket", "central-patch-output"),
+        log_group=logs.LogGroup.from_log_group_name(stack, "Logs", "/patching/fleet"),
+        key_prefix="fleet",
+    )
+    notifications = PatchNotifications(
+        stack,
+        "Notify",
+        topic=sns.Topic.from_topic_arn(stack, "Topic", "arn:aws:sns:us-east-1:123456789012:patching"),
+        events=[NotificationEvent.ALL],
+        notification_type=NotificationType.INVOCATION,
+    )
+    role = iam.Role.from_role_arn(stack, "WindowRole", "arn:aws:iam::123456789012:role/patching-window")
+    hooks = LifecycleHooks(on_exit=StartAppHook(stack, "Start", service_name="web", health_port=443))
+    PatchWorkflow(
+        stack,
+        "Web",
+        schedule=WindowSchedule.cron("0 3 ? * SUN *"),
+        duration=Duration.hours(4),
+        scan_schedule=WindowSchedule.rate(Duration.days(1)),
+        scan_duration=Duration.hours(2),
+        patch_groups=["web"],
+        hooks=hooks,
+        output=output,
+        notifications=notifications,
+        service_role=role,
+        delivery_timeout=Duration.minutes(15),
+        cutoff_behavior=CutoffBehavior.CANCEL_TASK,
+        baselines=[PatchBaselineOptions(operating_system=OperatingSystem.UBUNTU, default_baseline=True)],
+    )
+    PatchNowAssociation(
+        stack,
+        "PatchNow",
+        targets=WindowTargets.from_tags({"PatchGroup": ["web"]}),
+        hooks=hooks,
+        output=output,
+        snapshot_id="0b3e5a8c-4f2d-4c1e-9a7b-3d2f1e0c9b8a",
+    )
+    return stack
+
+
 def default_app(app: App) -> Stack:
     """The default app's stack, as app.py builds it."""
     return PatchingDemoStack(app, "PatchingDemo", env=ENV)
@@ -177,5 +232,6 @@ SCENARIOS: dict[str, Callable[[App], Stack]] = {
     "minimal": minimal,
     "fully_customised": fully_customised,
     "workflow_with_baselines": workflow_with_baselines,
+    "operations_bring_your_own": operations_bring_your_own,
     "default_app": default_app,
 }

@@ -83,8 +83,12 @@ def test_default_app_reproduces_the_seed_scenario() -> None:
     for doc in names.values():
         actions = [step["action"] for step in doc["Properties"]["Content"]["mainSteps"]]
         assert actions == ["aws:runShellScript", "aws:runPowerShellScript"]
-    (task,) = t.find_resources("AWS::SSM::MaintenanceWindowTask").values()
-    props = task["Properties"]
+    tasks = {
+        task["Properties"]["Name"]: task["Properties"]
+        for task in t.find_resources("AWS::SSM::MaintenanceWindowTask").values()
+    }
+    assert set(tasks) == {"PatchingTask", "ScanTask"}
+    props = tasks["PatchingTask"]
     assert (props["Name"], props["Priority"], props["TaskType"], props["TaskArn"]) == (
         "PatchingTask",
         1,
@@ -109,7 +113,33 @@ def test_default_app_reproduces_the_seed_scenario() -> None:
     outputs = t.to_json()["Outputs"]
     assert set(outputs) == {
         "MaintenanceWindowId",
+        "ScanWindowId",
         "PreInstallHookDocument",
         "PostInstallHookDocument",
         "OnExitHookDocument",
+        "NotificationTopicArn",
+        "InstanceRoleArn",
     }
+
+
+def test_default_app_scans_daily_and_keeps_output_and_notifies() -> None:
+    t = template(default_app(new_app()))
+    t.has_resource_properties(
+        "AWS::SSM::MaintenanceWindow", {"Name": "PatchingDemo-DailyScan", "Schedule": "cron(0 1 ? * * *)", "Cutoff": 0}
+    )
+    tasks = {
+        task["Properties"]["Name"]: task["Properties"]["TaskInvocationParameters"][
+            "MaintenanceWindowRunCommandParameters"
+        ]
+        for task in t.find_resources("AWS::SSM::MaintenanceWindowTask").values()
+    }
+    assert tasks["ScanTask"]["Parameters"] == {"Operation": ["Scan"], "RebootOption": ["RebootIfNeeded"]}
+    for name, prefix in (
+        ("PatchingTask", "patching/PatchingDemo/Window/PatchingTask"),
+        ("ScanTask", "patching/PatchingDemo/ScanWindow/ScanTask"),
+    ):
+        assert tasks[name]["OutputS3KeyPrefix"] == prefix
+        assert tasks[name]["CloudWatchOutputConfig"]["CloudWatchOutputEnabled"] is True
+        assert tasks[name]["NotificationConfig"]["NotificationEvents"] == ["Failed", "TimedOut", "Cancelled"]
+    t.resource_count_is("AWS::SNS::Topic", 1)
+    t.resource_count_is("AWS::IAM::InstanceProfile", 1)

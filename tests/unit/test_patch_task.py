@@ -18,7 +18,7 @@ from constructs_lib import (
     PatchTaskOptions,
     RebootOption,
 )
-from tests.builders import hook, targets, template, window
+from tests.builders import hook, logical_id, targets, template, window
 
 TASK = "AWS::SSM::MaintenanceWindowTask"
 
@@ -93,9 +93,11 @@ def test_defaults(stack: Stack) -> None:
             "Parameters": {"Operation": ["Install"], "RebootOption": ["RebootIfNeeded"]}
         }
     }
-    for absent in ("CutoffBehavior", "ServiceRoleArn", "Description"):
+    for absent in ("CutoffBehavior", "Description"):
         assert absent not in props
     assert "SnapshotId" not in str(props)  # SSM derives it from the window execution
+    # the window's least-privilege role, not the service-linked role
+    assert props["ServiceRoleArn"] == {"Fn::GetAtt": [logical_id(stack, mw.window_role.role), "Arn"]}
     assert stack.resolve(task.task_id) == {"Ref": stack.get_logical_id(task.cfn_task)}
     assert task.node.default_child is task.cfn_task
 

@@ -126,3 +126,68 @@ def test_fails_on_invalid_workflow(stack: Stack, overrides: dict[str, Any], mess
 def test_patch_baseline_options_match_the_constructor() -> None:
     keywords = set(inspect.signature(PatchBaseline.__init__).parameters) - {"self", "scope", "construct_id"}
     assert set(get_type_hints(PatchBaselineOptions)) == keywords
+
+
+def test_scan_run_beside_the_install_run(stack: Stack) -> None:
+    from constructs_lib import CommandOutput, PatchNotifications
+
+    output = CommandOutput(stack, "Output")
+    notifications = PatchNotifications(stack, "Notify")
+    wf = workflow(
+        stack,
+        scan_schedule=WindowSchedule.cron("0 1 ? * * *"),
+        hooks=LifecycleHooks(pre_install=hook(stack)),
+        output=output,
+        notifications=notifications,
+        schedule_timezone="Europe/Berlin",
+    )
+    assert wf.scan_window is not None
+    assert wf.scan_task is not None
+    t = template(stack)
+    t.resource_count_is("AWS::SSM::MaintenanceWindow", 2)
+    t.has_resource_properties(
+        "AWS::SSM::MaintenanceWindow",
+        {"Schedule": "cron(0 1 ? * * *)", "Duration": 1, "Cutoff": 0, "ScheduleTimezone": "Europe/Berlin"},
+    )
+    tasks = {
+        task["Properties"]["Name"]: task["Properties"]
+        for task in t.find_resources("AWS::SSM::MaintenanceWindowTask").values()
+    }
+    scan = tasks["Scan"]["TaskInvocationParameters"]["MaintenanceWindowRunCommandParameters"]
+    install = tasks["Patch"]["TaskInvocationParameters"]["MaintenanceWindowRunCommandParameters"]
+    assert scan["Parameters"] == {"Operation": ["Scan"], "RebootOption": ["RebootIfNeeded"]}
+    assert "PreInstallHookDocName" in install["Parameters"]
+    assert scan["OutputS3KeyPrefix"] == "patching/TestStack/Web/ScanWindow/Scan"
+    assert install["OutputS3KeyPrefix"] == "patching/TestStack/Web/Window/Patch"
+    assert scan["NotificationConfig"] == install["NotificationConfig"]
+
+
+def test_without_a_scan_schedule_there_is_one_window(stack: Stack) -> None:
+    wf = workflow(stack)
+    assert wf.scan_window is None
+    assert wf.scan_task is None
+
+
+def test_fails_when_hooks_meet_a_macos_only_fleet(stack: Stack) -> None:
+    with pytest.raises(
+        ValueError,
+        match=r"hooks need Linux or Windows instances: AWS-RunPatchBaselineWithHooks "
+        r"does not support macOS; got baselines for MACOS only",
+    ):
+        workflow(
+            stack,
+            baselines=[PatchBaselineOptions(operating_system=OperatingSystem.MACOS)],
+            hooks=LifecycleHooks(on_exit=hook(stack)),
+        )
+
+
+def test_macos_beside_linux_with_hooks_is_fine(stack: Stack) -> None:
+    wf = workflow(
+        stack,
+        baselines=[
+            PatchBaselineOptions(operating_system=OperatingSystem.MACOS),
+            PatchBaselineOptions(operating_system=OperatingSystem.AMAZON_LINUX_2023),
+        ],
+        hooks=LifecycleHooks(on_exit=hook(stack)),
+    )
+    assert len(wf.baselines) == 2

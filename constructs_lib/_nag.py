@@ -1,0 +1,59 @@
+"""Acknowledging cdk-nag AwsSolutions findings on resources this library defines, always with a reason.
+
+cdk-nag reports wildcard permissions (IAM5) and managed policies (IAM4) one finding per value, named
+after the value as CloudFormation will hold it; ``_flatten`` renders a value the way cdk-nag does,
+so each acknowledgment names exactly the permission it explains.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from aws_cdk import Acknowledgment, Stack, Validations
+from aws_cdk import aws_iam as iam
+from constructs import IConstruct
+
+
+def acknowledge(construct: IConstruct, rule: str, reason: str) -> None:
+    """Acknowledge AwsSolutions-<rule> on ``construct`` and its children, recording why."""
+    Validations.of(construct).acknowledge(Acknowledgment(id=f"AwsSolutions::AwsSolutions-{rule}", reason=reason))
+
+
+def acknowledge_wildcards(
+    construct: IConstruct, *, reason: str, actions: Sequence[str] = (), resources: Sequence[str] = ()
+) -> None:
+    """Acknowledge the IAM5 findings for the wildcard actions and resources a statement of ours grants."""
+    stack = Stack.of(construct)
+    for action in actions:
+        if "*" in action:
+            acknowledge(construct, f"IAM5[Action::{action}]", reason)
+    for resource in resources:
+        flat = _flatten(stack.resolve(resource))
+        if "*" in flat:
+            acknowledge(construct, f"IAM5[Resource::{flat}]", reason)
+
+
+def acknowledge_managed_policy(construct: IConstruct, policy: iam.IManagedPolicy, reason: str) -> None:
+    """Acknowledge the IAM4 finding for one AWS managed policy attached to ``construct``."""
+    flat = _flatten(Stack.of(construct).resolve(policy.managed_policy_arn))
+    acknowledge(construct, f"IAM4[Policy::{flat}]", reason)
+
+
+def _flatten(node: Any) -> str:
+    """A resolved CloudFormation value as cdk-nag names it (its flattenCfnReference)."""
+    if isinstance(node, str):
+        return node.replace("${", "<").replace("}", ">")
+    if isinstance(node, dict) and len(node) == 1:
+        ((key, value),) = node.items()
+        if key == "Fn::Join":
+            delimiter, items = value
+            return str(delimiter).join(_flatten(item) for item in items)
+        if key in ("Fn::Sub", "Fn::ImportValue"):
+            return _flatten(value)
+        if key == "Fn::GetAtt":
+            return f"<{_flatten(value[0])}.{_flatten(value[1])}>"
+        if key == "Ref":
+            return f"<{_flatten(value)}>"
+    return json.dumps(node, separators=(",", ":"))

@@ -1,0 +1,221 @@
+"""patch-now: run a deployed stack's hooked patch task right now, outside its maintenance window.
+
+Reads the deployed template and its physical resource ids from CloudFormation, then sends
+AWS-RunPatchBaselineWithHooks with the task's parameters, hooks, output settings and rate control
+to the task's targets (one command per window target, since a command's target keys are ANDed while
+a task's window targets are ORed), waits, and prints each instance's status.
+
+    patch-now --stack PatchingDemo [--task PatchingTask] [--max-concurrency 1] [--no-wait]
+
+Every node of one run uses the same fresh SnapshotId, so all install the same patch set. Needs AWS
+credentials (the SDK's usual chain); SNS notifications of the task are not re-sent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TextIO
+
+from .._constants import PATCH_DOCUMENT
+
+TERMINAL = {"Success", "Failed", "Cancelled", "TimedOut", "Cancelling"}
+TASK_TYPE = "AWS::SSM::MaintenanceWindowTask"
+TARGET_TYPE = "AWS::SSM::MaintenanceWindowTarget"
+
+
+class PatchNowError(Exception):
+    """A problem with the stack or the task, reported to the user as one line."""
+
+
+@dataclass
+class PlannedCommand:
+    """One SendCommand request: the task's settings for one window target."""
+
+    target_name: str
+    request: dict[str, Any]
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="patch-now", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--stack", required=True, help="the deployed stack's name")
+    parser.add_argument("--task", help="the task's name or logical id (default: the stack's only hooked task)")
+    parser.add_argument("--region", help="AWS region (default: the SDK's)")
+    parser.add_argument("--operation", choices=["Install", "Scan"], help="override the task's Operation")
+    parser.add_argument("--reboot-option", choices=["RebootIfNeeded", "NoReboot"], help="override RebootOption")
+    parser.add_argument("--max-concurrency", help="override the task's MaxConcurrency (e.g. 1 or 10%%)")
+    parser.add_argument("--max-errors", help="override the task's MaxErrors (e.g. 0 or 10%%)")
+    parser.add_argument("--snapshot-id", help="the SnapshotId for this run (default: a new GUID)")
+    parser.add_argument("--timeout", type=int, default=3600, help="seconds to wait for the run (default 3600)")
+    parser.add_argument("--poll", type=int, default=15, help="seconds between status checks (default 15)")
+    parser.add_argument("--no-wait", action="store_true", help="send the command and return")
+    return parser.parse_args(argv)
+
+
+def plan(template: dict[str, Any], physical_ids: dict[str, str], args: argparse.Namespace) -> list[PlannedCommand]:
+    """The SendCommand requests that reproduce the chosen task."""
+    resources: dict[str, Any] = template.get("Resources", {})
+    logical_id, task = _choose_task(resources, args.task)
+    props = task["Properties"]
+    run_command = props.get("TaskInvocationParameters", {}).get("MaintenanceWindowRunCommandParameters", {})
+
+    def resolve(value: Any) -> str:
+        if isinstance(value, str):
+            return value
+        if isinstance(value, dict) and set(value) == {"Ref"} and value["Ref"] in physical_ids:
+            return physical_ids[value["Ref"]]
+        raise PatchNowError(f"task {logical_id} uses {json.dumps(value)}, which patch-now cannot resolve")
+
+    parameters = {name: [resolve(v) for v in values] for name, values in run_command.get("Parameters", {}).items()}
+    if args.operation:
+        parameters["Operation"] = [args.operation]
+    if args.reboot_option:
+        parameters["RebootOption"] = [args.reboot_option]
+    parameters["SnapshotId"] = [args.snapshot_id or str(uuid.uuid4())]
+    base: dict[str, Any] = {
+        "DocumentName": PATCH_DOCUMENT,
+        "Parameters": parameters,
+        "MaxConcurrency": args.max_concurrency or props.get("MaxConcurrency", "10%"),
+        "MaxErrors": args.max_errors or props.get("MaxErrors", "1"),
+        "Comment": f"patch-now: {args.stack} {props.get('Name', logical_id)}"[:100],
+    }
+    if "OutputS3BucketName" in run_command:
+        base["OutputS3BucketName"] = resolve(run_command["OutputS3BucketName"])
+        base["OutputS3KeyPrefix"] = f"{resolve(run_command.get('OutputS3KeyPrefix', 'patching'))}/patch-now"
+    cloudwatch = run_command.get("CloudWatchOutputConfig")
+    if cloudwatch and cloudwatch.get("CloudWatchOutputEnabled"):
+        base["CloudWatchOutputConfig"] = {
+            "CloudWatchLogGroupName": resolve(cloudwatch["CloudWatchLogGroupName"]),
+            "CloudWatchOutputEnabled": True,
+        }
+    commands = []
+    for target_ref in _window_target_refs(props, logical_id):
+        target = resources.get(target_ref, {})
+        if target.get("Type") != TARGET_TYPE:
+            raise PatchNowError(f"task {logical_id} names {target_ref}, which is not a window target of the stack")
+        keys = [{"Key": t["Key"], "Values": [resolve(v) for v in t["Values"]]} for t in target["Properties"]["Targets"]]
+        commands.append(PlannedCommand(target["Properties"].get("Name", target_ref), {**base, "Targets": keys}))
+    return commands
+
+
+def _choose_task(resources: dict[str, Any], wanted: str | None) -> tuple[str, dict[str, Any]]:
+    tasks = {
+        logical_id: resource
+        for logical_id, resource in resources.items()
+        if resource.get("Type") == TASK_TYPE and resource.get("Properties", {}).get("TaskArn") == PATCH_DOCUMENT
+    }
+    if not tasks:
+        raise PatchNowError(f"the stack has no {PATCH_DOCUMENT} task")
+    names = ", ".join(sorted(task["Properties"].get("Name", logical_id) for logical_id, task in tasks.items()))
+    if wanted:
+        for logical_id, task in tasks.items():
+            if wanted in (logical_id, task["Properties"].get("Name")):
+                return logical_id, task
+        raise PatchNowError(f"the stack has no task named {wanted!r} (tasks: {names})")
+    if len(tasks) > 1:
+        raise PatchNowError(f"the stack has more than one task; pick one with --task (tasks: {names})")
+    return next(iter(tasks.items()))
+
+
+def _window_target_refs(props: dict[str, Any], logical_id: str) -> list[str]:
+    refs = []
+    for target in props.get("Targets", []):
+        if target.get("Key") != "WindowTargetIds":
+            raise PatchNowError(f"task {logical_id} targets {target.get('Key')}; patch-now needs window targets")
+        refs += [value["Ref"] for value in target["Values"] if isinstance(value, dict) and "Ref" in value]
+    if not refs:
+        raise PatchNowError(f"task {logical_id} has no window targets")
+    return refs
+
+
+def load_stack(cloudformation: Any, stack: str) -> tuple[dict[str, Any], dict[str, str]]:
+    """The deployed template and the physical id of each logical id."""
+    body = cloudformation.get_template(StackName=stack, TemplateStage="Processed")["TemplateBody"]
+    template = json.loads(body) if isinstance(body, str) else body
+    physical: dict[str, str] = {}
+    for page in cloudformation.get_paginator("list_stack_resources").paginate(StackName=stack):
+        for summary in page["StackResourceSummaries"]:
+            physical[summary["LogicalResourceId"]] = summary.get("PhysicalResourceId", "")
+    return template, physical
+
+
+def wait_for(
+    ssm: Any,
+    command_ids: list[str],
+    timeout: int,
+    poll: int,
+    sleep: Callable[[float], None],
+    clock: Callable[[], float],
+) -> dict[str, str]:
+    """Poll until every command ends (or the timeout passes); the last status of each."""
+    deadline = clock() + timeout
+    statuses: dict[str, str] = {}
+    while True:
+        for command_id in command_ids:
+            statuses[command_id] = ssm.list_commands(CommandId=command_id)["Commands"][0]["Status"]
+        if all(status in TERMINAL for status in statuses.values()) or clock() >= deadline:
+            return statuses
+        sleep(poll)
+
+
+def print_invocations(ssm: Any, command_id: str, target_name: str, out: TextIO) -> None:
+    for page in ssm.get_paginator("list_command_invocations").paginate(CommandId=command_id):
+        for invocation in page["CommandInvocations"]:
+            out.write(
+                f"{target_name:<24} {invocation['InstanceId']:<22} {invocation.get('InstanceName', ''):<24} "
+                f"{invocation['Status']:<12} {invocation.get('StatusDetails', '')}\n"
+            )
+
+
+def run(
+    args: argparse.Namespace,
+    cloudformation: Any,
+    ssm: Any,
+    out: TextIO,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> int:
+    template, physical = load_stack(cloudformation, args.stack)
+    commands = plan(template, physical, args)
+    sent: list[tuple[str, PlannedCommand]] = []
+    for command in commands:
+        command_id = ssm.send_command(**command.request)["Command"]["CommandId"]
+        out.write(
+            f"sent {command_id} to {command.target_name} "
+            f"(SnapshotId {command.request['Parameters']['SnapshotId'][0]})\n"
+        )
+        sent.append((command_id, command))
+    if args.no_wait:
+        return 0
+    statuses = wait_for(ssm, [command_id for command_id, _ in sent], args.timeout, args.poll, sleep, clock)
+    out.write(f"{'target':<24} {'instance':<22} {'name':<24} {'status':<12} details\n")
+    for command_id, command in sent:
+        print_invocations(ssm, command_id, command.target_name, out)
+    for command_id, status in statuses.items():
+        out.write(f"command {command_id}: {status}\n")
+    return 0 if all(status == "Success" for status in statuses.values()) else 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the patch-now command."""
+    args = parse_args(argv)
+    try:
+        import boto3  # the CLI's own dependency (extra "cli"); synth never needs it
+    except ImportError:
+        sys.stderr.write("patch-now needs boto3: pip install 'constructs-lib[cli]'\n")
+        return 2
+    session = boto3.Session(region_name=args.region)
+    try:
+        return run(args, session.client("cloudformation"), session.client("ssm"), sys.stdout)
+    except PatchNowError as error:
+        sys.stderr.write(f"patch-now: {error}\n")
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

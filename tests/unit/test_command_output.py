@@ -1,0 +1,161 @@
+"""CommandOutput: the created bucket and log group, bring-your-own, per-task prefixes, instance grants."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from aws_cdk.assertions import Match
+
+from constructs_lib import CommandOutput, PatchOperation
+from tests.builders import logical_id, targets, template, window
+
+
+def run_command_parameters(stack: Stack, task_logical_id: str) -> dict[str, Any]:
+    task = template(stack).to_json()["Resources"][task_logical_id]
+    params: dict[str, Any] = task["Properties"]["TaskInvocationParameters"]["MaintenanceWindowRunCommandParameters"]
+    return params
+
+
+def test_created_bucket_is_encrypted_ssl_only_private_expiring_and_logged(stack: Stack) -> None:
+    output = CommandOutput(stack, "Output", expiration=Duration.days(30))
+    t = template(stack)
+    t.resource_count_is("AWS::S3::Bucket", 2)
+    t.has_resource_properties(
+        "AWS::S3::Bucket",
+        {
+            "BucketEncryption": {
+                "ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+            },
+            "PublicAccessBlockConfiguration": {
+                "BlockPublicAcls": True,
+                "BlockPublicPolicy": True,
+                "IgnorePublicAcls": True,
+                "RestrictPublicBuckets": True,
+            },
+            "LifecycleConfiguration": {"Rules": [{"ExpirationInDays": 30, "Status": "Enabled"}]},
+            "LoggingConfiguration": {"DestinationBucketName": Match.any_value(), "LogFilePrefix": "command-output/"},
+            "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+        },
+    )
+    assert output.bucket is not None
+    bucket_id = logical_id(stack, output.bucket)
+    t.has_resource_properties(
+        "AWS::S3::BucketPolicy",
+        {
+            "Bucket": {"Ref": bucket_id},
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {
+                                "Effect": "Deny",
+                                "Action": "s3:*",
+                                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                            }
+                        )
+                    ]
+                )
+            },
+        },
+    )
+    t.has_resource("AWS::S3::Bucket", {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"})
+    t.has_resource_properties("AWS::Logs::LogGroup", {"RetentionInDays": 90})
+
+
+def test_bring_your_own_bucket_and_log_group(stack: Stack) -> None:
+    bucket = s3.Bucket.from_bucket_name(stack, "Mine", "my-patch-output")
+    group = logs.LogGroup.from_log_group_name(stack, "MyLogs", "/patching/output")
+    output = CommandOutput(stack, "Output", bucket=bucket, log_group=group, key_prefix="fleet/prod")
+    mw = window(stack)
+    task = mw.add_patch_task("Patch", targets=[targets(mw)], output=output)
+    t = template(stack)
+    t.resource_count_is("AWS::S3::Bucket", 0)
+    t.resource_count_is("AWS::Logs::LogGroup", 0)
+    params = run_command_parameters(stack, stack.get_logical_id(task.cfn_task))
+    assert params["OutputS3BucketName"] == "my-patch-output"
+    assert params["OutputS3KeyPrefix"] == "fleet/prod/TestStack/Window/Patch"
+    assert params["CloudWatchOutputConfig"] == {
+        "CloudWatchLogGroupName": "/patching/output",
+        "CloudWatchOutputEnabled": True,
+    }
+
+
+def test_each_task_writes_under_its_own_prefix(stack: Stack) -> None:
+    output = CommandOutput(stack, "Output", cloudwatch_output=False)
+    install_window, scan_window = window(stack, "Weekly"), window(stack, "Daily")
+    install = install_window.add_patch_task("Install", targets=[targets(install_window)], output=output)
+    scan = scan_window.add_patch_task(
+        "Scan", targets=[targets(scan_window)], operation=PatchOperation.SCAN, output=output
+    )
+    prefixes = {
+        run_command_parameters(stack, stack.get_logical_id(task.cfn_task))["OutputS3KeyPrefix"]
+        for task in (install, scan)
+    }
+    assert prefixes == {"patching/TestStack/Weekly/Install", "patching/TestStack/Daily/Scan"}
+    assert "CloudWatchOutputConfig" not in run_command_parameters(stack, stack.get_logical_id(scan.cfn_task))
+
+
+def test_cloudwatch_only(stack: Stack) -> None:
+    output = CommandOutput(stack, "Output", s3_output=False, retention=logs.RetentionDays.ONE_YEAR)
+    mw = window(stack)
+    task = mw.add_patch_task("Patch", targets=[targets(mw)], output=output)
+    params = run_command_parameters(stack, stack.get_logical_id(task.cfn_task))
+    assert "OutputS3BucketName" not in params
+    assert params["CloudWatchOutputConfig"]["CloudWatchOutputEnabled"] is True
+    template(stack).resource_count_is("AWS::S3::Bucket", 0)
+    template(stack).has_resource_properties("AWS::Logs::LogGroup", {"RetentionInDays": 365})
+
+
+def test_grant_write_gives_an_instance_role_exactly_the_output_permissions(stack: Stack) -> None:
+    output = CommandOutput(stack, "Output")
+    role = iam.Role(stack, "InstanceRole", assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"))
+    output.grant_write(role)
+    assert output.bucket is not None
+    assert output.log_group is not None
+    bucket = logical_id(stack, output.bucket)
+    group = logical_id(stack, output.log_group)
+    (policy,) = template(stack).find_resources("AWS::IAM::Policy").values()
+    assert policy["Properties"]["PolicyDocument"]["Statement"] == [
+        {
+            "Action": "s3:PutObject",
+            "Effect": "Allow",
+            "Resource": {"Fn::Join": ["", [{"Fn::GetAtt": [bucket, "Arn"]}, "/patching/*"]]},
+        },
+        {"Action": "s3:GetEncryptionConfiguration", "Effect": "Allow", "Resource": {"Fn::GetAtt": [bucket, "Arn"]}},
+        {"Action": "logs:DescribeLogGroups", "Effect": "Allow", "Resource": "*"},
+        {
+            "Action": ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
+            "Effect": "Allow",
+            "Resource": [{"Fn::GetAtt": [group, "Arn"]}, {"Fn::Join": ["", [{"Fn::GetAtt": [group, "Arn"]}, ":*"]]}],
+        },
+    ]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"s3_output": False, "cloudwatch_output": False}, r"provide s3_output, cloudwatch_output or both"),
+        ({"s3_output": False, "bucket": "BUCKET"}, r"provide either bucket or s3_output=False, not both"),
+        (
+            {"cloudwatch_output": False, "log_group": "GROUP"},
+            r"provide either log_group or cloudwatch_output=False, not both",
+        ),
+        ({"key_prefix": "/patching"}, r"key_prefix must not start or end with '/'; got key_prefix='/patching'"),
+        ({"key_prefix": "patching/"}, r"key_prefix must not start or end with '/'"),
+        ({"key_prefix": "x" * 401}, r"key_prefix must be 1 to 400 characters long; got 401"),
+        ({"expiration": Duration.days(0)}, r"expiration must be at least 1 day; got expiration=0 days"),
+        ({"expiration": Duration.hours(36)}, r"expiration must be a whole number of days; got expiration=36h"),
+    ],
+)
+def test_fails_on_invalid_output(stack: Stack, overrides: dict[str, Any], message: str) -> None:
+    if overrides.get("bucket") == "BUCKET":
+        overrides["bucket"] = s3.Bucket.from_bucket_name(stack, "B", "bucket-name")
+    if overrides.get("log_group") == "GROUP":
+        overrides["log_group"] = logs.LogGroup.from_log_group_name(stack, "G", "group")
+    with pytest.raises(ValueError, match=message):
+        CommandOutput(stack, "Output", **overrides)

@@ -1,0 +1,189 @@
+"""PatchNotifications, MaintenanceWindowRole, and how tasks use them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from aws_cdk import Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_sns as sns
+from aws_cdk.assertions import Match
+
+from constructs_lib import (
+    MaintenanceWindowRole,
+    NotificationEvent,
+    NotificationType,
+    PatchNotifications,
+    PatchTask,
+)
+from tests.builders import logical_id, targets, template, window
+
+
+def policy_statements(stack: Stack, role: iam.IRole) -> list[dict[str, Any]]:
+    role_id = logical_id(stack, role)
+    for policy in template(stack).find_resources("AWS::IAM::Policy").values():
+        if {"Ref": role_id} in policy["Properties"]["Roles"]:
+            statements: list[dict[str, Any]] = policy["Properties"]["PolicyDocument"]["Statement"]
+            return statements
+    raise AssertionError(f"no policy for {role_id}")
+
+
+def test_window_role_is_least_privilege(stack: Stack) -> None:
+    role = MaintenanceWindowRole(stack, "Role")
+    template(stack).has_resource_properties(
+        "AWS::IAM::Role",
+        {
+            "AssumeRolePolicyDocument": {
+                "Statement": [
+                    {"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"Service": "ssm.amazonaws.com"}}
+                ]
+            },
+        },
+    )
+    assert policy_statements(stack, role.role) == [
+        {
+            "Action": "ssm:SendCommand",
+            "Effect": "Allow",
+            "Sid": "SendPatchCommand",
+            "Resource": [
+                "arn:aws:ec2:us-east-1:123456789012:instance/*",
+                "arn:aws:ssm:us-east-1:123456789012:managed-instance/*",
+                "arn:aws:ssm:us-east-1::document/AWS-RunPatchBaselineWithHooks",
+            ],
+        },
+        {
+            "Action": [
+                "ssm:CancelCommand",
+                "ssm:GetCommandInvocation",
+                "ssm:ListCommandInvocations",
+                "ssm:ListCommands",
+            ],
+            "Effect": "Allow",
+            "Resource": "*",
+            "Sid": "FollowCommands",
+        },
+        {
+            "Action": ["resource-groups:ListGroupResources", "resource-groups:ListGroups", "tag:GetResources"],
+            "Effect": "Allow",
+            "Resource": "*",
+            "Sid": "ResolveTargets",
+        },
+    ]
+
+
+def test_tasks_of_a_window_share_one_defined_role(stack: Stack) -> None:
+    mw = window(stack)
+    web = targets(mw)
+    first = mw.add_patch_task("First", targets=[web])
+    second = mw.add_patch_task("Second", targets=[web], priority=2)
+    template(stack).resource_count_is("AWS::IAM::Role", 1)
+    assert first.service_role is second.service_role is mw.service_role
+    role_arn = {"Fn::GetAtt": [logical_id(stack, mw.window_role.role), "Arn"]}
+    template(stack).has_resource_properties("AWS::SSM::MaintenanceWindowTask", {"ServiceRoleArn": role_arn})
+
+
+def test_a_given_role_is_used_and_none_is_defined(stack: Stack) -> None:
+    mine = iam.Role.from_role_arn(stack, "Mine", "arn:aws:iam::123456789012:role/patching")
+    mw = window(stack, service_role=mine)
+    mw.add_patch_task("Patch", targets=[targets(mw)])
+    template(stack).resource_count_is("AWS::IAM::Role", 0)
+    template(stack).has_resource_properties(
+        "AWS::SSM::MaintenanceWindowTask", {"ServiceRoleArn": "arn:aws:iam::123456789012:role/patching"}
+    )
+
+
+def test_a_task_on_an_existing_window_defines_its_own_role(stack: Stack) -> None:
+    mw = window(stack)
+    target = targets(mw)
+
+    class Existing:  # an IMaintenanceWindow defined elsewhere
+        window_id = mw.window_id
+
+    existing = Existing()
+    target.window = existing  # registered with that window
+    task = PatchTask(stack, "Patch", window=existing, targets=[target])
+    assert task.service_role.node.path == "TestStack/Patch/ServiceRole/Resource"
+
+
+def test_notifications_with_a_created_topic(stack: Stack) -> None:
+    notifications = PatchNotifications(stack, "Notify")
+    mw = window(stack)
+    task = mw.add_patch_task("Patch", targets=[targets(mw)], notifications=notifications)
+    t = template(stack)
+    t.has_resource_properties("AWS::SNS::Topic", {"KmsMasterKeyId": Match.string_like_regexp("alias/aws/sns")})
+    t.has_resource_properties(
+        "AWS::SNS::TopicPolicy",
+        {
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [Match.object_like({"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}})]
+                )
+            }
+        },
+    )
+    topic = {"Ref": logical_id(stack, notifications.topic)}
+    assert policy_statements(stack, notifications.role) == [
+        {"Action": "sns:Publish", "Effect": "Allow", "Resource": topic}
+    ]
+    notification_role = {"Fn::GetAtt": [logical_id(stack, notifications.role), "Arn"]}
+    params = template(stack).to_json()["Resources"][stack.get_logical_id(task.cfn_task)]["Properties"][
+        "TaskInvocationParameters"
+    ]["MaintenanceWindowRunCommandParameters"]
+    assert params["NotificationConfig"] == {
+        "NotificationArn": topic,
+        "NotificationEvents": ["Failed", "TimedOut", "Cancelled"],
+        "NotificationType": "Command",
+    }
+    assert params["ServiceRoleArn"] == notification_role
+    assert {
+        "Action": "iam:PassRole",
+        "Effect": "Allow",
+        "Resource": notification_role,
+        "Condition": {"StringEquals": {"iam:PassedToService": "ssm.amazonaws.com"}},
+    } in policy_statements(stack, mw.service_role)
+
+
+def test_notifications_with_your_topic(stack: Stack) -> None:
+    topic = sns.Topic.from_topic_arn(stack, "Mine", "arn:aws:sns:us-east-1:123456789012:patching")
+    notifications = PatchNotifications(
+        stack, "Notify", topic=topic, events=[NotificationEvent.ALL], notification_type=NotificationType.INVOCATION
+    )
+    mw = window(stack)
+    mw.add_patch_task("A", targets=[targets(mw)], notifications=notifications)
+    mw.add_patch_task("B", targets=[targets(mw, "Api")], notifications=notifications)
+    template(stack).resource_count_is("AWS::SNS::Topic", 0)
+    template(stack).has_resource_properties(
+        "AWS::SSM::MaintenanceWindowTask",
+        {
+            "TaskInvocationParameters": {
+                "MaintenanceWindowRunCommandParameters": Match.object_like(
+                    {
+                        "NotificationConfig": {
+                            "NotificationArn": "arn:aws:sns:us-east-1:123456789012:patching",
+                            "NotificationEvents": ["All"],
+                            "NotificationType": "Invocation",
+                        }
+                    }
+                )
+            }
+        },
+    )
+    pass_role = [s for s in policy_statements(stack, mw.service_role) if s["Action"] == "iam:PassRole"]
+    assert len(pass_role) == 1  # two tasks, one statement
+
+
+@pytest.mark.parametrize(
+    ("events", "message"),
+    [
+        ([], r"events must name at least one NotificationEvent; got events=\[\]"),
+        (
+            [NotificationEvent.ALL, NotificationEvent.FAILED],
+            r"events must be All alone or specific events; got events=\['All', 'Failed'\]",
+        ),
+        ([NotificationEvent.FAILED, NotificationEvent.FAILED], r"events must not repeat a value; got 'Failed' twice"),
+    ],
+)
+def test_fails_on_invalid_events(stack: Stack, events: list[NotificationEvent], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        PatchNotifications(stack, "Notify", events=events)

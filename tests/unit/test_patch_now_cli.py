@@ -1,0 +1,224 @@
+"""patch-now: the exact CloudFormation and SSM calls, stubbed with botocore's Stubber (no network)."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+from constructs_lib.cli.patch_now import PatchNowError, parse_args, run
+from tests.builders import new_app, template
+from tests.scenarios import default_app
+
+STACK = "PatchingDemo"
+SNAPSHOT = "11111111-2222-4333-8444-555555555555"
+CMD = "3c7e9d2a-5b1f-4c2e-8a6d-0f9e8d7c6b5a"
+
+
+@pytest.fixture
+def demo_template() -> dict[str, Any]:
+    return dict(template(default_app(new_app())).to_json())
+
+
+def physical_ids(body: dict[str, Any]) -> dict[str, str]:
+    """Plausible physical ids: documents keep their names, the rest get fake ids."""
+    ids = {}
+    for logical_id, resource in body["Resources"].items():
+        name = resource.get("Properties", {}).get("Name")
+        ids[logical_id] = name if resource["Type"] == "AWS::SSM::Document" else f"phys-{logical_id.lower()}"
+    return ids
+
+
+@pytest.fixture
+def clients() -> Iterator[tuple[Any, Any, Stubber, Stubber]]:
+    session = boto3.Session(aws_access_key_id="test", aws_secret_access_key="test", region_name="us-east-1")  # noqa: S106
+    cloudformation, ssm = session.client("cloudformation"), session.client("ssm")
+    with Stubber(cloudformation) as cfn_stub, Stubber(ssm) as ssm_stub:
+        yield cloudformation, ssm, cfn_stub, ssm_stub
+        cfn_stub.assert_no_pending_responses()
+        ssm_stub.assert_no_pending_responses()
+
+
+def stub_stack(cfn_stub: Stubber, body: dict[str, Any]) -> dict[str, str]:
+    ids = physical_ids(body)
+    cfn_stub.add_response(
+        "get_template", {"TemplateBody": json.dumps(body)}, {"StackName": STACK, "TemplateStage": "Processed"}
+    )
+    summaries = [
+        {
+            "LogicalResourceId": k,
+            "PhysicalResourceId": v,
+            "ResourceType": body["Resources"][k]["Type"],
+            "LastUpdatedTimestamp": "2026-11-27T00:00:00Z",
+            "ResourceStatus": "CREATE_COMPLETE",
+        }
+        for k, v in ids.items()
+    ]
+    cfn_stub.add_response("list_stack_resources", {"StackResourceSummaries": summaries}, {"StackName": STACK})
+    return ids
+
+
+def expected_send(ids: dict[str, str], body: dict[str, Any], **overrides: Any) -> dict[str, Any]:
+    log_group = next(k for k, r in body["Resources"].items() if r["Type"] == "AWS::Logs::LogGroup")
+    bucket = next(k for k in body["Resources"] if k.startswith("OutputBucket") and "Policy" not in k)
+    request = {
+        "DocumentName": "AWS-RunPatchBaselineWithHooks",
+        "Targets": [{"Key": "tag:PatchGroup", "Values": ["PatchingDemo"]}],
+        "Parameters": {
+            "Operation": ["Install"],
+            "RebootOption": ["RebootIfNeeded"],
+            "PreInstallHookDocName": ["PatchingDemo-StopAppGracefully"],
+            "PostInstallHookDocName": ["PatchingDemo-UpdateApp"],
+            "OnExitHookDocName": ["PatchingDemo-StartAppAndVerify"],
+            "SnapshotId": [SNAPSHOT],
+        },
+        "MaxConcurrency": "10%",
+        "MaxErrors": "1",
+        "Comment": "patch-now: PatchingDemo PatchingTask",
+        "OutputS3BucketName": ids[bucket],
+        "OutputS3KeyPrefix": "patching/PatchingDemo/Window/PatchingTask/patch-now",
+        "CloudWatchOutputConfig": {"CloudWatchLogGroupName": ids[log_group], "CloudWatchOutputEnabled": True},
+    }
+    request.update(overrides)
+    return request
+
+
+def command(status: str) -> dict[str, Any]:
+    return {"Commands": [{"CommandId": CMD, "Status": status}]}
+
+
+def test_sends_the_task_waits_and_prints_each_instance(clients: Any, demo_template: dict[str, Any]) -> None:
+    cloudformation, ssm, cfn_stub, ssm_stub = clients
+    ids = stub_stack(cfn_stub, demo_template)
+    ssm_stub.add_response(
+        "send_command", {"Command": {"CommandId": CMD}}, expected_send(ids, demo_template, MaxConcurrency="1")
+    )
+    ssm_stub.add_response("list_commands", command("InProgress"), {"CommandId": CMD})
+    ssm_stub.add_response("list_commands", command("Success"), {"CommandId": CMD})
+    ssm_stub.add_response(
+        "list_command_invocations",
+        {
+            "CommandInvocations": [
+                {
+                    "InstanceId": "i-0123456789abcdef0",
+                    "InstanceName": "web-1",
+                    "Status": "Success",
+                    "StatusDetails": "Success",
+                },
+                {
+                    "InstanceId": "i-0fedcba9876543210",
+                    "InstanceName": "web-2",
+                    "Status": "Success",
+                    "StatusDetails": "Success",
+                },
+            ]
+        },
+        {"CommandId": CMD},
+    )
+    out = io.StringIO()
+    sleeps: list[float] = []
+    args = parse_args(
+        ["--stack", STACK, "--task", "PatchingTask", "--snapshot-id", SNAPSHOT, "--max-concurrency", "1", "--poll", "5"]
+    )
+    status = run(args, cloudformation, ssm, out, sleep=sleeps.append, clock=lambda: 0.0)
+    assert status == 0
+    assert sleeps == [5]
+    lines = out.getvalue().splitlines()
+    assert lines[0] == f"sent {CMD} to PatchingDemo-Fleet (SnapshotId {SNAPSHOT})"
+    assert lines[2].split() == ["PatchingDemo-Fleet", "i-0123456789abcdef0", "web-1", "Success", "Success"]
+    assert lines[-1] == f"command {CMD}: Success"
+
+
+def test_a_failed_run_exits_1(clients: Any, demo_template: dict[str, Any]) -> None:
+    cloudformation, ssm, cfn_stub, ssm_stub = clients
+    ids = stub_stack(cfn_stub, demo_template)
+    ssm_stub.add_response("send_command", {"Command": {"CommandId": CMD}}, expected_send(ids, demo_template))
+    ssm_stub.add_response("list_commands", command("Failed"), {"CommandId": CMD})
+    ssm_stub.add_response(
+        "list_command_invocations",
+        {"CommandInvocations": [{"InstanceId": "i-0123456789abcdef0", "Status": "Failed", "StatusDetails": "Failed"}]},
+        {"CommandId": CMD},
+    )
+    out = io.StringIO()
+    args = parse_args(["--stack", STACK, "--task", "PatchingTask", "--snapshot-id", SNAPSHOT])
+    assert run(args, cloudformation, ssm, out, sleep=lambda _: None, clock=lambda: 0.0) == 1
+    assert out.getvalue().splitlines()[-1] == f"command {CMD}: Failed"
+
+
+def test_no_wait_only_sends(clients: Any, demo_template: dict[str, Any]) -> None:
+    cloudformation, ssm, cfn_stub, ssm_stub = clients
+    ids = stub_stack(cfn_stub, demo_template)
+    ssm_stub.add_response(
+        "send_command",
+        {"Command": {"CommandId": CMD}},
+        expected_send(
+            ids,
+            demo_template,
+            Parameters={**expected_send(ids, demo_template)["Parameters"], "RebootOption": ["NoReboot"]},
+        ),
+    )
+    args = parse_args(
+        [
+            "--stack",
+            STACK,
+            "--task",
+            "PatchingTask",
+            "--snapshot-id",
+            SNAPSHOT,
+            "--reboot-option",
+            "NoReboot",
+            "--no-wait",
+        ]
+    )
+    assert run(args, cloudformation, ssm, io.StringIO()) == 0
+
+
+def test_gives_up_waiting_at_the_timeout(clients: Any, demo_template: dict[str, Any]) -> None:
+    cloudformation, ssm, cfn_stub, ssm_stub = clients
+    ids = stub_stack(cfn_stub, demo_template)
+    ssm_stub.add_response("send_command", {"Command": {"CommandId": CMD}}, expected_send(ids, demo_template))
+    ssm_stub.add_response("list_commands", command("InProgress"), {"CommandId": CMD})
+    ssm_stub.add_response("list_commands", command("InProgress"), {"CommandId": CMD})
+    ssm_stub.add_response("list_command_invocations", {"CommandInvocations": []}, {"CommandId": CMD})
+    times = iter([0.0, 30.0, 61.0])
+    args = parse_args(["--stack", STACK, "--task", "PatchingTask", "--snapshot-id", SNAPSHOT, "--timeout", "60"])
+    out = io.StringIO()
+    assert run(args, cloudformation, ssm, out, sleep=lambda _: None, clock=lambda: next(times)) == 1
+    assert out.getvalue().splitlines()[-1] == f"command {CMD}: InProgress"
+
+
+def test_the_task_must_be_named_when_the_stack_has_several(clients: Any, demo_template: dict[str, Any]) -> None:
+    cloudformation, ssm, cfn_stub, _ = clients
+    stub_stack(cfn_stub, demo_template)
+    with pytest.raises(
+        PatchNowError, match=r"more than one task; pick one with --task \(tasks: PatchingTask, ScanTask\)"
+    ):
+        run(parse_args(["--stack", STACK]), cloudformation, ssm, io.StringIO())
+
+
+def test_an_unknown_task(clients: Any, demo_template: dict[str, Any]) -> None:
+    cloudformation, ssm, cfn_stub, _ = clients
+    stub_stack(cfn_stub, demo_template)
+    with pytest.raises(PatchNowError, match=r"no task named 'Nightly' \(tasks: PatchingTask, ScanTask\)"):
+        run(parse_args(["--stack", STACK, "--task", "Nightly"]), cloudformation, ssm, io.StringIO())
+
+
+def test_the_cli_starts_without_the_cdk() -> None:
+    import subprocess
+    import sys
+
+    probe = "import constructs_lib.cli.patch_now, sys; print('aws_cdk' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
+
+
+def test_the_package_still_exports_everything_lazily() -> None:
+    import constructs_lib
+
+    for name in constructs_lib.__all__:
+        assert getattr(constructs_lib, name) is not None, name
