@@ -16,11 +16,12 @@ CDK := node_modules/.bin/cdk --no-notices
 PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: help setup synth test lint typecheck unit validate cfn-lint shellcheck clean
+.PHONY: help setup synth test lint typecheck unit validate cfn-lint shellcheck rehearse clean
 
 help:
 	@echo "make synth   set up and synthesize the default app into cdk.out/"
 	@echo "make test    set up, then lint, type-check, test and validate everything"
+	@echo "make rehearse  rehearse the default app's patch task in every scenario against a local service"
 	@echo "make clean   remove .venv, node_modules and cdk.out"
 
 $(PY_STAMP): pyproject.toml constraints.txt
@@ -59,6 +60,10 @@ shellcheck: setup
 validate: synth cfn-lint shellcheck
 
 test: lint typecheck unit validate
+
+# Rehearse the default app's hooks through the whole lifecycle, on this machine, with a real local service.
+rehearse: synth
+	python -m constructs_lib.cli.rehearse_demo --assembly cdk.out --stack PatchingDemo --task PatchingTask
 
 clean:
 	rm -rf $(VENV) node_modules cdk.out

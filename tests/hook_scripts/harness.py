@@ -16,7 +16,6 @@ from pathlib import Path
 
 from constructs_lib import HookScript
 
-DEMO_SERVICE = Path(__file__).resolve().parent / "demo_service.py"
 LOG_LINE = re.compile(
     r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z (stop_app_gracefully|update_app|start_app_and_verify): .+$"
 )
@@ -73,7 +72,7 @@ class DemoService:
 
     @property
     def start_command(self) -> str:
-        return f"{sys.executable} {DEMO_SERVICE} --port {self.port} {self.flags}".strip()
+        return f"{sys.executable} -m constructs_lib.cli.demo_service --port {self.port} {self.flags}".strip()
 
     @property
     def ssm(self) -> dict[str, str]:

@@ -1,6 +1,7 @@
-"""A small real HTTP service for the hook-script tests, with faults to inject.
+"""A small real HTTP service for the hook-script tests and `make rehearse`, with faults to inject.
 
-    python demo_service.py --port 8080 [--health-delay 3] [--unhealthy] [--ignore-sigterm] [--stop-delay 2]
+    python -m constructs_lib.cli.demo_service --port 8080 [--health-delay 3] [--unhealthy]
+        [--ignore-sigterm] [--stop-delay 2]
 
 GET /health answers 200 "ok" once the service is healthy, 503 before that (--health-delay) and 500
 always with --unhealthy. SIGTERM shuts it down (after --stop-delay), or is ignored.
