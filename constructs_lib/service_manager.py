@@ -6,11 +6,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TypedDict
 
 from aws_cdk import Duration
 
 from ._validation import fail, whole_seconds
 from .hook_document import HookParameter
+from .hook_script import HookScript
 
 # Precise allowedPatterns, valid in Java and Go regex; Python checks the defaults at synth.
 SERVICE_NAME_PATTERN = r"^[A-Za-z0-9@_.:-]{1,256}$"
@@ -141,3 +143,15 @@ def step_timeout(keyword: str, timeout: Duration | None, worst_case_seconds: int
             f"short; got {keyword}={timeout.to_human_string()}"
         )
     return timeout
+
+
+class AppHookScripts(TypedDict):
+    """The Linux and Windows scripts of one bundled app hook, as HookDocument keywords."""
+
+    linux: HookScript
+    windows: HookScript
+
+
+def app_hook_scripts(name: str) -> AppHookScripts:
+    """hook_scripts/linux/<name>.sh and hook_scripts/windows/<name>.ps1."""
+    return {"linux": HookScript.from_file(f"linux/{name}.sh"), "windows": HookScript.from_file(f"windows/{name}.ps1")}

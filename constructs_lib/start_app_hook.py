@@ -7,12 +7,12 @@ from constructs import Construct
 
 from ._validation import fail
 from .hook_document import HookDocument
-from .hook_script import HookScript
 from .service_manager import (
     HEALTH_URL_PATTERN,
     HTTP_STATUS_PATTERN,
     ServiceManager,
     ServiceManagerKind,
+    app_hook_scripts,
     parameter,
     port_parameter,
     seconds_parameter,
@@ -121,8 +121,7 @@ class StartAppHook(HookDocument):
         super().__init__(
             scope,
             construct_id,
-            linux=HookScript.from_file("linux/start_app_and_verify.sh"),
-            windows=HookScript.from_file("windows/start_app_and_verify.ps1"),
+            **app_hook_scripts("start_app_and_verify"),
             parameters=parameters,
             document_name=document_name,
             description=description or f"On-exit hook: start {service_name} and verify it is healthy",

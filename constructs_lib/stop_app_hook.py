@@ -6,10 +6,10 @@ from aws_cdk import Duration
 from constructs import Construct
 
 from .hook_document import HookDocument
-from .hook_script import HookScript
 from .service_manager import (
     BOOLEAN_PATTERN,
     ServiceManager,
+    app_hook_scripts,
     command_parameter,
     parameter,
     port_parameter,
@@ -100,8 +100,7 @@ class StopAppHook(HookDocument):
         super().__init__(
             scope,
             construct_id,
-            linux=HookScript.from_file("linux/stop_app_gracefully.sh"),
-            windows=HookScript.from_file("windows/stop_app_gracefully.ps1"),
+            **app_hook_scripts("stop_app_gracefully"),
             parameters=parameters,
             document_name=document_name,
             description=description or f"Pre-install hook: stop {service_name} gracefully",

@@ -6,8 +6,13 @@ from aws_cdk import Duration
 from constructs import Construct
 
 from .hook_document import HookDocument
-from .hook_script import HookScript
-from .service_manager import command_parameter, seconds_parameter, service_name_parameter, step_timeout
+from .service_manager import (
+    app_hook_scripts,
+    command_parameter,
+    seconds_parameter,
+    service_name_parameter,
+    step_timeout,
+)
 
 _MAX_UPDATE_SECONDS = 7200
 _MAX_VERIFY_SECONDS = 3600
@@ -69,8 +74,7 @@ class UpdateAppHook(HookDocument):
         super().__init__(
             scope,
             construct_id,
-            linux=HookScript.from_file("linux/update_app.sh"),
-            windows=HookScript.from_file("windows/update_app.ps1"),
+            **app_hook_scripts("update_app"),
             parameters=parameters,
             document_name=document_name,
             description=description or f"Post-install hook: update {service_name}",
