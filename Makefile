@@ -16,11 +16,13 @@ CDK := node_modules/.bin/cdk --no-notices
 PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: help setup synth test lint typecheck unit validate cfn-lint shellcheck rehearse clean
+.PHONY: help setup synth test lint typecheck unit validate cfn-lint shellcheck rehearse plan diff clean
 
 help:
 	@echo "make synth   set up and synthesize the default app into cdk.out/"
 	@echo "make test    set up, then lint, type-check, test and validate everything"
+	@echo "make plan    write the default app's patch plan to cdk.out/patch-plan.md"
+	@echo "make diff    compare the default app with its committed reference: cdk diff, then in words"
 	@echo "make rehearse  rehearse the default app's patch task in every scenario against a local service"
 	@echo "make clean   remove .venv, node_modules and cdk.out"
 
@@ -60,6 +62,18 @@ shellcheck: setup
 validate: synth cfn-lint shellcheck
 
 test: lint typecheck unit validate
+
+# The reviewed reference of the default app: its template snapshot, updated only after reading the diff.
+REFERENCE := tests/snapshot/__snapshots__/test_scenarios/test_scenario_template[default_app].json
+
+plan: synth
+	python -m constructs_lib.cli.plan --assembly cdk.out --stack PatchingDemo --output cdk.out/patch-plan.md
+	cat cdk.out/patch-plan.md
+
+# Offline: cdk diff against a template file needs no credentials.
+diff: synth
+	$(CDK) diff --no-path-metadata --no-version-reporting --template '$(REFERENCE)' PatchingDemo
+	python -m constructs_lib.cli.plan_diff --old '$(REFERENCE)' --assembly cdk.out --stack PatchingDemo
 
 # Rehearse the default app's hooks through the whole lifecycle, on this machine, with a real local service.
 rehearse: synth

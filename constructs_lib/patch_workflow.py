@@ -5,17 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from aws_cdk import Duration
+from aws_cdk import Annotations, Duration
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from ._validation import fail
+from ._validation import check_int_range, fail, is_unresolved
 from .command_output import CommandOutput
 from .lifecycle_hooks import LifecycleHooks
 from .maintenance_window import MaintenanceWindow
 from .patch_baseline import OperatingSystem, PatchBaseline, PatchBaselineOptions
 from .patch_notifications import PatchNotifications
 from .patch_task import CutoffBehavior, PatchOperation, PatchTask, RebootOption
+from .rollout import RolloutEstimate, estimate_rollout
 from .schedule import WindowSchedule
 from .window_target import WindowTargets
 
@@ -64,6 +65,8 @@ class PatchWorkflow(Construct):
         notifications: PatchNotifications | None = None,
         scan_schedule: WindowSchedule | None = None,
         scan_duration: Duration | None = None,
+        expected_fleet_size: int | None = None,
+        minutes_per_instance: int = 30,
     ) -> None:
         """Define the workflow. Window keywords are those of MaintenanceWindow, task keywords those of PatchTask.
 
@@ -96,6 +99,9 @@ class PatchWorkflow(Construct):
             scan_schedule: also scan (Operation Scan, no hooks) on this schedule in a window of its own,
                 e.g. daily compliance scans beside a weekly install. Default: no scan run.
             scan_duration: how long the scan window stays open (its cutoff is 0). Default: 1 hour.
+            expected_fleet_size: how many instances the targets hold; with it, synth adds a warning when
+                max_concurrency can't patch them all before the cutoff. Default: no estimate.
+            minutes_per_instance: how long one instance takes to patch, for that estimate. Default: 30.
         """
         super().__init__(scope, construct_id)
         if targets is None:
@@ -142,6 +148,9 @@ class PatchWorkflow(Construct):
             output=output,
             notifications=notifications,
         )
+        self.rollout: RolloutEstimate | None = None
+        if expected_fleet_size is not None:
+            self._estimate_rollout(expected_fleet_size, minutes_per_instance, max_concurrency)
         self.scan_window: MaintenanceWindow | None = None
         self.scan_task: PatchTask | None = None
         if scan_schedule is not None:
@@ -166,6 +175,26 @@ class PatchWorkflow(Construct):
                 delivery_timeout=delivery_timeout,
                 output=output,
                 notifications=notifications,
+            )
+
+    def _estimate_rollout(self, fleet_size: int, minutes_per_instance: int, max_concurrency: str) -> None:
+        check_int_range("expected_fleet_size", fleet_size, 1)
+        check_int_range("minutes_per_instance", minutes_per_instance, 1, 24 * 60)
+        hours = (self.window.duration_hours, self.window.cutoff_hours)
+        if any(is_unresolved(value) for value in (*hours, max_concurrency)):
+            return
+        self.rollout = estimate_rollout(
+            fleet_size=fleet_size,
+            max_concurrency=max_concurrency,
+            minutes_per_instance=minutes_per_instance,
+            duration_hours=hours[0],
+            cutoff_hours=hours[1],
+        )
+        if not self.rollout.fits:
+            Annotations.of(self).add_warning_v2(
+                "constructs-lib:rollout-exceeds-cutoff",
+                f"patch run can't finish before the cutoff: {self.rollout.describe()}; raise max_concurrency, "
+                "lengthen the window or split the fleet",
             )
 
     def _define_baselines(

@@ -41,7 +41,7 @@ from constructs_lib import (
     WindowTargets,
 )
 from constructs_lib.demo_stack import PatchingDemoStack
-from tests.builders import ENV, new_stack
+from tests.builders import new_stack
 
 
 def minimal(app: App) -> Stack:
@@ -224,8 +224,8 @@ def operations_bring_your_own(app: App) -> Stack:
 
 
 def default_app(app: App) -> Stack:
-    """The default app's stack, as app.py builds it."""
-    return PatchingDemoStack(app, "PatchingDemo", env=ENV)
+    """The default app's stack, as app.py builds it (environment-agnostic): the reference `make diff` uses."""
+    return PatchingDemoStack(app, "PatchingDemo")
 
 
 SCENARIOS: dict[str, Callable[[App], Stack]] = {

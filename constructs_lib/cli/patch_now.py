@@ -23,13 +23,13 @@ from dataclasses import dataclass
 from typing import Any, TextIO
 
 from .._constants import PATCH_DOCUMENT
+from .assembly import AssemblyError, choose_task
 
 TERMINAL = {"Success", "Failed", "Cancelled", "TimedOut", "Cancelling"}
-TASK_TYPE = "AWS::SSM::MaintenanceWindowTask"
 TARGET_TYPE = "AWS::SSM::MaintenanceWindowTarget"
 
 
-class PatchNowError(Exception):
+class PatchNowError(AssemblyError):
     """A problem with the stack or the task, reported to the user as one line."""
 
 
@@ -60,8 +60,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def plan(template: dict[str, Any], physical_ids: dict[str, str], args: argparse.Namespace) -> list[PlannedCommand]:
     """The SendCommand requests that reproduce the chosen task."""
     resources: dict[str, Any] = template.get("Resources", {})
-    logical_id, task = _choose_task(resources, args.task)
-    props = task["Properties"]
+    logical_id, props = choose_task(resources, args.task)
     run_command = props.get("TaskInvocationParameters", {}).get("MaintenanceWindowRunCommandParameters", {})
 
     def resolve(value: Any) -> str:
@@ -101,25 +100,6 @@ def plan(template: dict[str, Any], physical_ids: dict[str, str], args: argparse.
         keys = [{"Key": t["Key"], "Values": [resolve(v) for v in t["Values"]]} for t in target["Properties"]["Targets"]]
         commands.append(PlannedCommand(target["Properties"].get("Name", target_ref), {**base, "Targets": keys}))
     return commands
-
-
-def _choose_task(resources: dict[str, Any], wanted: str | None) -> tuple[str, dict[str, Any]]:
-    tasks = {
-        logical_id: resource
-        for logical_id, resource in resources.items()
-        if resource.get("Type") == TASK_TYPE and resource.get("Properties", {}).get("TaskArn") == PATCH_DOCUMENT
-    }
-    if not tasks:
-        raise PatchNowError(f"the stack has no {PATCH_DOCUMENT} task")
-    names = ", ".join(sorted(task["Properties"].get("Name", logical_id) for logical_id, task in tasks.items()))
-    if wanted:
-        for logical_id, task in tasks.items():
-            if wanted in (logical_id, task["Properties"].get("Name")):
-                return logical_id, task
-        raise PatchNowError(f"the stack has no task named {wanted!r} (tasks: {names})")
-    if len(tasks) > 1:
-        raise PatchNowError(f"the stack has more than one task; pick one with --task (tasks: {names})")
-    return next(iter(tasks.items()))
 
 
 def _window_target_refs(props: dict[str, Any], logical_id: str) -> list[str]:
@@ -212,7 +192,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     session = boto3.Session(region_name=args.region)
     try:
         return run(args, session.client("cloudformation"), session.client("ssm"), sys.stdout)
-    except PatchNowError as error:
+    except AssemblyError as error:
         sys.stderr.write(f"patch-now: {error}\n")
         return 2
 

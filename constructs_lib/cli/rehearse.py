@@ -30,7 +30,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, TextIO
 
-from .._constants import PATCH_DOCUMENT
+from .assembly import AssemblyError, choose_task, load_template
 
 NOOP_DOCUMENT = "AWS-Noop"
 # The document's eight steps, in order (named here; AWS's own step names are not published).
@@ -67,7 +67,7 @@ class Status(StrEnum):
     NOT_REHEARSABLE = "NotRehearsable"
 
 
-class RehearsalError(Exception):
+class RehearsalError(AssemblyError):
     """A problem with the template, the task or the arguments, reported as one line."""
 
 
@@ -126,41 +126,6 @@ class SimulatedHost:
             subprocess.run(["bash", "-c", self.reboot_command], check=False, capture_output=True, timeout=60)
             return f"simulated reboot: ran {self.reboot_command}"
         return "simulated reboot"
-
-
-def load_template(assembly: Path, stack: str | None) -> dict[str, Any]:
-    """The template of ``stack`` in a cloud assembly directory (the only stack when none is named)."""
-    manifest = json.loads((assembly / "manifest.json").read_text())
-    templates = {
-        name: artifact["properties"]["templateFile"]
-        for name, artifact in manifest["artifacts"].items()
-        if artifact.get("type") == "aws:cloudformation:stack"
-    }
-    if stack is None:
-        if len(templates) != 1:
-            raise RehearsalError(f"name a stack with --stack; the assembly has {', '.join(sorted(templates))}")
-        stack = next(iter(templates))
-    if stack not in templates:
-        raise RehearsalError(f"no stack {stack!r} in {assembly}; stacks: {', '.join(sorted(templates))}")
-    template: dict[str, Any] = json.loads((assembly / templates[stack]).read_text())
-    return template
-
-
-def choose_task(resources: dict[str, Any], wanted: str | None) -> tuple[str, dict[str, Any]]:
-    tasks = {
-        lid: r["Properties"]
-        for lid, r in resources.items()
-        if r.get("Type") == "AWS::SSM::MaintenanceWindowTask" and r["Properties"].get("TaskArn") == PATCH_DOCUMENT
-    }
-    names = ", ".join(sorted(props.get("Name", lid) for lid, props in tasks.items())) or "none"
-    if wanted:
-        for logical_id, props in tasks.items():
-            if wanted in (logical_id, props.get("Name")):
-                return logical_id, props
-        raise RehearsalError(f"no {PATCH_DOCUMENT} task {wanted!r}; tasks: {names}")
-    if len(tasks) != 1:
-        raise RehearsalError(f"pick a task with --task; the template has {len(tasks)}: {names}")
-    return next(iter(tasks.items()))
 
 
 def resolve_hook(resources: dict[str, Any], reference: Any, overrides: dict[str, str]) -> Hook:
@@ -333,7 +298,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
         if not sep or not name:
             raise RehearsalError(f"--param takes NAME=VALUE; got {item!r}")
         overrides[name] = value
-    resources = load_template(args.assembly, args.stack).get("Resources", {})
+    resources = load_template(args.assembly, args.stack)[1].get("Resources", {})
     logical_id, task = choose_task(resources, args.task)
     parameters = task["TaskInvocationParameters"]["MaintenanceWindowRunCommandParameters"]["Parameters"]
     hooks = {
@@ -371,7 +336,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the patch-rehearse command."""
     try:
         return run(parse_args(argv), sys.stdout)
-    except RehearsalError as error:
+    except AssemblyError as error:
         sys.stderr.write(f"patch-rehearse: {error}\n")
         return 2
 

@@ -21,6 +21,7 @@ from constructs_lib import (
     RebootOption,
     WindowSchedule,
 )
+from constructs_lib.cli.assembly import AssemblyError
 from constructs_lib.cli.rehearse import RehearsalError, parse_args, run
 from constructs_lib.cli.rehearse_demo import reboot_command
 from constructs_lib.demo_stack import PatchingDemoStack
@@ -251,7 +252,9 @@ def test_parameters_are_checked_against_allowed_patterns(demo_assembly: Path) ->
 
 
 def test_the_task_must_be_named_when_there_are_several(demo_assembly: Path) -> None:
-    with pytest.raises(RehearsalError, match=r"pick a task with --task; the template has 2: PatchingTask, ScanTask"):
+    with pytest.raises(
+        AssemblyError, match=r"more than one task; pick one with --task \(tasks: PatchingTask, ScanTask\)"
+    ):
         rehearse_json(demo_assembly, "--stack", "PatchingDemo")
 
 

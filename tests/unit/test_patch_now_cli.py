@@ -11,7 +11,8 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from constructs_lib.cli.patch_now import PatchNowError, parse_args, run
+from constructs_lib.cli.assembly import AssemblyError
+from constructs_lib.cli.patch_now import parse_args, run
 from tests.builders import new_app, template
 from tests.scenarios import default_app
 
@@ -196,7 +197,7 @@ def test_the_task_must_be_named_when_the_stack_has_several(clients: Any, demo_te
     cloudformation, ssm, cfn_stub, _ = clients
     stub_stack(cfn_stub, demo_template)
     with pytest.raises(
-        PatchNowError, match=r"more than one task; pick one with --task \(tasks: PatchingTask, ScanTask\)"
+        AssemblyError, match=r"more than one task; pick one with --task \(tasks: PatchingTask, ScanTask\)"
     ):
         run(parse_args(["--stack", STACK]), cloudformation, ssm, io.StringIO())
 
@@ -204,7 +205,7 @@ def test_the_task_must_be_named_when_the_stack_has_several(clients: Any, demo_te
 def test_an_unknown_task(clients: Any, demo_template: dict[str, Any]) -> None:
     cloudformation, ssm, cfn_stub, _ = clients
     stub_stack(cfn_stub, demo_template)
-    with pytest.raises(PatchNowError, match=r"no task named 'Nightly' \(tasks: PatchingTask, ScanTask\)"):
+    with pytest.raises(AssemblyError, match=r"no task named 'Nightly' \(tasks: PatchingTask, ScanTask\)"):
         run(parse_args(["--stack", STACK, "--task", "Nightly"]), cloudformation, ssm, io.StringIO())
 
 

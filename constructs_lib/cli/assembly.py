@@ -1,0 +1,242 @@
+"""Reading patching resources back out of a synthesized cloud assembly (cdk.out), without the CDK.
+
+The plan and rehearsal commands work from templates, the artifact reviewers and pipelines have,
+never from the Python objects.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .._constants import PATCH_DOCUMENT
+
+HOOK_SLOTS = (
+    ("pre_install", "PreInstallHookDocName"),
+    ("post_install", "PostInstallHookDocName"),
+    ("on_exit", "OnExitHookDocName"),
+)
+
+
+class AssemblyError(Exception):
+    """The assembly or template does not hold what was asked for."""
+
+
+def stack_templates(assembly: Path) -> dict[str, Path]:
+    """Each stack of a cloud assembly and its template file."""
+    try:
+        manifest = json.loads((assembly / "manifest.json").read_text())
+    except FileNotFoundError as error:
+        raise AssemblyError(f"{assembly} is not a cloud assembly (no manifest.json); run make synth first") from error
+    return {
+        name: assembly / artifact["properties"]["templateFile"]
+        for name, artifact in manifest["artifacts"].items()
+        if artifact.get("type") == "aws:cloudformation:stack"
+    }
+
+
+def load_template(assembly: Path, stack: str | None) -> tuple[str, dict[str, Any]]:
+    """The name and template of ``stack`` (the assembly's only stack when none is named)."""
+    templates = stack_templates(assembly)
+    if stack is None:
+        if len(templates) != 1:
+            raise AssemblyError(f"name a stack; the assembly has {', '.join(sorted(templates)) or 'none'}")
+        stack = next(iter(templates))
+    if stack not in templates:
+        raise AssemblyError(f"no stack {stack!r} in {assembly}; stacks: {', '.join(sorted(templates))}")
+    template: dict[str, Any] = json.loads(templates[stack].read_text())
+    return stack, template
+
+
+def choose_task(resources: dict[str, Any], wanted: str | None) -> tuple[str, dict[str, Any]]:
+    """The AWS-RunPatchBaselineWithHooks task named ``wanted`` (name or logical id), or the only one."""
+    tasks = {
+        logical_id: resource["Properties"]
+        for logical_id, resource in resources.items()
+        if resource.get("Type") == "AWS::SSM::MaintenanceWindowTask"
+        and resource.get("Properties", {}).get("TaskArn") == PATCH_DOCUMENT
+    }
+    if not tasks:
+        raise AssemblyError(f"the template has no {PATCH_DOCUMENT} task")
+    names = ", ".join(sorted(props.get("Name", logical_id) for logical_id, props in tasks.items()))
+    if wanted:
+        for logical_id, props in tasks.items():
+            if wanted in (logical_id, props.get("Name")):
+                return logical_id, props
+        raise AssemblyError(f"the template has no task named {wanted!r} (tasks: {names})")
+    if len(tasks) > 1:
+        raise AssemblyError(f"the template has more than one task; pick one with --task (tasks: {names})")
+    return next(iter(tasks.items()))
+
+
+def render(value: Any) -> str:
+    """A template value for people: literals as they are, references by what they point at."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float, bool)):
+        return str(value)
+    if isinstance(value, dict) and len(value) == 1:
+        ((key, inner),) = value.items()
+        if key == "Ref":
+            return f"<{inner}>"
+        if key == "Fn::GetAtt":
+            return f"<{'.'.join(map(str, inner))}>"
+    return json.dumps(value, sort_keys=True)
+
+
+@dataclass
+class HookModel:
+    slot: str
+    name: str
+    linux: list[str] = field(default_factory=list)
+    windows: list[str] = field(default_factory=list)
+    defined_in_template: bool = False
+
+
+@dataclass
+class TaskModel:
+    logical_id: str
+    name: str
+    operation: str
+    reboot_option: str
+    max_concurrency: str
+    max_errors: str
+    priority: str
+    target_ids: list[str]
+    hooks: dict[str, HookModel]
+
+
+@dataclass
+class TargetModel:
+    logical_id: str
+    name: str
+    resource_type: str
+    keys: list[tuple[str, list[str]]]
+
+    def describe(self) -> str:
+        return "; ".join(f"{key} = {', '.join(values)}" for key, values in self.keys)
+
+
+@dataclass
+class WindowModel:
+    logical_id: str
+    name: str
+    schedule: str
+    timezone: str
+    offset: int | None
+    duration: int
+    cutoff: int
+    targets: list[TargetModel] = field(default_factory=list)
+    tasks: list[TaskModel] = field(default_factory=list)
+
+
+@dataclass
+class BaselineModel:
+    logical_id: str
+    name: str
+    operating_system: str
+    patch_groups: list[str]
+    default: bool
+    rules: list[str]
+
+
+@dataclass
+class StackModel:
+    name: str
+    windows: list[WindowModel]
+    baselines: list[BaselineModel]
+
+
+def read_stack(name: str, template: dict[str, Any]) -> StackModel:
+    """The windows (with their targets, tasks and hooks) and baselines of one template."""
+    resources: dict[str, Any] = template.get("Resources", {})
+
+    def of_type(resource_type: str) -> dict[str, dict[str, Any]]:
+        return {lid: r.get("Properties", {}) for lid, r in resources.items() if r.get("Type") == resource_type}
+
+    windows = {lid: _window(lid, props) for lid, props in of_type("AWS::SSM::MaintenanceWindow").items()}
+    for lid, props in of_type("AWS::SSM::MaintenanceWindowTarget").items():
+        window = windows.get(props.get("WindowId", {}).get("Ref", ""))
+        if window:
+            keys = [(t["Key"], [render(v) for v in t["Values"]]) for t in props.get("Targets", [])]
+            window.targets.append(TargetModel(lid, props.get("Name", lid), props.get("ResourceType", ""), keys))
+    for lid, props in of_type("AWS::SSM::MaintenanceWindowTask").items():
+        window = windows.get(props.get("WindowId", {}).get("Ref", ""))
+        if window and props.get("TaskArn") == PATCH_DOCUMENT:
+            window.tasks.append(_task(lid, props, resources))
+    for window in windows.values():
+        window.tasks.sort(key=lambda task: (task.priority, task.name))
+    baselines = [_baseline(lid, props) for lid, props in of_type("AWS::SSM::PatchBaseline").items()]
+    return StackModel(name, list(windows.values()), baselines)
+
+
+def _window(logical_id: str, props: dict[str, Any]) -> WindowModel:
+    return WindowModel(
+        logical_id,
+        render(props.get("Name", logical_id)),
+        render(props.get("Schedule", "")),
+        render(props.get("ScheduleTimezone", "UTC")),
+        props.get("ScheduleOffset"),
+        props.get("Duration", 0),
+        props.get("Cutoff", 0),
+    )
+
+
+def _task(logical_id: str, props: dict[str, Any], resources: dict[str, Any]) -> TaskModel:
+    run = props.get("TaskInvocationParameters", {}).get("MaintenanceWindowRunCommandParameters", {})
+    parameters = run.get("Parameters", {})
+    targets = [v["Ref"] for t in props.get("Targets", []) for v in t.get("Values", []) if isinstance(v, dict)]
+    hooks = {slot: _hook(slot, parameters.get(key, ["AWS-Noop"])[0], resources) for slot, key in HOOK_SLOTS}
+    return TaskModel(
+        logical_id,
+        render(props.get("Name", logical_id)),
+        render(parameters["Operation"][0]),
+        render(parameters.get("RebootOption", ["RebootIfNeeded"])[0]),
+        render(props.get("MaxConcurrency", "")),
+        render(props.get("MaxErrors", "")),
+        render(props.get("Priority", "")),
+        targets,
+        hooks,
+    )
+
+
+def _hook(slot: str, reference: Any, resources: dict[str, Any]) -> HookModel:
+    if isinstance(reference, dict) and "Ref" in reference:
+        resource = resources.get(reference["Ref"], {})
+        if resource.get("Type") == "AWS::SSM::Document":
+            props = resource["Properties"]
+            hook = HookModel(slot, render(props.get("Name", reference["Ref"])), defined_in_template=True)
+            for step in props["Content"].get("mainSteps", []):
+                lines = list(step.get("inputs", {}).get("runCommand", []))
+                if step.get("action") == "aws:runShellScript":
+                    hook.linux = lines
+                elif step.get("action") == "aws:runPowerShellScript":
+                    hook.windows = lines
+            return hook
+    return HookModel(slot, render(reference))
+
+
+def _baseline(logical_id: str, props: dict[str, Any]) -> BaselineModel:
+    rules = []
+    for rule in props.get("ApprovalRules", {}).get("PatchRules", []):
+        when = (
+            f"after {render(rule['ApproveAfterDays'])} days"
+            if "ApproveAfterDays" in rule
+            else f"until {render(rule.get('ApproveUntilDate'))}"
+        )
+        filters = ", ".join(
+            f"{f['Key']} in {'/'.join(map(render, f['Values']))}"
+            for f in rule.get("PatchFilterGroup", {}).get("PatchFilters", [])
+        )
+        level = f" ({rule['ComplianceLevel']})" if "ComplianceLevel" in rule else ""
+        rules.append(f"{filters or 'every patch'} approved {when}{level}")
+    return BaselineModel(
+        logical_id,
+        render(props.get("Name", logical_id)),
+        props.get("OperatingSystem", "WINDOWS"),
+        [render(group) for group in props.get("PatchGroups", [])],
+        bool(props.get("DefaultBaseline", False)),
+        rules,
+    )

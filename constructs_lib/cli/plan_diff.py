@@ -1,0 +1,175 @@
+"""patch-plan-diff: two versions of a stack's patching, compared in words.
+
+    patch-plan-diff --old reference.template.json --assembly cdk.out --stack PatchingDemo
+
+Prints one sentence per change a reviewer cares about, e.g. "window PatchingDemo-Weekly moves from
+Sunday 03:00 to Saturday 22:00 America/New_York" or "on-exit hook script changed: 3 lines".
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+import re
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from .assembly import AssemblyError, StackModel, TaskModel, WindowModel, load_template, read_stack
+from .plan import SLOT_WORDS
+from .schedule_preview import describe
+
+# cron(minute hour day-of-month * day-of-week *): schedules a reviewer reads as "Sunday 03:00".
+_SIMPLE_CRON = re.compile(r"^cron\((\d+) (\d+) ([*?]) \* ([A-Za-z]{3}|[1-7]|[*?]) \*\)$")
+_DAY_NAMES = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
+_WEEKDAYS = {
+    **{name[:3].upper(): name for name in _DAY_NAMES},
+    **{str(i + 1): name for i, name in enumerate(_DAY_NAMES)},
+}
+
+
+def _when(window: WindowModel) -> str:
+    """When the window opens, briefly: "Sunday 03:00", "daily 01:00", or the schedule in words."""
+    match = _SIMPLE_CRON.fullmatch(window.schedule)
+    if match:
+        minute, hour, day_of_month, day_of_week = match.groups()
+        time = f"{int(hour):02d}:{int(minute):02d}"
+        if day_of_month in "*?" and day_of_week in "*?":
+            return f"daily {time}"
+        if day_of_month == "?" and day_of_week.upper() in _WEEKDAYS:
+            return f"{_WEEKDAYS[day_of_week.upper()]} {time}"
+    words = describe(window.schedule, window.timezone, window.offset).removesuffix(f" ({window.timezone})")
+    return f"'{words}'"
+
+
+def compare_windows(old: WindowModel, new: WindowModel) -> list[str]:
+    changes = []
+    if (old.schedule, old.timezone, old.offset) != (new.schedule, new.timezone, new.offset):
+        old_when = f"{_when(old)}{'' if old.timezone == new.timezone else ' ' + old.timezone}"
+        changes.append(
+            f"window {new.name} moves from {old_when} to {_when(new)} {new.timezone} ({old.schedule} → {new.schedule})"
+        )
+    for label, before, after in (("duration", old.duration, new.duration), ("cutoff", old.cutoff, new.cutoff)):
+        if before != after:
+            changes.append(f"window {new.name} {label} changes from {before} h to {after} h")
+    old_targets = {t.name: t.describe() for t in old.targets}
+    for target in new.targets:
+        if target.name in old_targets and old_targets[target.name] != target.describe():
+            changes.append(
+                f"window {new.name} targets {target.name} change from {old_targets[target.name]} to {target.describe()}"
+            )
+    changes += _added_removed(f"window {new.name} target", set(old_targets), {t.name for t in new.targets})
+    old_tasks = {task.name: task for task in old.tasks}
+    for task in new.tasks:
+        if task.name in old_tasks:
+            changes += compare_tasks(old_tasks[task.name], task)
+    changes += _added_removed(f"window {new.name} task", set(old_tasks), {t.name for t in new.tasks})
+    return changes
+
+
+def compare_tasks(old: TaskModel, new: TaskModel) -> list[str]:
+    changes = []
+    for label, before, after in (
+        ("operation", old.operation, new.operation),
+        ("reboot option", old.reboot_option, new.reboot_option),
+        ("max concurrency", old.max_concurrency, new.max_concurrency),
+        ("max errors", old.max_errors, new.max_errors),
+        ("priority", old.priority, new.priority),
+    ):
+        if before != after:
+            changes.append(f"task {new.name} {label} changes from {before} to {after}")
+    for slot, hook in new.hooks.items():
+        previous = old.hooks[slot]
+        if previous.name != hook.name:
+            changes.append(f"task {new.name} {SLOT_WORDS[slot]} changes from {previous.name} to {hook.name}")
+            continue
+        for platform, old_lines, new_lines in (
+            ("Linux", previous.linux, hook.linux),
+            ("Windows", previous.windows, hook.windows),
+        ):
+            changed = _changed_lines(old_lines, new_lines)
+            if changed:
+                changes.append(
+                    f"{SLOT_WORDS[slot].replace(' hook', '')} hook {hook.name} {platform} script changed: "
+                    f"{changed} line{'s' if changed != 1 else ''}"
+                )
+    return changes
+
+
+def _changed_lines(old: list[str], new: list[str]) -> int:
+    """Lines added, removed or replaced (a replaced line counts once)."""
+    changed = 0
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes():
+        if tag != "equal":
+            changed += max(i2 - i1, j2 - j1)
+    return changed
+
+
+def _added_removed(what: str, old: set[str], new: set[str]) -> list[str]:
+    return [f"{what} {name} added" for name in sorted(new - old)] + [
+        f"{what} {name} removed" for name in sorted(old - new)
+    ]
+
+
+def compare(old: StackModel, new: StackModel) -> list[str]:
+    """Every change between two versions of a stack's patching, in words."""
+    changes = []
+    old_windows = {w.logical_id: w for w in old.windows}
+    for window in new.windows:
+        if window.logical_id in old_windows:
+            changes += compare_windows(old_windows[window.logical_id], window)
+    changes += _added_removed(
+        "window",
+        {w.name for lid, w in old_windows.items() if lid not in {n.logical_id for n in new.windows}},
+        {w.name for w in new.windows if w.logical_id not in old_windows},
+    )
+    old_baselines = {b.logical_id: b for b in old.baselines}
+    for baseline in new.baselines:
+        before = old_baselines.get(baseline.logical_id)
+        if before and before.rules != baseline.rules:
+            changes.append(
+                f"baseline {baseline.name} approval rules change from {'; '.join(before.rules)} "
+                f"to {'; '.join(baseline.rules)}"
+            )
+        if before and before.patch_groups != baseline.patch_groups:
+            changes.append(
+                f"baseline {baseline.name} patch groups change from {', '.join(before.patch_groups)} "
+                f"to {', '.join(baseline.patch_groups)}"
+            )
+    changes += _added_removed(
+        "baseline",
+        {b.name for lid, b in old_baselines.items() if lid not in {n.logical_id for n in new.baselines}},
+        {b.name for b in new.baselines if b.logical_id not in old_baselines},
+    )
+    return changes
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="patch-plan-diff", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--old", type=Path, required=True, help="the reference template (JSON)")
+    parser.add_argument("--assembly", type=Path, default=Path("cdk.out"), help="the new cloud assembly")
+    parser.add_argument("--stack", help="stack name (default: the assembly's only stack)")
+    return parser.parse_args(argv)
+
+
+def run(args: argparse.Namespace, out: TextIO) -> int:
+    name, template = load_template(args.assembly, args.stack)
+    old = read_stack(name, json.loads(args.old.read_text()))
+    changes = compare(old, read_stack(name, template))
+    out.write("\n".join(f"- {change}" for change in changes) + "\n" if changes else "- no patching change\n")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the patch-plan-diff command."""
+    try:
+        return run(parse_args(argv), sys.stdout)
+    except AssemblyError as error:
+        sys.stderr.write(f"patch-plan-diff: {error}\n")
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
