@@ -277,8 +277,18 @@ def _steps(
 def _document_content(
     *, description: str, parameters: Mapping[str, HookParameter], steps: list[dict[str, Any]]
 ) -> dict[str, Any]:
-    content: dict[str, Any] = {"schemaVersion": "2.2", "description": description}
+    content: dict[str, Any] = {"schemaVersion": "2.2", "description": description, "mainSteps": steps}
     if parameters:
-        content["parameters"] = {name: parameters[name].to_document() for name in sorted(parameters)}
-    content["mainSteps"] = steps
-    return content
+        content["parameters"] = {name: parameters[name].to_document() for name in parameters}
+    # Keys sorted at every level: the template then reads the same as a reviewed JSON reference, so
+    # cdk diff shows real script changes, not key order.
+    ordered: dict[str, Any] = _sorted_keys(content)
+    return ordered
+
+
+def _sorted_keys(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _sorted_keys(value[key]) for key in sorted(value)}
+    if isinstance(value, list):
+        return [_sorted_keys(item) for item in value]
+    return value
