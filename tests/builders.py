@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
 
@@ -27,6 +28,17 @@ ENV = Environment(account="123456789012", region="us-east-1")
 def new_app(*, validation: bool = False) -> App:
     """An app with the project's feature flags; the built-in validator only when asked (it costs ~1.8 s)."""
     return App(context=CDK_CONTEXT, analytics_reporting=False, builtin_cloud_formation_validation=validation)
+
+
+def synth_assembly(tmp_path: Path, build: Callable[[App], object]) -> Path:
+    """A cloud assembly in ``tmp_path/cdk.out`` of the stacks ``build`` adds to a fresh app (validator off)."""
+    outdir = tmp_path / "cdk.out"
+    app = App(
+        outdir=str(outdir), context=CDK_CONTEXT, analytics_reporting=False, builtin_cloud_formation_validation=False
+    )
+    build(app)
+    app.synth()
+    return outdir
 
 
 def new_stack(app: App | None = None, stack_id: str = "TestStack") -> Stack:

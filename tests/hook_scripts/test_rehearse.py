@@ -25,7 +25,7 @@ from constructs_lib.cli.assembly import AssemblyError
 from constructs_lib.cli.rehearse import RehearsalError, parse_args, run
 from constructs_lib.cli.rehearse_demo import reboot_command
 from constructs_lib.demo_stack import PatchingDemoStack
-from tests.builders import CDK_CONTEXT
+from tests.builders import synth_assembly
 from tests.hook_scripts.harness import DemoService, free_port
 
 ALL_STEPS = [
@@ -41,19 +41,9 @@ ALL_STEPS = [
 SKIPPED = "skipped (reported as Success, as AWS does)"
 
 
-def synth(tmp_path: Path, build: Any) -> Path:
-    outdir = tmp_path / "cdk.out"
-    app = App(
-        outdir=str(outdir), context=CDK_CONTEXT, analytics_reporting=False, builtin_cloud_formation_validation=False
-    )
-    build(app)
-    app.synth()
-    return outdir
-
-
 @pytest.fixture(scope="module")
 def demo_assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return synth(tmp_path_factory.mktemp("demo"), lambda app: PatchingDemoStack(app, "PatchingDemo"))
+    return synth_assembly(tmp_path_factory.mktemp("demo"), lambda app: PatchingDemoStack(app, "PatchingDemo"))
 
 
 @pytest.fixture
@@ -213,7 +203,7 @@ def hooked_stack(
 
 
 def test_no_reboot_means_no_reboot_step(tmp_path: Path) -> None:
-    assembly = synth(tmp_path, lambda app: hooked_stack(app, reboot_option=RebootOption.NO_REBOOT))
+    assembly = synth_assembly(tmp_path, lambda app: hooked_stack(app, reboot_option=RebootOption.NO_REBOOT))
     status, report = rehearse_json(assembly, "--scenario", "patches-installed")
     assert status == 0
     assert notes(report)["PostInstallHook"] == "AWS-Noop: nothing to run"
@@ -223,7 +213,7 @@ def test_no_reboot_means_no_reboot_step(tmp_path: Path) -> None:
 
 
 def test_an_external_document_is_reported_not_rehearsable(tmp_path: Path) -> None:
-    assembly = synth(tmp_path, lambda app: hooked_stack(app, shared_post_install=True))
+    assembly = synth_assembly(tmp_path, lambda app: hooked_stack(app, shared_post_install=True))
     status, report = rehearse_json(assembly, "--scenario", "patches-installed")
     assert status == 1
     assert statuses(report)[4] == ("PostInstallHook", "NotRehearsable")
@@ -232,7 +222,7 @@ def test_an_external_document_is_reported_not_rehearsable(tmp_path: Path) -> Non
 
 
 def test_a_hook_past_its_timeout_is_stopped_and_reported_timed_out(tmp_path: Path) -> None:
-    assembly = synth(
+    assembly = synth_assembly(
         tmp_path, lambda app: hooked_stack(app, pre_install="echo started\nsleep 30", timeout=Duration.seconds(1))
     )
     status, report = rehearse_json(assembly, "--scenario", "patches-installed")
@@ -272,6 +262,6 @@ def test_start_hook_without_linux_step_is_not_rehearsable(tmp_path: Path) -> Non
             hooks=LifecycleHooks(on_exit=hook),
         )
 
-    status, report = rehearse_json(synth(tmp_path, build), "--scenario", "nothing-missing")
+    status, report = rehearse_json(synth_assembly(tmp_path, build), "--scenario", "nothing-missing")
     assert statuses(report)[-1] == ("OnExitHook", "NotRehearsable")
     assert status == 1

@@ -6,7 +6,6 @@ from __future__ import annotations
 import copy
 import io
 import json
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -29,7 +28,7 @@ from constructs_lib.cli.assembly import read_stack
 from constructs_lib.cli.schedule_preview import describe, next_starts
 from constructs_lib.demo_stack import PatchingDemoStack
 from constructs_lib.rollout import estimate_rollout, instances_at_once
-from tests.builders import CDK_CONTEXT, template
+from tests.builders import CDK_CONTEXT, synth_assembly, template
 
 AFTER = datetime(2026, 2, 25, tzinfo=UTC)
 NY = "America/New_York"
@@ -195,16 +194,6 @@ def test_fails_on_invalid_estimate_settings(stack: Stack, overrides: dict[str, A
 
 
 # ---- the Markdown plan -------------------------------------------------------------------------
-
-
-def synth_assembly(tmp_path: Path, build: Callable[[App], Any]) -> Path:
-    outdir = tmp_path / "cdk.out"
-    app = App(
-        outdir=str(outdir), context=CDK_CONTEXT, analytics_reporting=False, builtin_cloud_formation_validation=False
-    )
-    build(app)
-    app.synth()
-    return outdir
 
 
 @pytest.fixture(scope="module")
