@@ -65,8 +65,9 @@ else
   start_service "$start_timeout"
 fi
 
+# $SECONDS counts whole seconds, so "<=" waits at least the full timeout (and at most a second more).
 deadline=$((SECONDS + start_timeout))
-while [ "$SECONDS" -lt "$deadline" ]; do
+while [ "$SECONDS" -le "$deadline" ]; do
   if healthy; then
     log "$SERVICE_NAME is healthy after $(elapsed)s ($last_response)"
     exit 0

@@ -34,11 +34,12 @@ still_up() {
   service_running || { [ -n "$port" ] && port_open "$port"; }
 }
 
-# wait_stopped SECONDS: poll until the process is gone and the port closed.
+# wait_stopped SECONDS: poll until the process is gone and the port closed. $SECONDS counts whole
+# seconds, so "<=" waits at least the full timeout (and at most a second more).
 wait_stopped() {
   local deadline=$((SECONDS + $1))
   while still_up; do
-    [ "$SECONDS" -lt "$deadline" ] || return 1
+    [ "$SECONDS" -le "$deadline" ] || return 1
     sleep 1
   done
 }
