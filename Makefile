@@ -16,7 +16,7 @@ CDK := node_modules/.bin/cdk --no-notices
 PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: help setup synth test lint typecheck unit validate cfn-lint shellcheck rehearse plan diff clean
+.PHONY: help setup synth test lint typecheck unit validate cfn-lint shellcheck rehearse plan diff bench clean
 
 help:
 	@echo "make synth   set up and synthesize the default app into cdk.out/"
@@ -24,6 +24,7 @@ help:
 	@echo "make plan    write the default app's patch plan to cdk.out/patch-plan.md"
 	@echo "make diff    compare the default app with its committed reference: cdk diff, then in words"
 	@echo "make rehearse  rehearse the default app's patch task in every scenario against a local service"
+	@echo "make bench   measure synth against the CDK floor, fleet scale and the test suite (minutes)"
 	@echo "make clean   remove .venv, node_modules and cdk.out"
 
 $(PY_STAMP): pyproject.toml constraints.txt
@@ -78,6 +79,10 @@ diff: synth
 # Rehearse the default app's hooks through the whole lifecycle, on this machine, with a real local service.
 rehearse: synth
 	python -m constructs_lib.cli.rehearse_demo --assembly cdk.out --stack PatchingDemo --task PatchingTask
+
+# Benchmarks measure this machine; targets are checked by reading bench/results.json, never in tests.
+bench: setup
+	python bench/run.py
 
 clean:
 	rm -rf $(VENV) node_modules cdk.out

@@ -36,6 +36,7 @@ _EXPORTS = {
     "PatchBaseline": "patch_baseline",
     "PatchBaselineOptions": "patch_baseline",
     "PatchFilter": "patch_baseline",
+    "PatchFleet": "patch_fleet",
     "PatchFilterKey": "patch_baseline",
     "PatchNotifications": "patch_notifications",
     "PatchNowAssociation": "patch_now",
@@ -95,6 +96,7 @@ if TYPE_CHECKING:  # the same names, imported eagerly for type checkers and IDEs
     from .patch_baseline import PatchSource as PatchSource
     from .patch_baseline import RejectedPatchesAction as RejectedPatchesAction
     from .patch_baseline import SecurityUpdatesComplianceStatus as SecurityUpdatesComplianceStatus
+    from .patch_fleet import PatchFleet as PatchFleet
     from .patch_notifications import NotificationEvent as NotificationEvent
     from .patch_notifications import NotificationType as NotificationType
     from .patch_notifications import PatchNotifications as PatchNotifications

@@ -1,0 +1,163 @@
+"""`make bench`: synth cost against the CDK floor, fleet scale, and the test suite, on this machine.
+
+Every timing is a cold process (a new Python and jsii kernel each time, jsii package cache warm after
+one unrecorded warm-up run), in pairs that alternate which side runs first, reported as medians.
+Results go to bench/results.json; the README's performance section quotes them.
+
+    python bench/run.py [--runs 5] [--sizes 30 100 300] [--skip-tests]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+CONTEXT = json.loads((ROOT / "cdk.json").read_text())["context"]
+
+
+def timed(command: list[str], outdir: Path, validation: bool) -> float:
+    env = {
+        **os.environ,
+        "CDK_OUTDIR": str(outdir),
+        "CDK_CONTEXT_JSON": json.dumps(CONTEXT),
+        "CDK_VALIDATION": "true" if validation else "false",
+    }
+    started = time.perf_counter()
+    subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
+def paired(app: list[str], assembly_for_floor: Path, runs: int, validation: bool, scratch: Path) -> dict[str, Any]:
+    """Alternating cold runs of the app and of its replay floor; medians and their ratio."""
+    replay = [sys.executable, "bench/replay.py", str(assembly_for_floor)]
+    app_times: list[float] = []
+    floor_times: list[float] = []
+    for run in range(runs):
+        order = [(app, app_times), (replay, floor_times)]
+        for command, times in order if run % 2 == 0 else reversed(order):
+            times.append(timed(command, scratch / f"out-{len(times)}", validation))
+    app_median, floor_median = statistics.median(app_times), statistics.median(floor_times)
+    return {
+        "app_s": round(app_median, 3),
+        "floor_s": round(floor_median, 3),
+        "ratio": round(app_median / floor_median, 3),
+        "app_runs_s": [round(t, 3) for t in app_times],
+        "floor_runs_s": [round(t, 3) for t in floor_times],
+    }
+
+
+def stack_sizes(assembly: Path) -> list[dict[str, Any]]:
+    manifest = json.loads((assembly / "manifest.json").read_text())
+    sizes = []
+    for artifact in manifest["artifacts"].values():
+        if artifact.get("type") == "aws:cloudformation:stack":
+            path = assembly / artifact["properties"]["templateFile"]
+            template = json.loads(path.read_text())
+            sizes.append(
+                {
+                    "stack": artifact.get("displayName"),
+                    "resources": len(template["Resources"]),
+                    "outputs": len(template.get("Outputs", {})),
+                    "bytes": path.stat().st_size,
+                }
+            )
+    return sorted(sizes, key=lambda size: size["stack"])
+
+
+def reference(command: list[str], scratch: Path, name: str) -> Path:
+    """Synthesize once (the warm-up run) to get the templates the floor replays."""
+    outdir = scratch / name
+    timed(command, outdir, validation=False)
+    return outdir
+
+
+def per_app_cost(count: int = 40) -> float:
+    """Milliseconds per fresh App + Stack + PatchWorkflow + Template in a unit test (validator off)."""
+    probe = f"""
+import time
+from aws_cdk import Duration
+from constructs_lib import PatchWorkflow, WindowSchedule
+from tests.builders import new_stack, template
+template(new_stack())  # the first App pays the kernel start-up
+started = time.perf_counter()
+for _ in range({count}):
+    stack = new_stack()
+    PatchWorkflow(stack, "Web", schedule=WindowSchedule.cron("0 3 ? * SUN *"), duration=Duration.hours(3),
+                  patch_groups=["web"])
+    template(stack)
+print((time.perf_counter() - started) / {count} * 1000)
+"""
+    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, check=True, capture_output=True, text=True)
+    return round(float(result.stdout.strip().splitlines()[-1]), 1)
+
+
+def test_suite_seconds() -> float:
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=ROOT, check=True, capture_output=True
+    )
+    return round(time.perf_counter() - started, 1)
+
+
+def machine() -> dict[str, Any]:
+    node = subprocess.run([os.environ.get("JSII_NODE", "node"), "--version"], capture_output=True, text=True)
+    return {
+        "python": platform.python_version(),
+        "node": node.stdout.strip(),
+        "cpus": os.cpu_count(),
+        "platform": platform.platform(),
+        "processor": platform.machine(),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[30, 100, 300])
+    parser.add_argument("--skip-tests", action="store_true", help="skip timing the whole test suite")
+    args = parser.parse_args()
+    results: dict[str, Any] = {"machine": machine(), "runs": args.runs}
+    with tempfile.TemporaryDirectory(prefix="bench-") as folder:
+        scratch = Path(folder)
+        app = [sys.executable, "app.py"]
+        default_ref = reference(app, scratch, "default-ref")
+        results["default_app"] = {
+            "validator_off": paired(app, default_ref, args.runs, False, scratch / "off"),
+            "validator_on": paired(app, default_ref, args.runs, True, scratch / "on"),
+        }
+        print("default app", json.dumps(results["default_app"]["validator_off"]), flush=True)
+        scale = {}
+        for size in args.sizes:
+            fleet = [sys.executable, "bench/fleet_app.py", str(size)]
+            ref = reference(fleet, scratch, f"fleet-{size}")
+            scale[str(size)] = {
+                **paired(fleet, ref, args.runs, False, scratch / f"scale-{size}"),
+                "stacks": stack_sizes(ref),
+            }
+            print(
+                f"{size} groups", json.dumps({k: v for k, v in scale[str(size)].items() if k != "stacks"}), flush=True
+            )
+        results["scale"] = scale
+        if len(args.sizes) > 1:
+            smallest, largest = str(min(args.sizes)), str(max(args.sizes))
+            results["growth"] = round(scale[largest]["app_s"] / scale[smallest]["app_s"], 2)
+    results["unit_test_per_app_ms"] = per_app_cost()
+    if not args.skip_tests:
+        results["test_suite_s"] = test_suite_seconds()
+    (ROOT / "bench" / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    print(json.dumps({k: v for k, v in results.items() if k not in ("scale", "default_app")}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

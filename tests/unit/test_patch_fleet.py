@@ -1,0 +1,182 @@
+"""PatchFleet: deterministic packing of many patch groups under CloudFormation's limits."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aws_cdk import App, CfnOutput, CfnWaitConditionHandle, Duration, Stack
+from cfnlint.api import ManualArgs, lint
+
+from bench.fleet_app import build
+from constructs_lib import PatchWorkflow, WindowSchedule
+from constructs_lib.patch_fleet import MAX_TEMPLATE_BYTES, PatchFleet, add_stack_limits
+from tests.builders import CDK_CONTEXT, synth_assembly
+
+
+def templates(assembly: Path) -> dict[str, dict[str, Any]]:
+    manifest = json.loads((assembly / "manifest.json").read_text())
+    return {
+        artifact["properties"].get("stackName", name): json.loads(
+            (assembly / artifact["properties"]["templateFile"]).read_text()
+        )
+        for name, artifact in manifest["artifacts"].items()
+        if artifact.get("type") == "aws:cloudformation:stack"
+    }
+
+
+@pytest.fixture(scope="module")
+def fleet_300(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return synth_assembly(tmp_path_factory.mktemp("fleet"), lambda app: build(app, 300))
+
+
+def test_300_groups_fit_in_stacks_within_the_limits(fleet_300: Path) -> None:
+    stacks = templates(fleet_300)
+    assert sorted(stacks) == [
+        "PatchingFleet-Groups1",
+        "PatchingFleet-Groups2",
+        "PatchingFleet-Groups3",
+        "PatchingFleet-Groups4",
+        "PatchingFleet-Groups5",
+        "PatchingFleet-Shared",
+    ]
+    for name, body in stacks.items():
+        assert len(body["Resources"]) <= 450, name
+        assert len(body.get("Outputs", {})) <= 200, name
+        assert len(json.dumps(body).encode()) < MAX_TEMPLATE_BYTES, name
+    windows = sum(
+        1 for body in stacks.values() for r in body["Resources"].values() if r["Type"] == "AWS::SSM::MaintenanceWindow"
+    )
+    assert windows == 300
+
+
+def test_shared_documents_are_the_only_cross_stack_references(fleet_300: Path) -> None:
+    stacks = templates(fleet_300)
+    assert len(stacks["PatchingFleet-Shared"]["Outputs"]) == 2  # the two shared hook documents
+    for name, body in stacks.items():
+        if name != "PatchingFleet-Shared":
+            references = {
+                json.dumps(v)
+                for r in body["Resources"].values()
+                for v in _values(r)
+                if "Fn::GetStackOutput" in v or "Fn::ImportValue" in v
+            }
+            assert len(references) == 2, name
+            assert not body.get("Outputs"), name
+
+
+def _values(node: Any) -> list[Any]:
+    if isinstance(node, dict):
+        return [node] + [v for value in node.values() for v in _values(value)]
+    if isinstance(node, list):
+        return [v for item in node for v in _values(item)]
+    return []
+
+
+def test_fleet_templates_pass_cfn_lint(fleet_300: Path) -> None:
+    stacks = templates(fleet_300)
+    for name in ("PatchingFleet-Shared", "PatchingFleet-Groups5"):
+        matches = lint(json.dumps(stacks[name]), config=ManualArgs(regions=["us-east-1"]))
+        assert [str(match) for match in matches] == [], name
+
+
+def test_packing_is_deterministic_and_respects_the_stack_size(tmp_path: Path) -> None:
+    def small_fleet(app: App) -> None:
+        fleet = PatchFleet(app, "Fleet", stack_name_prefix="Small", resources_per_stack=20)
+        for index in range(10):
+            fleet.add_group(
+                f"Group{index}",
+                schedule=WindowSchedule.rate(Duration.days(1)),
+                duration=Duration.hours(2),
+                patch_groups=[f"g{index}"],
+            )
+
+    first = templates(synth_assembly(tmp_path / "a", small_fleet))
+    second = templates(synth_assembly(tmp_path / "b", small_fleet))
+    assert first == second
+    # five resources per group (window, target, task, role, policy): four groups per stack of 20; nothing
+    # is shared, so there is no shared stack (CloudFormation refuses an empty template)
+    assert {name: len(body["Resources"]) for name, body in first.items()} == {
+        "Small-Groups1": 20,
+        "Small-Groups2": 20,
+        "Small-Groups3": 10,
+    }
+
+
+def test_a_custom_builder(tmp_path: Path) -> None:
+    def fleet_app(app: App) -> None:
+        fleet = PatchFleet(app, "Fleet", stack_name_prefix="Custom")
+        workflow = fleet.add_group(
+            "Web",
+            build=lambda stack, group_id: PatchWorkflow(
+                stack,
+                group_id,
+                schedule=WindowSchedule.cron("0 3 ? * SUN *"),
+                duration=Duration.hours(2),
+                patch_groups=["web"],
+            ),
+        )
+        assert fleet.workflows == {"Web": workflow}
+
+    assert "Custom-Groups1" in templates(synth_assembly(tmp_path, fleet_app))
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (
+            lambda f: (
+                f.add_group(
+                    "Web",
+                    schedule=WindowSchedule.rate(Duration.days(1)),
+                    duration=Duration.hours(2),
+                    patch_groups=["web"],
+                )
+                and f.add_group("Web")
+            ),
+            r"group_id must be unique in the fleet; got 'Web' twice",
+        ),
+        (lambda f: f.add_group("W"), r"group_id must be 3 to 128 characters"),
+    ],
+)
+def test_fails_on_invalid_groups(call: Any, message: str) -> None:
+    fleet = PatchFleet(App(context=CDK_CONTEXT), "Fleet", stack_name_prefix="Fleet")
+    with pytest.raises(ValueError, match=message):
+        call(fleet)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"stack_name_prefix": "x"}, r"stack_name_prefix must be 3 to 128 characters"),
+        (
+            {"stack_name_prefix": "Fleet", "resources_per_stack": 501},
+            r"resources_per_stack must be an integer from 10 to 500",
+        ),
+    ],
+)
+def test_fails_on_invalid_fleet(options: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        PatchFleet(App(context=CDK_CONTEXT), "Fleet", **options)
+
+
+def test_synth_fails_naming_the_stack_over_the_resource_limit() -> None:
+    app = App(context=CDK_CONTEXT, builtin_cloud_formation_validation=False)
+    stack = Stack(app, "Crowded", stack_name="Crowded")
+    add_stack_limits(stack)
+    for index in range(501):
+        CfnWaitConditionHandle(stack, f"Handle{index}")
+    with pytest.raises(RuntimeError, match=r"stack Crowded holds 501 resources; CloudFormation allows 500"):
+        app.synth()
+
+
+def test_synth_fails_naming_the_stack_over_the_output_limit() -> None:
+    app = App(context=CDK_CONTEXT, builtin_cloud_formation_validation=False)
+    stack = Stack(app, "Chatty", stack_name="Chatty")
+    add_stack_limits(stack)
+    for index in range(201):
+        CfnOutput(stack, f"Out{index}", value="x")
+    with pytest.raises(RuntimeError, match=r"stack Chatty holds 201 outputs; CloudFormation allows 200"):
+        app.synth()
