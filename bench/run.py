@@ -65,7 +65,7 @@ def stack_sizes(assembly: Path) -> list[dict[str, Any]]:
             template = json.loads(path.read_text())
             sizes.append(
                 {
-                    "stack": artifact.get("displayName"),
+                    "stack": artifact["properties"].get("stackName", artifact.get("displayName")),
                     "resources": len(template["Resources"]),
                     "outputs": len(template.get("Outputs", {})),
                     "bytes": path.stat().st_size,
