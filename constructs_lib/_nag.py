@@ -15,6 +15,8 @@ from aws_cdk import Acknowledgment, Stack, Validations
 from aws_cdk import aws_iam as iam
 from constructs import IConstruct
 
+from ._validation import is_unresolved
+
 
 def acknowledge(construct: IConstruct, rule: str, reason: str) -> None:
     """Acknowledge AwsSolutions-<rule> on ``construct`` and its children, recording why."""
@@ -22,17 +24,22 @@ def acknowledge(construct: IConstruct, rule: str, reason: str) -> None:
 
 
 def acknowledge_wildcards(
-    construct: IConstruct, *, reason: str, actions: Sequence[str] = (), resources: Sequence[str] = ()
+    construct: IConstruct, *, reason: str, actions: Sequence[str] = (), resources: Sequence[Any] = ()
 ) -> None:
-    """Acknowledge the IAM5 findings for the wildcard actions and resources a statement of ours grants."""
-    stack = Stack.of(construct)
-    for action in actions:
-        if "*" in action:
-            acknowledge(construct, f"IAM5[Action::{action}]", reason)
+    """Acknowledge, in one call, the IAM5 findings for the wildcard actions and resources we grant.
+
+    Resources may be strings (tokens are resolved) or CloudFormation intrinsics given as dicts.
+    """
+    rules = [f"IAM5[Action::{action}]" for action in actions if "*" in action]
+    stack = Stack.of(construct) if any(isinstance(r, str) and is_unresolved(r) for r in resources) else None
     for resource in resources:
-        flat = _flatten(stack.resolve(resource))
+        flat = _flatten(stack.resolve(resource) if stack and isinstance(resource, str) else resource)
         if "*" in flat:
-            acknowledge(construct, f"IAM5[Resource::{flat}]", reason)
+            rules.append(f"IAM5[Resource::{flat}]")
+    if rules:
+        Validations.of(construct).acknowledge(
+            *[Acknowledgment(id=f"AwsSolutions::AwsSolutions-{rule}", reason=reason) for rule in rules]
+        )
 
 
 def acknowledge_managed_policy(construct: IConstruct, policy: iam.IManagedPolicy, reason: str) -> None:

@@ -97,7 +97,7 @@ def test_defaults(stack: Stack) -> None:
         assert absent not in props
     assert "SnapshotId" not in str(props)  # SSM derives it from the window execution
     # the window's least-privilege role, not the service-linked role
-    assert props["ServiceRoleArn"] == {"Fn::GetAtt": [logical_id(stack, mw.window_role.role), "Arn"]}
+    assert props["ServiceRoleArn"] == {"Fn::GetAtt": [logical_id(stack, mw.window_role), "Arn"]}
     assert stack.resolve(task.task_id) == {"Ref": stack.get_logical_id(task.cfn_task)}
     assert task.node.default_child is task.cfn_task
 
