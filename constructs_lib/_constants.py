@@ -2,3 +2,11 @@
 
 # The AWS-owned document that runs patching with the three lifecycle hooks.
 PATCH_DOCUMENT = "AWS-RunPatchBaselineWithHooks"
+# The AWS-owned document that does nothing: what every unset hook runs.
+NOOP_DOCUMENT = "AWS-Noop"
+# Each hook slot and the task parameter of PATCH_DOCUMENT that names its document, in lifecycle order.
+HOOK_PARAMETERS = (
+    ("pre_install", "PreInstallHookDocName"),
+    ("post_install", "PostInstallHookDocName"),
+    ("on_exit", "OnExitHookDocName"),
+)

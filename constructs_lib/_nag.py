@@ -18,9 +18,11 @@ from constructs import IConstruct
 from ._validation import is_unresolved
 
 
-def acknowledge(construct: IConstruct, rule: str, reason: str) -> None:
-    """Acknowledge AwsSolutions-<rule> on ``construct`` and its children, recording why."""
-    Validations.of(construct).acknowledge(Acknowledgment(id=f"AwsSolutions::AwsSolutions-{rule}", reason=reason))
+def acknowledge(construct: IConstruct, *rules: str, reason: str) -> None:
+    """Acknowledge AwsSolutions-<rule> for each rule on ``construct`` and its children, in one call, recording why."""
+    Validations.of(construct).acknowledge(
+        *[Acknowledgment(id=f"AwsSolutions::AwsSolutions-{rule}", reason=reason) for rule in rules]
+    )
 
 
 def acknowledge_wildcards(
@@ -37,15 +39,13 @@ def acknowledge_wildcards(
         if "*" in flat:
             rules.append(f"IAM5[Resource::{flat}]")
     if rules:
-        Validations.of(construct).acknowledge(
-            *[Acknowledgment(id=f"AwsSolutions::AwsSolutions-{rule}", reason=reason) for rule in rules]
-        )
+        acknowledge(construct, *rules, reason=reason)
 
 
 def acknowledge_managed_policy(construct: IConstruct, policy: iam.IManagedPolicy, reason: str) -> None:
     """Acknowledge the IAM4 finding for one AWS managed policy attached to ``construct``."""
     flat = _flatten(Stack.of(construct).resolve(policy.managed_policy_arn))
-    acknowledge(construct, f"IAM4[Policy::{flat}]", reason)
+    acknowledge(construct, f"IAM4[Policy::{flat}]", reason=reason)
 
 
 def _flatten(node: Any) -> str:

@@ -81,7 +81,7 @@ class CommandOutput(Construct):
         acknowledge(
             access_logs,
             "S1",
-            "This bucket receives the output bucket's server access logs; logging its own access would recurse.",
+            reason="This bucket receives the output bucket's server access logs; logging its own access would recurse.",
         )
         return self._secure_bucket(
             "Bucket",

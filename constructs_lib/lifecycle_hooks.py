@@ -4,17 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ._constants import PATCH_DOCUMENT
+from ._constants import HOOK_PARAMETERS, PATCH_DOCUMENT
 from .hook_document import IHookDocument
 
 __all__ = ["HOOK_PARAMETERS", "PATCH_DOCUMENT", "LifecycleHooks"]
-
-# Task parameter names of AWS-RunPatchBaselineWithHooks, in lifecycle order.
-HOOK_PARAMETERS = (
-    ("pre_install", "PreInstallHookDocName"),
-    ("post_install", "PostInstallHookDocName"),
-    ("on_exit", "OnExitHookDocName"),
-)
 
 
 @dataclass(frozen=True, kw_only=True)

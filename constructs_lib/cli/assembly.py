@@ -11,13 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .._constants import PATCH_DOCUMENT
-
-HOOK_SLOTS = (
-    ("pre_install", "PreInstallHookDocName"),
-    ("post_install", "PostInstallHookDocName"),
-    ("on_exit", "OnExitHookDocName"),
-)
+from .._constants import HOOK_PARAMETERS, NOOP_DOCUMENT, PATCH_DOCUMENT
 
 
 class AssemblyError(Exception):
@@ -188,7 +182,7 @@ def _task(logical_id: str, props: dict[str, Any], resources: dict[str, Any]) -> 
     run = props.get("TaskInvocationParameters", {}).get("MaintenanceWindowRunCommandParameters", {})
     parameters = run.get("Parameters", {})
     targets = [v["Ref"] for t in props.get("Targets", []) for v in t.get("Values", []) if isinstance(v, dict)]
-    hooks = {slot: _hook(slot, parameters.get(key, ["AWS-Noop"])[0], resources) for slot, key in HOOK_SLOTS}
+    hooks = {slot: _hook(slot, parameters.get(key, [NOOP_DOCUMENT])[0], resources) for slot, key in HOOK_PARAMETERS}
     return TaskModel(
         logical_id,
         render(props.get("Name", logical_id)),

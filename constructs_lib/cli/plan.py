@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
+from .._constants import NOOP_DOCUMENT
 from ..rollout import estimate_rollout
 from .assembly import AssemblyError, HookModel, StackModel, TaskModel, WindowModel, load_template, read_stack
 from .schedule_preview import describe, next_starts
@@ -31,8 +32,8 @@ def first_script_lines(lines: list[str], count: int = 3) -> list[str]:
 
 
 def hook_lines(hook: HookModel) -> list[str]:
-    if hook.name == "AWS-Noop":
-        return [f"{SLOT_WORDS[hook.slot]}: AWS-Noop (does nothing)"]
+    if hook.name == NOOP_DOCUMENT:
+        return [f"{SLOT_WORDS[hook.slot]}: {NOOP_DOCUMENT} (does nothing)"]
     if not hook.defined_in_template:
         return [f"{SLOT_WORDS[hook.slot]}: `{hook.name}` (defined outside this template)"]
     lines = [f"{SLOT_WORDS[hook.slot]}: `{hook.name}`"]

@@ -113,6 +113,11 @@ def _added_removed(what: str, old: set[str], new: set[str]) -> list[str]:
     ]
 
 
+def _added_removed_by_id(what: str, old: dict[str, str], new: dict[str, str]) -> list[str]:
+    """Things matched by logical id (a renamed window is changed, not replaced), reported by name."""
+    return _added_removed(what, {old[i] for i in old.keys() - new.keys()}, {new[i] for i in new.keys() - old.keys()})
+
+
 def compare(old: StackModel, new: StackModel) -> list[str]:
     """Every change between two versions of a stack's patching, in words."""
     changes = []
@@ -120,10 +125,8 @@ def compare(old: StackModel, new: StackModel) -> list[str]:
     for window in new.windows:
         if window.logical_id in old_windows:
             changes += compare_windows(old_windows[window.logical_id], window)
-    changes += _added_removed(
-        "window",
-        {w.name for lid, w in old_windows.items() if lid not in {n.logical_id for n in new.windows}},
-        {w.name for w in new.windows if w.logical_id not in old_windows},
+    changes += _added_removed_by_id(
+        "window", {w.logical_id: w.name for w in old.windows}, {w.logical_id: w.name for w in new.windows}
     )
     old_baselines = {b.logical_id: b for b in old.baselines}
     for baseline in new.baselines:
@@ -138,10 +141,8 @@ def compare(old: StackModel, new: StackModel) -> list[str]:
                 f"baseline {baseline.name} patch groups change from {', '.join(before.patch_groups)} "
                 f"to {', '.join(baseline.patch_groups)}"
             )
-    changes += _added_removed(
-        "baseline",
-        {b.name for lid, b in old_baselines.items() if lid not in {n.logical_id for n in new.baselines}},
-        {b.name for b in new.baselines if b.logical_id not in old_baselines},
+    changes += _added_removed_by_id(
+        "baseline", {b.logical_id: b.name for b in old.baselines}, {b.logical_id: b.name for b in new.baselines}
     )
     return changes
 

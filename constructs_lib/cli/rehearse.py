@@ -30,9 +30,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, TextIO
 
+from .._constants import HOOK_PARAMETERS, NOOP_DOCUMENT
 from .assembly import AssemblyError, choose_task, load_template
 
-NOOP_DOCUMENT = "AWS-Noop"
 # The document's eight steps, in order (named here; AWS's own step names are not published).
 STEPS = (
     "Scan",
@@ -44,11 +44,6 @@ STEPS = (
     "RebootAndReport",
     "OnExitHook",
 )
-HOOK_PARAMETERS = {
-    "pre_install": "PreInstallHookDocName",
-    "post_install": "PostInstallHookDocName",
-    "on_exit": "OnExitHookDocName",
-}
 
 
 class Scenario(StrEnum):
@@ -303,7 +298,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     parameters = task["TaskInvocationParameters"]["MaintenanceWindowRunCommandParameters"]["Parameters"]
     hooks = {
         slot: resolve_hook(resources, parameters.get(key, [NOOP_DOCUMENT])[0], overrides)
-        for slot, key in HOOK_PARAMETERS.items()
+        for slot, key in HOOK_PARAMETERS
     }
     declared = {name for hook in hooks.values() for name in hook.parameters}
     unknown = sorted(set(overrides) - declared)

@@ -44,11 +44,17 @@ def healthy(url: str) -> bool:
         return False
 
 
-def start_service(start_command: str, pid_file: Path, url: str) -> None:
-    """Start the app as the start hook would (detached, pid in the pid file) and wait until it answers."""
+def launch(start_command: str, pid_file: Path) -> None:
+    """Start the app as the start hook would: detached in a session of its own (so PID 1, not this
+    process, reaps it), its pid in ``pid_file``."""
     launcher = f"setsid nohup {start_command} >/dev/null 2>&1 </dev/null & echo $!"
     pid = subprocess.run(["bash", "-c", launcher], capture_output=True, text=True, check=True).stdout.strip()
     pid_file.write_text(f"{pid}\n")
+
+
+def start_service(start_command: str, pid_file: Path, url: str) -> None:
+    """Launch the app and wait until it answers."""
+    launch(start_command, pid_file)
     deadline = time.monotonic() + 15
     while not healthy(url) and time.monotonic() < deadline:
         time.sleep(0.2)

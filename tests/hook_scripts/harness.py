@@ -15,6 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from constructs_lib import HookScript
+from constructs_lib.cli.rehearse_demo import free_port, launch
+
+__all__ = ["DemoService", "HookRun", "free_port", "listener", "port_open", "run_hook", "wait_for"]
 
 LOG_LINE = re.compile(
     r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z (stop_app_gracefully|update_app|start_app_and_verify): .+$"
@@ -35,13 +38,6 @@ class HookRun:
     @property
     def last_log(self) -> str:
         return self.log_lines[-1] if self.log_lines else ""
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def port_open(port: int) -> bool:
@@ -101,11 +97,8 @@ class DemoService:
 
     def start_directly(self) -> None:
         """Start it as the hook would, without the hook, and wait until it listens."""
-        process = subprocess.Popen(
-            self.start_command.split(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
-        )
-        self.pid_file.write_text(f"{process.pid}\n")
-        wait_for(lambda: port_open(self.port), 10)
+        launch(self.start_command, self.pid_file)
+        assert wait_for(lambda: port_open(self.port), 10), f"demo service did not listen on {self.port}"
 
     def kill(self) -> None:
         pid = self.pid()
