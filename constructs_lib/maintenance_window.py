@@ -107,7 +107,7 @@ class MaintenanceWindow(Construct):
                 f"duration={describe_duration(duration)}"
             )
         _check_schedule_offset(schedule, schedule_offset)
-        _check_time_zone(schedule_timezone)
+        check_time_zone(schedule_timezone)
         start_text = _iso_timestamp("start_date", start_date)
         end_text = _iso_timestamp("end_date", end_date)
         _check_active_period(start_text, end_text)
@@ -204,7 +204,8 @@ def _check_schedule_offset(schedule: WindowSchedule, offset: int | None) -> None
         fail(f"schedule_offset works with cron schedules only; got schedule={schedule.expression_string}")
 
 
-def _check_time_zone(name: str | None) -> None:
+def check_time_zone(name: str | None) -> None:
+    """Check that ``name`` is an IANA time zone (from the pinned tzdata package, the same on every host)."""
     if name is None or is_unresolved(name):
         return
     if name not in _iana_time_zones():

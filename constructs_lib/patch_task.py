@@ -251,7 +251,17 @@ def _check_targets(window: IMaintenanceWindow, targets: Sequence[WindowTarget]) 
 
 def check_rate_control(max_concurrency: str, max_errors: str) -> None:
     """Check max_concurrency and max_errors against the Run Command formats."""
+    check_max_concurrency(max_concurrency)
+    check_max_errors(max_errors)
+
+
+def check_max_concurrency(max_concurrency: str) -> None:
+    """Check max_concurrency: a count or a percentage from 1% to 100%, at most 7 characters."""
     check_pattern("max_concurrency", max_concurrency, _MAX_CONCURRENCY, _RATE_RULE)
     check_length("max_concurrency", max_concurrency, 1, 7)
+
+
+def check_max_errors(max_errors: str) -> None:
+    """Check max_errors: 0, a count or a percentage from 0% to 100%, at most 7 characters."""
     check_pattern("max_errors", max_errors, _MAX_ERRORS, "0, " + _RATE_RULE.replace("(1% to", "(0% to"))
     check_length("max_errors", max_errors, 1, 7)

@@ -64,7 +64,7 @@ class ServiceManager:
         parameter("pid_file", path, PID_FILE_PATTERN, "an absolute path such as /run/demo-app.pid")
         if not path:
             fail("pid_file must be an absolute path such as /run/demo-app.pid; got pid_file=''")
-        parameter("start_command", start_command, COMMAND_PATTERN, _COMMAND_RULE)
+        parameter("start_command", start_command, COMMAND_PATTERN, COMMAND_RULE)
         return ServiceManager(ServiceManagerKind.PIDFILE, path, start_command)
 
     def to_parameters(self) -> dict[str, HookParameter]:
@@ -88,7 +88,7 @@ class ServiceManager:
         }
 
 
-_COMMAND_RULE = (
+COMMAND_RULE = (
     "one simple command of at most 1024 characters without ; | & $ ` < > \\ or line breaks "
     "(put pipelines in a script on the instance)"
 )
@@ -103,7 +103,7 @@ def parameter(keyword: str, value: str, pattern: str, rule: str, description: st
 
 def command_parameter(keyword: str, command: str | None, description: str) -> HookParameter:
     """A command parameter; None is an empty value (the step is skipped)."""
-    return parameter(keyword, command or "", COMMAND_PATTERN, _COMMAND_RULE, description)
+    return parameter(keyword, command or "", COMMAND_PATTERN, COMMAND_RULE, description)
 
 
 def seconds_parameter(keyword: str, duration: Duration, low: int, high: int, description: str) -> HookParameter:
