@@ -1,0 +1,248 @@
+"""FleetDescription: files are read, settings resolve by level, and every wrong field is named."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from constructs_lib import ComplianceLevel, FleetDescription, FleetFileError, RebootOption
+from tests.builders import ROOT
+
+EXAMPLE = ROOT / "examples" / "organization" / "fleet.yaml"
+
+
+def valid() -> dict[str, Any]:
+    """A small valid description; tests change one field at a time."""
+    return {
+        "name": "acme",
+        "groups": [
+            {
+                "name": "web",
+                "operating_systems": ["AMAZON_LINUX_2023", "WINDOWS"],
+                "hooks": {"service": "web-app", "health_url": "http://127.0.0.1:8080/health"},
+            }
+        ],
+        "environments": [
+            {"name": "dev", "accounts": ["111111111111"], "regions": ["eu-west-1"]},
+            {"name": "prod", "organizational_units": ["ou-ab12-prodprod"], "regions": ["eu-west-1", "us-east-1"]},
+        ],
+    }
+
+
+def problems_of(data: Any) -> list[str]:
+    with pytest.raises(FleetFileError) as raised:
+        FleetDescription.from_data(data, source="fleet.yaml")
+    assert str(raised.value).startswith("fleet.yaml: ")
+    return raised.value.problems
+
+
+def with_change(path: str, value: Any) -> dict[str, Any]:
+    """valid() with the field at a dotted path (list indexes as numbers) set to value, or removed for ...."""
+    data = valid()
+    *parents, last = path.split(".")
+    node: Any = data
+    for part in parents:
+        node = node[int(part)] if part.isdigit() else node.setdefault(part, {})
+    key: Any = int(last) if last.isdigit() else last
+    if value is ...:
+        del node[key]
+    else:
+        node[key] = value
+    return data
+
+
+def test_the_example_file_reads() -> None:
+    fleet = FleetDescription.from_file(EXAMPLE)
+    assert [group.name for group in fleet.groups] == ["web", "batch"]
+    assert list(fleet.rollout_order()) == [
+        "wave 1 of 2: dev -> 111111111111, ou-ab12-devdev11 in eu-west-1, us-east-1",
+        "wave 2 of 2: prod -> 222222222222, 333333333333, ou-ab12-prodprod in eu-west-1, us-east-1",
+    ]
+
+
+def test_json_and_yaml_give_the_same_description(tmp_path: Path) -> None:
+    data = yaml.safe_load(EXAMPLE.read_text())
+    (tmp_path / "fleet.json").write_text(json.dumps(data))
+    assert FleetDescription.from_file(tmp_path / "fleet.json") == FleetDescription.from_file(EXAMPLE)
+
+
+def test_python_construction_equals_the_file() -> None:
+    fleet = FleetDescription.from_data(valid())
+    assert FleetDescription(**valid()) == fleet
+
+
+def test_settings_resolve_defaults_fleet_group_then_environment() -> None:
+    data = valid()
+    data["defaults"] = {"approve_after_days": 3, "max_concurrency": "5", "duration_hours": 4}
+    data["groups"][0].update({"approve_after_days": 5, "compliance_level": "HIGH"})
+    data["environments"][0]["overrides"] = {"approve_after_days": 0}
+    fleet = FleetDescription.from_data(data)
+    dev = fleet.settings(fleet.groups[0], fleet.environment("dev"))
+    prod = fleet.settings(fleet.groups[0], fleet.environment("prod"))
+    assert (dev.approve_after_days, prod.approve_after_days) == (0, 5)  # override, then group
+    assert (dev.max_concurrency, dev.duration_hours) == ("5", 4)  # fleet defaults
+    assert dev.compliance_level is ComplianceLevel.HIGH
+    assert (dev.cutoff_hours, dev.reboot_option, dev.schedule) == (
+        1,
+        RebootOption.REBOOT_IF_NEEDED,
+        "cron(0 3 ? * SUN *)",
+    )
+
+
+def test_the_example_runs_prod_days_after_dev() -> None:
+    fleet = FleetDescription.from_file(EXAMPLE)
+    web = fleet.groups[0]
+    dev, prod = (fleet.settings(web, environment) for environment in fleet.environments)
+    assert dev.schedule == prod.schedule
+    assert (dev.schedule_offset, prod.schedule_offset) == (1, 5)
+    assert (dev.approve_after_days, prod.approve_after_days) == (0, 7)
+
+
+def test_wave_description_names_the_order() -> None:
+    fleet = FleetDescription.from_data(valid())
+    assert fleet.wave_description("dev") == "acme patching with lifecycle hooks: wave 1 of 2 (dev, first)"
+    assert fleet.wave_description("prod") == "acme patching with lifecycle hooks: wave 2 of 2 (prod, after dev)"
+    with pytest.raises(KeyError, match="no environment 'test'; the fleet has dev, prod"):
+        fleet.environment("test")
+
+
+# One wrong field each: its path, the value and what is allowed.
+WRONG_FIELDS = [
+    ("name", "a", "name: got 'a'; must be 2 to 20 letters, digits and hyphens, first a letter"),
+    ("colour", "blue", "colour: unknown field"),
+    ("groups", ..., "groups: missing; this field is required"),
+    ("groups", [], "groups: got []; List should have at least 1 item"),
+    ("groups.0.name", "web_1", "groups[0].name: got 'web_1'; must be 2 to 40 letters, digits and hyphens"),
+    ("groups.0.operating_systems.1", "SOLARIS", "groups[0].operating_systems[1]: got 'SOLARIS'; Input should be"),
+    ("groups.0.operating_systems", ["WINDOWS", "WINDOWS"], "operating_systems must not repeat an operating system"),
+    ("groups.0.operating_systems", ["MACOS"], "hooks need Linux or Windows"),
+    ("groups.0.patch_group", "web#1", "groups[0].patch_group: got 'web#1'; patch_group may contain only letters"),
+    ("groups.0.schedule", "cron(0 3 ? * FOO *)", "groups[0].schedule: got 'cron(0 3 ? * FOO *)'; schedule day-of-week"),
+    (
+        "groups.0.schedule_timezone",
+        "Mars/Olympus",
+        "groups[0].schedule_timezone: got 'Mars/Olympus'; schedule_timezone",
+    ),
+    ("groups.0.schedule_offset", 7, "groups[0].schedule_offset: got 7; Input should be less than or equal to 6"),
+    ("groups.0.duration_hours", 25, "groups[0].duration_hours: got 25; Input should be less than or equal to 24"),
+    ("groups.0.cutoff_hours", -1, "groups[0].cutoff_hours: got -1; Input should be greater than or equal to 0"),
+    ("groups.0.approve_after_days", 361, "groups[0].approve_after_days: got 361; Input should be less than"),
+    ("groups.0.compliance_level", "SEVERE", "groups[0].compliance_level: got 'SEVERE'; Input should be 'CRITICAL'"),
+    ("groups.0.reboot_option", "Reboot", "groups[0].reboot_option: got 'Reboot'; Input should be 'RebootIfNeeded'"),
+    ("groups.0.max_concurrency", "0", "groups[0].max_concurrency: got '0'; max_concurrency must be a count"),
+    ("groups.0.max_errors", "101%", "groups[0].max_errors: got '101%'; max_errors must be 0, a count"),
+    ("groups.0.baseline_filters", {"UBUNTU": {"PRIORITY": ["Required"]}}, "names UBUNTU, which is not in"),
+    ("groups.0.baseline_filters", {"WINDOWS": {"SEVERITY": ["Critical"]}}, "key SEVERITY is not valid for WINDOWS"),
+    ("groups.0.baseline_filters", {"WINDOWS": {"CLASSIFICATION": []}}, "groups[0].baseline_filters.WINDOWS"),
+    ("groups.0.hooks.service", "web app", "groups[0].hooks.service: got 'web app'; must be 1 to 256 characters"),
+    ("groups.0.hooks.port", 70000, "groups[0].hooks.port: got 70000; Input should be less than or equal to 65535"),
+    ("groups.0.hooks.update_command", "a; b", "groups[0].hooks.update_command: got 'a; b'; must be one simple command"),
+    ("groups.0.hooks.health_url", "ftp://x", "groups[0].hooks.health_url: got 'ftp://x'; must be an http(s) URL"),
+    ("groups.0.hooks.health_port", 8080, "groups[0].hooks: got the entry; give exactly one of health_url and"),
+    ("groups.0.hooks.stop_timeout_seconds", 0, "groups[0].hooks.stop_timeout_seconds: got 0; Input should be greater"),
+    ("environments.0.name", "Dev", "environments[0].name: got 'Dev'; must be 2 to 12 lower-case letters and digits"),
+    ("environments.0.accounts.0", 111111111111, "environments[0].accounts[0]: got 111111111111; must be a quoted"),
+    ("environments.0.accounts.0", "1111", "environments[0].accounts[0]: got '1111'; must be 12 digits"),
+    ("environments.0.accounts", [], "environments[0]: got the entry; give accounts (CDK stages), organizational_units"),
+    ("environments.0.accounts", ["111111111111"] * 2, "environments[0]: got the entry; accounts must not repeat"),
+    ("environments.1.organizational_units.0", "ou-x", "environments[1].organizational_units[0]: got 'ou-x'; must be"),
+    ("environments.0.regions.0", "eu-west", "environments[0].regions[0]: got 'eu-west'; must be a region name"),
+    ("environments.0.regions", [], "environments[0].regions: got []; List should have at least 1 item"),
+    ("environments.0.max_concurrent_percentage", 0, "environments[0].max_concurrent_percentage: got 0; Input"),
+    ("environments.0.failure_tolerance_percentage", 101, "environments[0].failure_tolerance_percentage: got 101"),
+    ("environments.0.region_concurrency", "ALL", "environments[0].region_concurrency: got 'ALL'; Input should be"),
+    ("environments.0.overrides.max_errors", "x", "environments[0].overrides.max_errors: got 'x'; max_errors must"),
+    ("stack_set_call_as", "ADMIN", "stack_set_call_as: got 'ADMIN'; Input should be 'SELF' or 'DELEGATED_ADMIN'"),
+]
+
+
+@pytest.mark.parametrize(("path", "value", "expected"), WRONG_FIELDS, ids=[case[0] for case in WRONG_FIELDS])
+def test_a_wrong_field_is_named(path: str, value: Any, expected: str) -> None:
+    problems = problems_of(with_change(path, value))
+    assert len(problems) == 1, problems
+    assert expected in problems[0]
+
+
+def test_every_wrong_field_is_reported_at_once() -> None:
+    data = with_change("name", "a")
+    data["environments"][1]["regions"] = ["nowhere"]
+    assert problems_of(data) == [
+        "name: got 'a'; must be 2 to 20 letters, digits and hyphens, first a letter",
+        "environments[1].regions[0]: got 'nowhere'; must be a region name such as eu-west-1",
+    ]
+
+
+def test_duplicate_groups_and_environments_are_named() -> None:
+    data = valid()
+    data["groups"].append(copy.deepcopy(data["groups"][0]) | {"patch_group": "other"})
+    data["environments"].append(copy.deepcopy(data["environments"][0]) | {"accounts": ["222222222222"]})
+    assert problems_of(data) == [
+        "groups[1].name: got 'web'; must be unique, groups[0] has it already",
+        "environments[2].name: got 'dev'; must be unique, environments[0] has it already",
+    ]
+
+
+def test_a_shared_patch_group_is_named() -> None:
+    data = valid()
+    data["groups"].append({"name": "api", "patch_group": "web", "operating_systems": ["WINDOWS"]})
+    assert problems_of(data) == ["groups[1].patch_group: got 'web'; must be unique, groups[0] has it already"]
+
+
+def test_an_account_in_two_environments_of_one_region_is_named() -> None:
+    data = valid()
+    data["environments"][1]["accounts"] = ["111111111111"]
+    assert problems_of(data) == [
+        "environments[1].accounts[0]: got '111111111111'; it is in environment dev already in eu-west-1, "
+        "and an account or OU belongs to one environment a region"
+    ]
+
+
+def test_a_window_wrong_in_one_environment_names_group_and_environment() -> None:
+    data = with_change("groups.0.duration_hours", 2)
+    data["environments"][1]["overrides"] = {"cutoff_hours": 2}
+    assert problems_of(data) == [
+        "groups[0]: in environment prod, cutoff_hours must be less than duration_hours; "
+        "got cutoff_hours=2, duration_hours=2"
+    ]
+
+
+def test_an_offset_needs_a_cron_schedule() -> None:
+    data = with_change("defaults", {"schedule": "rate(7 days)", "schedule_offset": 2})
+    data["environments"] = data["environments"][:1]
+    assert problems_of(data) == [
+        "groups[0]: in environment dev, schedule_offset works with cron schedules only; got schedule=rate(7 days)"
+    ]
+
+
+def test_python_construction_raises_a_value_error_naming_the_field() -> None:
+    with pytest.raises(ValueError, match=r"groups\.0\.hooks\.service"):
+        FleetDescription(**with_change("groups.0.hooks.service", "web app"))
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        ("fleet.toml", "", "the file must end in .yaml, .yml or .json; got '.toml'"),
+        ("fleet.yaml", "name: [unclosed", "can't be read: while parsing a flow sequence"),
+        ("fleet.json", "{", "can't be read: Expecting property name enclosed in double quotes"),
+        ("fleet.yaml", "- just a list", "must be a mapping with name, groups and environments; got ['just a list']"),
+    ],
+)
+def test_an_unreadable_file_is_refused(tmp_path: Path, name: str, text: str, expected: str) -> None:
+    path = tmp_path / name
+    path.write_text(text)
+    with pytest.raises(FleetFileError) as raised:
+        FleetDescription.from_file(path)
+    assert raised.value.source == str(path)
+    assert len(raised.value.problems) == 1
+    assert raised.value.problems[0].startswith(expected)
+
+
+def test_a_missing_file_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(FleetFileError, match=r"can't be read: .*No such file"):
+        FleetDescription.from_file(tmp_path / "absent.yaml")
