@@ -19,11 +19,19 @@ _EXPORTS = {
     "CommandOutput": "command_output",
     "ComplianceLevel": "patch_baseline",
     "CutoffBehavior": "patch_task",
+    "EnvironmentSpec": "fleet_description",
     "ExistingHookDocument": "hook_document",
     "ExistingPatchBaseline": "patch_baseline",
+    "FleetDescription": "fleet_description",
+    "FleetFileError": "fleet_description",
+    "FleetPatchingStack": "fleet_stack",
+    "FleetStackSets": "fleet_stack_sets",
+    "FleetWave": "patching_stage",
+    "GroupSettings": "fleet_description",
     "HookDocument": "hook_document",
     "HookParameter": "hook_document",
     "HookScript": "hook_script",
+    "HookSpec": "fleet_description",
     "IHookDocument": "hook_document",
     "IMaintenanceWindow": "maintenance_window",
     "IPatchBaseline": "patch_baseline",
@@ -36,8 +44,9 @@ _EXPORTS = {
     "PatchBaseline": "patch_baseline",
     "PatchBaselineOptions": "patch_baseline",
     "PatchFilter": "patch_baseline",
-    "PatchFleet": "patch_fleet",
     "PatchFilterKey": "patch_baseline",
+    "PatchFleet": "patch_fleet",
+    "PatchGroupSpec": "fleet_description",
     "PatchNotifications": "patch_notifications",
     "PatchNowAssociation": "patch_now",
     "PatchOperation": "patch_task",
@@ -45,8 +54,10 @@ _EXPORTS = {
     "PatchTask": "patch_task",
     "PatchTaskOptions": "patch_task",
     "PatchWorkflow": "patch_workflow",
+    "PatchingStage": "patching_stage",
     "RebootOption": "patch_task",
     "RejectedPatchesAction": "patch_baseline",
+    "ResolvedSettings": "fleet_description",
     "ScheduleKind": "schedule",
     "ScriptLanguage": "hook_script",
     "SecurityUpdatesComplianceStatus": "patch_baseline",
@@ -59,6 +70,7 @@ _EXPORTS = {
     "WindowSchedule": "schedule",
     "WindowTarget": "window_target",
     "WindowTargets": "window_target",
+    "define_fleet_stages": "patching_stage",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -74,6 +86,15 @@ def __getattr__(name: str) -> Any:
 
 if TYPE_CHECKING:  # the same names, imported eagerly for type checkers and IDEs
     from .command_output import CommandOutput as CommandOutput
+    from .fleet_description import EnvironmentSpec as EnvironmentSpec
+    from .fleet_description import FleetDescription as FleetDescription
+    from .fleet_description import FleetFileError as FleetFileError
+    from .fleet_description import GroupSettings as GroupSettings
+    from .fleet_description import HookSpec as HookSpec
+    from .fleet_description import PatchGroupSpec as PatchGroupSpec
+    from .fleet_description import ResolvedSettings as ResolvedSettings
+    from .fleet_stack import FleetPatchingStack as FleetPatchingStack
+    from .fleet_stack_sets import FleetStackSets as FleetStackSets
     from .hook_document import DEFAULT_ALLOWED_PATTERN as DEFAULT_ALLOWED_PATTERN
     from .hook_document import ExistingHookDocument as ExistingHookDocument
     from .hook_document import HookDocument as HookDocument
@@ -108,6 +129,9 @@ if TYPE_CHECKING:  # the same names, imported eagerly for type checkers and IDEs
     from .patch_task import RebootOption as RebootOption
     from .patch_workflow import PATCH_GROUP_TAG as PATCH_GROUP_TAG
     from .patch_workflow import PatchWorkflow as PatchWorkflow
+    from .patching_stage import FleetWave as FleetWave
+    from .patching_stage import PatchingStage as PatchingStage
+    from .patching_stage import define_fleet_stages as define_fleet_stages
     from .schedule import ScheduleKind as ScheduleKind
     from .schedule import WindowSchedule as WindowSchedule
     from .service_manager import ServiceManager as ServiceManager

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from aws_cdk import App, Duration, Stack
+from aws_cdk import App, BootstraplessSynthesizer, Duration, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
@@ -16,6 +16,8 @@ from constructs_lib import (
     CommandOutput,
     ComplianceLevel,
     CutoffBehavior,
+    FleetDescription,
+    FleetPatchingStack,
     HookDocument,
     HookParameter,
     HookScript,
@@ -41,7 +43,7 @@ from constructs_lib import (
     WindowTargets,
 )
 from constructs_lib.demo_stack import PatchingDemoStack
-from tests.builders import new_stack
+from tests.builders import ROOT, new_stack
 
 
 def minimal(app: App) -> Stack:
@@ -223,6 +225,12 @@ def operations_bring_your_own(app: App) -> Stack:
     return stack
 
 
+def fleet_account_stack(app: App) -> Stack:
+    """The organisation example's prod template, as each account and region of its StackSet deploys it."""
+    fleet = FleetDescription.from_file(ROOT / "examples" / "organization" / "fleet.yaml")
+    return FleetPatchingStack(app, "Patching", fleet=fleet, environment="prod", synthesizer=BootstraplessSynthesizer())
+
+
 def default_app(app: App) -> Stack:
     """The default app's stack, as app.py builds it (environment-agnostic): the reference `make diff` uses."""
     return PatchingDemoStack(app, "PatchingDemo")
@@ -234,4 +242,5 @@ SCENARIOS: dict[str, Callable[[App], Stack]] = {
     "workflow_with_baselines": workflow_with_baselines,
     "operations_bring_your_own": operations_bring_your_own,
     "default_app": default_app,
+    "fleet_account_stack": fleet_account_stack,
 }

@@ -1,0 +1,158 @@
+"""FleetPatchingStack: every patch group of a fleet description, as one environment deploys it in one place."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_cdk import Duration, Stack
+from constructs import Construct
+
+from ._validation import fail
+from .fleet_description import FleetDescription, HookSpec, PatchGroupSpec, ResolvedSettings
+from .hook_document import HookDocument
+from .lifecycle_hooks import LifecycleHooks
+from .patch_baseline import ApprovalRule, OperatingSystem, PatchBaselineOptions, PatchFilter
+from .patch_fleet import MAX_TEMPLATE_BYTES, add_stack_limits
+from .patch_workflow import PatchWorkflow
+from .schedule import WindowSchedule
+from .start_app_hook import StartAppHook
+from .stop_app_hook import StopAppHook
+from .update_app_hook import UpdateAppHook
+from .window_role import MaintenanceWindowRole
+
+
+def resource_prefix(fleet: FleetDescription, environment: str) -> str:
+    """The prefix of every name a fleet's environment defines: ``<fleet>-<environment>``."""
+    return f"{fleet.name}-{environment}"
+
+
+class FleetPatchingStack(Stack):
+    """Defines one environment's patching of a fleet for one account and region (or any, for StackSets).
+
+    Per group: a PatchWorkflow (window, targets, hooked task) with one baseline per operating system,
+    registered to the group's patch group, and the group's three hook documents. All windows share one
+    least-privilege MaintenanceWindowRole.
+
+    Names are scoped so the same template deploys in every account and region of the environment, and
+    beside other environments, without clashes: documents, windows and baselines are named
+    ``<fleet>-<environment>-<group>-...`` (SSM names are per account and region) and the role, whose
+    name IAM shares across regions, ``<fleet>-<environment>-PatchWindow-<region>``.
+    Synth fails, naming the stack, when it would hold more than 500 resources; construction fails when its
+    hook documents alone would pass the 1 MB template limit (a lower bound: CDK warns at synth when the
+    whole template does; with the typed hooks about 14 groups fit).
+    """
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, fleet: FleetDescription, environment: str, **kwargs: Any
+    ) -> None:
+        """Define the stack.
+
+        Args:
+            fleet: the fleet description.
+            environment: the name of one of its environments, whose overrides apply.
+            kwargs: Stack keywords (env, stack_name, synthesizer, description, ...).
+        """
+        super().__init__(scope, construct_id, **kwargs)
+        spec = fleet.environment(environment)
+        self.prefix = resource_prefix(fleet, environment)
+        self.window_role = MaintenanceWindowRole(
+            self, "WindowRole", role_name=f"{self.prefix}-PatchWindow-{self.region}"
+        )
+        self.workflows: dict[str, PatchWorkflow] = {}
+        self._document_bytes = 0
+        for group in fleet.groups:
+            self.workflows[group.name] = self._define_group(group, fleet.settings(group, spec))
+        add_stack_limits(self)
+
+    def _define_group(self, group: PatchGroupSpec, settings: ResolvedSettings) -> PatchWorkflow:
+        names = f"{self.prefix}-{group.name}"
+        scope = Construct(self, group.name)
+        workflow = PatchWorkflow(
+            scope,
+            "Patching",
+            schedule=WindowSchedule.expression(settings.schedule),
+            schedule_timezone=settings.schedule_timezone,
+            schedule_offset=settings.schedule_offset,
+            duration=Duration.hours(settings.duration_hours),
+            cutoff=Duration.hours(settings.cutoff_hours),
+            patch_groups=[group.tag_value],
+            baselines=[_baseline(group, system, settings, names) for system in group.operating_systems],
+            reboot_option=settings.reboot_option,
+            max_concurrency=settings.max_concurrency,
+            max_errors=settings.max_errors,
+            hooks=self._hooks(scope, group.hooks, names) if group.hooks else None,
+            service_role=self.window_role.role,
+            window_name=names,
+        )
+        return workflow
+
+    def _hooks(self, scope: Construct, spec: HookSpec, names: str) -> LifecycleHooks:
+        hooks = _hooks(scope, spec, names)
+        # Documents carry whole scripts: they reach the template size limit long before the resource limit.
+        self._document_bytes += sum(len(json.dumps(document.content)) for document in _documents(hooks))
+        if self._document_bytes > MAX_TEMPLATE_BYTES:
+            fail(
+                f"stack {self.stack_name} would exceed CloudFormation's template size limit: its hook documents "
+                f"alone take {self._document_bytes} bytes and a template may hold {MAX_TEMPLATE_BYTES}; "
+                "give groups that run the same app one group, or spread the groups over more environments"
+            )
+        return hooks
+
+
+def _baseline(
+    group: PatchGroupSpec, system: OperatingSystem, settings: ResolvedSettings, names: str
+) -> PatchBaselineOptions:
+    filters = group.baseline_filters.get(system, {})
+    rule = ApprovalRule(
+        approve_after=Duration.days(settings.approve_after_days),
+        compliance_level=settings.compliance_level,
+        filters=[PatchFilter(key=key, values=values) for key, values in filters.items()],
+    )
+    return PatchBaselineOptions(
+        operating_system=system,
+        approval_rules=[rule],
+        baseline_name=f"{names}-{system.value}",
+        description=f"Patch group {group.tag_value}: approved {settings.approve_after_days} days after release",
+    )
+
+
+def _documents(hooks: LifecycleHooks) -> list[HookDocument]:
+    return [
+        document
+        for document in (hooks.pre_install, hooks.post_install, hooks.on_exit)
+        if isinstance(document, HookDocument)
+    ]
+
+
+def _hooks(scope: Construct, hooks: HookSpec, names: str) -> LifecycleHooks:
+    return LifecycleHooks(
+        pre_install=StopAppHook(
+            scope,
+            "StopApp",
+            service_name=hooks.service,
+            port=hooks.port,
+            drain_command=hooks.drain_command,
+            stop_timeout=Duration.seconds(hooks.stop_timeout_seconds),
+            escalate_to_kill=hooks.escalate_to_kill,
+            document_name=f"{names}-StopApp",
+        ),
+        post_install=UpdateAppHook(
+            scope,
+            "UpdateApp",
+            service_name=hooks.service,
+            update_command=hooks.update_command,
+            verify_command=hooks.verify_command,
+            update_timeout=Duration.seconds(hooks.update_timeout_seconds),
+            document_name=f"{names}-UpdateApp",
+        ),
+        on_exit=StartAppHook(
+            scope,
+            "StartApp",
+            service_name=hooks.service,
+            health_url=hooks.health_url,
+            health_port=hooks.health_port,
+            start_timeout=Duration.seconds(hooks.start_timeout_seconds),
+            document_name=f"{names}-StartApp",
+        ),
+    )

@@ -1,0 +1,181 @@
+"""FleetPatchingStack: one environment's groups in one place, with scoped names and one window role."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from aws_cdk import App, Environment
+from aws_cdk.assertions import Match, Template
+
+from constructs_lib import FleetDescription, FleetPatchingStack
+from tests.builders import new_app, new_stack
+
+
+def fleet(*groups: dict[str, Any], **environment: Any) -> FleetDescription:
+    return FleetDescription.from_data(
+        {
+            "name": "acme",
+            "groups": list(groups) or [web()],
+            "environments": [{"name": "dev", "accounts": ["111111111111"], "regions": ["eu-west-1"], **environment}],
+        }
+    )
+
+
+def web(**changes: Any) -> dict[str, Any]:
+    group: dict[str, Any] = {
+        "name": "web",
+        "operating_systems": ["AMAZON_LINUX_2023", "WINDOWS"],
+        "hooks": {"service": "web-app", "port": 8080, "health_url": "http://127.0.0.1:8080/health"},
+    }
+    return group | changes
+
+
+def synth(description: FleetDescription, app: App | None = None, **kwargs: Any) -> Template:
+    stack = FleetPatchingStack(app or new_app(), "Patching", fleet=description, environment="dev", **kwargs)
+    return Template.from_stack(stack)
+
+
+def test_an_environment_agnostic_stack_scopes_the_role_name_by_region() -> None:
+    synth(fleet()).has_resource_properties(
+        "AWS::IAM::Role",
+        {"RoleName": {"Fn::Join": ["", ["acme-dev-PatchWindow-", {"Ref": "AWS::Region"}]]}},
+    )
+
+
+def test_a_stack_in_a_region_names_it() -> None:
+    template = synth(fleet(), env=Environment(account="111111111111", region="eu-west-1"))
+    template.has_resource_properties("AWS::IAM::Role", {"RoleName": "acme-dev-PatchWindow-eu-west-1"})
+
+
+def test_groups_get_scoped_names_and_register_their_patch_group() -> None:
+    template = synth(fleet(web(patch_group="web-servers")))
+    names = sorted(r["Properties"]["Name"] for r in template.find_resources("AWS::SSM::Document").values())
+    assert names == ["acme-dev-web-StartApp", "acme-dev-web-StopApp", "acme-dev-web-UpdateApp"]
+    template.has_resource_properties("AWS::SSM::MaintenanceWindow", {"Name": "acme-dev-web"})
+    template.has_resource_properties(
+        "AWS::SSM::PatchBaseline",
+        {"Name": "acme-dev-web-WINDOWS", "OperatingSystem": "WINDOWS", "PatchGroups": ["web-servers"]},
+    )
+    template.has_resource_properties(
+        "AWS::SSM::MaintenanceWindowTarget", {"Targets": [{"Key": "tag:PatchGroup", "Values": ["web-servers"]}]}
+    )
+
+
+def test_every_window_uses_the_one_window_role() -> None:
+    template = synth(fleet(web(), web(name="api", hooks=None)))
+    (role_id,) = template.find_resources("AWS::IAM::Role")
+    tasks = template.find_resources("AWS::SSM::MaintenanceWindowTask")
+    assert len(tasks) == 2
+    assert {json.dumps(task["Properties"]["ServiceRoleArn"]) for task in tasks.values()} == {
+        json.dumps({"Fn::GetAtt": [role_id, "Arn"]})
+    }
+
+
+def test_settings_reach_the_window_task_and_baselines() -> None:
+    description = fleet(
+        web(
+            baseline_filters={"WINDOWS": {"MSRC_SEVERITY": ["Critical"]}},
+            schedule="cron(0 3 ? * TUE#2 *)",
+            schedule_timezone="Europe/Dublin",
+            compliance_level="HIGH",
+        ),
+        overrides={
+            "approve_after_days": 0,
+            "schedule_offset": 2,
+            "max_concurrency": "50%",
+            "reboot_option": "NoReboot",
+        },
+    )
+    template = synth(description)
+    template.has_resource_properties(
+        "AWS::SSM::MaintenanceWindow",
+        {"Schedule": "cron(0 3 ? * TUE#2 *)", "ScheduleTimezone": "Europe/Dublin", "ScheduleOffset": 2},
+    )
+    template.has_resource_properties(
+        "AWS::SSM::PatchBaseline",
+        {
+            "OperatingSystem": "WINDOWS",
+            "ApprovalRules": {
+                "PatchRules": [
+                    {
+                        "ApproveAfterDays": 0,
+                        "ComplianceLevel": "HIGH",
+                        "PatchFilterGroup": {"PatchFilters": [{"Key": "MSRC_SEVERITY", "Values": ["Critical"]}]},
+                    }
+                ]
+            },
+        },
+    )
+    template.has_resource_properties(
+        "AWS::SSM::MaintenanceWindowTask",
+        {
+            "MaxConcurrency": "50%",
+            "TaskInvocationParameters": {
+                "MaintenanceWindowRunCommandParameters": {
+                    "Parameters": Match.object_like({"RebootOption": ["NoReboot"]})
+                }
+            },
+        },
+    )
+
+
+def test_hook_settings_become_document_defaults() -> None:
+    hooks = {
+        "service": "batch",
+        "health_port": 9090,
+        "stop_timeout_seconds": 30,
+        "update_command": "dnf -y upgrade batch",
+    }
+    template = synth(fleet(web(name="batch", hooks=hooks)))
+    documents = {
+        r["Properties"]["Name"]: r["Properties"]["Content"]
+        for r in template.find_resources("AWS::SSM::Document").values()
+    }
+    stop = documents["acme-dev-batch-StopApp"]["parameters"]
+    assert (stop["ServiceName"]["default"], stop["StopTimeoutSeconds"]["default"]) == ("batch", "30")
+    assert documents["acme-dev-batch-UpdateApp"]["parameters"]["UpdateCommand"]["default"] == "dnf -y upgrade batch"
+    assert documents["acme-dev-batch-StartApp"]["parameters"]["HealthPort"]["default"] == "9090"
+
+
+def test_a_group_without_hooks_runs_no_hook_documents() -> None:
+    template = synth(fleet(web(hooks=None)))
+    template.resource_count_is("AWS::SSM::Document", 0)
+    (task,) = template.find_resources("AWS::SSM::MaintenanceWindowTask").values()
+    parameters = task["Properties"]["TaskInvocationParameters"]["MaintenanceWindowRunCommandParameters"]["Parameters"]
+    assert not {"PreInstallHookDocName", "PostInstallHookDocName", "OnExitHookDocName"} & set(parameters)
+
+
+def test_too_many_groups_for_one_stack_fail_synth_naming_it() -> None:
+    description = fleet(*(web(name=f"group{index}", patch_group=f"group{index}", hooks=None) for index in range(101)))
+    with pytest.raises(RuntimeError, match=r"stack acme-dev-patching holds 506 resources; CloudFormation allows 500"):
+        synth(description, stack_name="acme-dev-patching")
+
+
+def test_too_many_hook_documents_for_one_template_are_refused_naming_the_stack() -> None:
+    description = fleet(*(web(name=f"group{index}", patch_group=f"group{index}") for index in range(25)))
+    with pytest.raises(
+        ValueError,
+        match=r"stack acme-dev-patching would exceed CloudFormation's template size limit: "
+        r"its hook documents alone take 1\d{6} bytes and a template may hold 1000000",
+    ):
+        synth(description, stack_name="acme-dev-patching")
+
+
+def test_a_stack_set_template_over_one_megabyte_is_refused_naming_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    # No real fleet gets here before the stack's own checks; a lower limit exercises the guard.
+    from constructs_lib import fleet_stack_sets
+
+    monkeypatch.setattr(fleet_stack_sets, "MAX_TEMPLATE_BYTES", 52_000)
+    description = FleetDescription.from_data(
+        {
+            "name": "acme",
+            "groups": [web()],
+            "environments": [{"name": "prod", "organizational_units": ["r-ab12"], "regions": ["eu-west-1"]}],
+        }
+    )
+    with pytest.raises(
+        ValueError, match=r"StackSet prod template takes \d+ bytes; CloudFormation allows 52000 from S3"
+    ):
+        fleet_stack_sets.FleetStackSets(new_stack(), "StackSets", fleet=description, validate_templates=False)
