@@ -16,7 +16,7 @@ CDK := node_modules/.bin/cdk --no-notices
 PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: help setup synth test lint typecheck unit validate cfn-lint shellcheck rehearse plan diff bench clean
+.PHONY: help setup synth test lint typecheck unit validate cfn-lint shellcheck rehearse plan diff bench example clean
 
 help:
 	@echo "make synth   set up and synthesize the default app into cdk.out/"
@@ -25,6 +25,7 @@ help:
 	@echo "make diff    compare the default app with its committed reference: cdk diff, then in words"
 	@echo "make rehearse  rehearse the default app's patch task in every scenario against a local service"
 	@echo "make bench   measure synth against the CDK floor, fleet scale and the test suite (minutes)"
+	@echo "make example synthesize the organisation rollout example into cdk.out/organization/"
 	@echo "make clean   remove .venv, node_modules and cdk.out"
 
 $(PY_STAMP): pyproject.toml constraints.txt
@@ -75,6 +76,14 @@ plan: synth
 diff: synth
 	$(CDK) diff --no-path-metadata --no-version-reporting --template '$(REFERENCE)' PatchingDemo
 	python -m constructs_lib.cli.plan_diff --old '$(REFERENCE)' --assembly cdk.out --stack PatchingDemo
+
+# The organisation example (stages per account and region, StackSets over OUs), strictly validated.
+example: setup
+	$(CDK) synth --quiet --app 'python3 examples/organization/app.py' --output cdk.out/organization
+	cfn-lint cdk.out/organization/*.template.json cdk.out/organization/assembly-*/*.template.json \
+		$$(ls cdk.out/organization/asset.*.json 2>/dev/null)
+	@echo "rollout order:"
+	@python -c 'from constructs_lib import FleetDescription; print("\n".join(FleetDescription.from_file("examples/organization/fleet.yaml").rollout_order()))'
 
 # Rehearse the default app's hooks through the whole lifecycle, on this machine, with a real local service.
 rehearse: synth

@@ -23,3 +23,15 @@ def test_minimal_usage_example_synthesizes(tmp_path: Path) -> None:
     template = (outdir / "Patching.template.json").read_text()
     assert "AWS-RunPatchBaselineWithHooks" in template
     assert '"PreInstallHookDocName"' in template
+
+
+def test_the_fleet_description_example_is_valid() -> None:
+    import yaml
+
+    from constructs_lib import FleetDescription
+
+    section = (ROOT / "README.md").read_text().split("## Rolling out across accounts and regions", 1)[1]
+    match = re.search(r"```yaml\n(.*?)```", section, re.DOTALL)
+    assert match, "the rollout section has a yaml block"
+    fleet = FleetDescription.from_data(yaml.safe_load(match.group(1)), source="README.md")
+    assert [environment.name for environment in fleet.environments] == ["dev", "prod"]
