@@ -82,8 +82,7 @@ example: setup
 	$(CDK) synth --quiet --app 'python3 examples/organization/app.py' --output cdk.out/organization
 	cfn-lint cdk.out/organization/*.template.json cdk.out/organization/assembly-*/*.template.json \
 		$$(ls cdk.out/organization/asset.*.json 2>/dev/null)
-	@echo "rollout order:"
-	@python -c 'from constructs_lib import FleetDescription; print("\n".join(FleetDescription.from_file("examples/organization/fleet.yaml").rollout_order()))'
+	python -m constructs_lib.cli.fleet examples/organization/fleet.yaml | tee cdk.out/organization/rollout.md
 
 # Rehearse the default app's hooks through the whole lifecycle, on this machine, with a real local service.
 rehearse: synth

@@ -1,0 +1,129 @@
+"""patch-fleet: check a fleet file and print its rollout, wave by wave, as Markdown.
+
+For each environment (a wave, in order): where it deploys, and per group the schedule in words, the
+next window start, approval delay, rate control, reboot option and hooks. A group whose next window in
+a later wave opens before the one in an earlier wave is flagged: prod would patch before dev.
+
+    patch-fleet examples/organization/fleet.yaml [--after 2026-12-01T00:00:00+00:00]
+
+Exits 0 when the file is valid (flags are warnings), 2 with one line per wrong field when it is not.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import TextIO
+
+from ..fleet_description import EnvironmentSpec, FleetDescription, FleetFileError, PatchGroupSpec, ResolvedSettings
+from .schedule_preview import describe, next_starts
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="patch-fleet", description=__doc__.splitlines()[0])
+    parser.add_argument("file", help="the fleet description (.yaml, .yml or .json)")
+    parser.add_argument(
+        "--after",
+        type=datetime.fromisoformat,
+        default=None,
+        help="show window starts after this ISO-8601 moment (default: now)",
+    )
+    return parser.parse_args(argv)
+
+
+def hooks_text(group: PatchGroupSpec) -> str:
+    if group.hooks is None:
+        return "none"
+    hooks = group.hooks
+    health = hooks.health_url or f"port {hooks.health_port}"
+    update = f"`{hooks.update_command}`" if hooks.update_command else "nothing"
+    return f"stop `{hooks.service}`, update: {update}, start and check {health}"
+
+
+def first_start(settings: ResolvedSettings, after: datetime) -> datetime | None:
+    timezone = settings.schedule_timezone or "UTC"
+    starts = next_starts(settings.schedule, timezone, after, 1, offset=settings.schedule_offset)
+    return starts[0] if starts else None
+
+
+def wave_lines(
+    fleet: FleetDescription, index: int, environment: EnvironmentSpec, after: datetime
+) -> tuple[list[str], dict[str, datetime | None]]:
+    targets = [
+        f"accounts {', '.join(environment.accounts)}" if environment.accounts else "",
+        f"OUs {', '.join(environment.organizational_units)}" if environment.organizational_units else "",
+    ]
+    lines = [
+        f"## Wave {index} of {len(fleet.environments)}: {environment.name}",
+        "",
+        f"{'; '.join(target for target in targets if target)}; regions {', '.join(environment.regions)} "
+        f"(StackSets: {environment.region_concurrency.lower()}, {environment.max_concurrent_percentage}% of accounts "
+        f"at once, {environment.failure_tolerance_percentage}% may fail)",
+        "",
+        "| group | schedule | next start | approve after | concurrency / errors | reboot | hooks |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    starts: dict[str, datetime | None] = {}
+    for group in fleet.groups:
+        settings = fleet.settings(group, environment)
+        start = starts[group.name] = first_start(settings, after)
+        schedule = describe(settings.schedule, settings.schedule_timezone or "UTC", settings.schedule_offset)
+        cells = [
+            group.name,
+            f"{schedule}, {settings.duration_hours} h, cutoff {settings.cutoff_hours} h",
+            start.strftime("%Y-%m-%d %H:%M %Z") if start else "none",
+            f"{settings.approve_after_days} days",
+            f"{settings.max_concurrency} / {settings.max_errors}",
+            settings.reboot_option.value,
+            hooks_text(group),
+        ]
+        lines.append(f"| {' | '.join(cells)} |")
+    return lines, starts
+
+
+def order_warnings(fleet: FleetDescription, starts: dict[str, dict[str, datetime | None]]) -> list[str]:
+    """Groups whose next window in a later wave opens before (or with) the one of an earlier wave."""
+    warnings = []
+    names = [environment.name for environment in fleet.environments]
+    for group in fleet.groups:
+        for earlier, later in itertools.pairwise(names):
+            first, second = starts[earlier][group.name], starts[later][group.name]
+            if first and second and second <= first:
+                warnings.append(
+                    f"group {group.name}: {later} next opens {second:%Y-%m-%d %H:%M %Z}, not after {earlier} "
+                    f"({first:%Y-%m-%d %H:%M %Z}); give {later} a later schedule or a larger schedule_offset"
+                )
+    return warnings
+
+
+def run(args: argparse.Namespace, out: TextIO) -> int:
+    fleet = FleetDescription.from_file(args.file)
+    after = args.after or datetime.now(UTC)
+    if after.tzinfo is None:
+        after = after.replace(tzinfo=UTC)
+    lines = [f"# Rollout of {fleet.name} ({args.file})", ""]
+    starts: dict[str, dict[str, datetime | None]] = {}
+    for index, environment in enumerate(fleet.environments, start=1):
+        wave, starts[environment.name] = wave_lines(fleet, index, environment, after)
+        lines += [*wave, ""]
+    warnings = order_warnings(fleet, starts)
+    if warnings:
+        lines += ["## Order warnings", "", *(f"- {warning}" for warning in warnings), ""]
+    out.write("\n".join(lines))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the patch-fleet command."""
+    try:
+        return run(parse_args(argv), sys.stdout)
+    except FleetFileError as error:
+        sys.stderr.write(f"patch-fleet: {error}\n")
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,58 @@
+"""patch-fleet: the rollout wave by wave, next starts in order, and wrong files refused."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+import yaml
+
+from constructs_lib.cli import fleet as cli
+from tests.builders import ROOT
+
+EXAMPLE = ROOT / "examples" / "organization" / "fleet.yaml"
+AFTER = "2026-12-01T00:00:00+00:00"
+
+
+def run(*argv: str) -> str:
+    out = io.StringIO()
+    assert cli.run(cli.parse_args(argv), out) == 0
+    return out.getvalue()
+
+
+def test_the_example_rollout_is_shown_wave_by_wave() -> None:
+    text = run(str(EXAMPLE), "--after", AFTER)
+    assert text.index("## Wave 1 of 2: dev") < text.index("## Wave 2 of 2: prod")
+    assert (
+        "accounts 222222222222, 333333333333; OUs ou-ab12-prodprod; regions eu-west-1, us-east-1 "
+        "(StackSets: sequential, 25% of accounts at once, 10% may fail)"
+    ) in text
+    # December 2026: Patch Tuesday is the 8th; dev opens a day later, prod five days later.
+    dev_web = next(line for line in text.splitlines() if line.startswith("| web |") and "then 1 day(s)" in line)
+    prod_web = next(line for line in text.splitlines() if line.startswith("| web |") and "then 5 day(s)" in line)
+    assert "| 2026-12-09 03:00 GMT | 0 days | 50% / 1 | RebootIfNeeded |" in dev_web
+    assert "| 2026-12-13 03:00 GMT | 7 days | 10% / 1 | RebootIfNeeded |" in prod_web
+    assert "stop `web-app`, update: `dnf -y upgrade web-app`, start and check http://127.0.0.1:8080/health" in dev_web
+    assert "Order warnings" not in text
+
+
+def test_a_later_wave_opening_first_is_flagged(tmp_path: Path) -> None:
+    data = yaml.safe_load(EXAMPLE.read_text())
+    data["environments"][1]["overrides"]["schedule_offset"] = 1  # prod on the same day as dev
+    path = tmp_path / "fleet.yaml"
+    path.write_text(yaml.safe_dump(data))
+    text = run(str(path), "--after", AFTER)
+    assert (
+        "- group web: prod next opens 2026-12-09 03:00 GMT, not after dev (2026-12-09 03:00 GMT); "
+        "give prod a later schedule or a larger schedule_offset"
+    ) in text
+
+
+def test_a_wrong_file_exits_2_naming_the_field(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "fleet.yaml"
+    path.write_text(EXAMPLE.read_text().replace("duration_hours: 4", "duration_hours: 40"))
+    assert cli.main([str(path)]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith(f"patch-fleet: {path}: 1 wrong field\n")
+    assert "defaults.duration_hours: got 40; Input should be less than or equal to 24" in error
