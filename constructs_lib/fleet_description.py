@@ -208,6 +208,8 @@ class PatchGroupSpec(GroupSettings):
         baseline_filters: per OS, the patch filters ({key: [values]}) a patch must match to be approved.
             Default: none, every patch is approved after approve_after_days.
         hooks: the app to stop, update and start. Default: no hooks (AWS-Noop).
+        overrides: settings for this group in named environments only, applied last, e.g.
+            ``{prod: {max_concurrency: "5%"}}``. Default: none.
         Every GroupSettings field may be set here too.
     """
 
@@ -216,6 +218,7 @@ class PatchGroupSpec(GroupSettings):
     operating_systems: Annotated[list[OperatingSystem], Field(min_length=1)]
     baseline_filters: dict[OperatingSystem, dict[PatchFilterKey, Annotated[list[str], Field(min_length=1)]]] = {}
     hooks: HookSpec | None = None
+    overrides: dict[str, GroupSettings] = {}
 
     @property
     def tag_value(self) -> str:
@@ -330,6 +333,7 @@ class FleetDescription(_Model):
             *_duplicates("groups", "patch_group", [group.tag_value for group in self.groups]),
             *_duplicates("environments", "name", [environment.name for environment in self.environments]),
             *_shared_places(self.environments),
+            *_unknown_override_environments(self.groups, {environment.name for environment in self.environments}),
         ]
         for index, group in enumerate(self.groups):
             for environment in self.environments:
@@ -341,9 +345,11 @@ class FleetDescription(_Model):
         return self
 
     def settings(self, group: PatchGroupSpec, environment: EnvironmentSpec) -> ResolvedSettings:
-        """The group's settings in ``environment``: defaults, then the fleet's, the group's and the overrides."""
+        """The group's settings in ``environment``: built-in defaults, then the fleet's ``defaults``, the
+        group's own, the environment's ``overrides`` and the group's ``overrides`` for that environment."""
         merged = dict(_SETTING_DEFAULTS)
-        for level in (self.defaults, group, environment.overrides):
+        levels = (self.defaults, group, environment.overrides, group.overrides.get(environment.name, GroupSettings()))
+        for level in levels:
             merged.update({key: value for key in _SETTING_FIELDS if (value := getattr(level, key)) is not None})
         return ResolvedSettings(**merged)
 
@@ -378,6 +384,15 @@ def _duplicates(field: str, key: str, values: list[str]) -> Iterator[str]:
         earlier = first.setdefault(value, index)
         if earlier != index:
             yield f"{field}[{index}].{key}: got {value!r}; must be unique, {field}[{earlier}] has it already"
+
+
+def _unknown_override_environments(groups: list[PatchGroupSpec], known: set[str]) -> Iterator[str]:
+    for index, group in enumerate(groups):
+        for name in group.overrides:
+            if name not in known:
+                yield (
+                    f"groups[{index}].overrides.{name}: unknown environment; the fleet has {', '.join(sorted(known))}"
+                )
 
 
 def _shared_places(environments: list[EnvironmentSpec]) -> Iterator[str]:

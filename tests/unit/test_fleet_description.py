@@ -94,6 +94,22 @@ def test_settings_resolve_defaults_fleet_group_then_environment() -> None:
     )
 
 
+def test_a_group_override_for_one_environment_comes_last() -> None:
+    data = valid()
+    data["environments"][1]["overrides"] = {"max_concurrency": "20%", "max_errors": "2"}
+    data["groups"][0]["overrides"] = {"prod": {"max_concurrency": "5%"}}
+    fleet = FleetDescription.from_data(data)
+    dev = fleet.settings(fleet.groups[0], fleet.environment("dev"))
+    prod = fleet.settings(fleet.groups[0], fleet.environment("prod"))
+    assert (dev.max_concurrency, prod.max_concurrency, prod.max_errors) == ("10%", "5%", "2")
+
+
+def test_a_group_override_for_an_unknown_environment_is_named() -> None:
+    data = valid()
+    data["groups"][0]["overrides"] = {"staging": {"max_concurrency": "5%"}}
+    assert problems_of(data) == ["groups[0].overrides.staging: unknown environment; the fleet has dev, prod"]
+
+
 def test_the_example_runs_prod_days_after_dev() -> None:
     fleet = FleetDescription.from_file(EXAMPLE)
     web = fleet.groups[0]
@@ -156,6 +172,7 @@ WRONG_FIELDS = [
     ("environments.0.max_concurrent_percentage", 0, "environments[0].max_concurrent_percentage: got 0; Input"),
     ("environments.0.failure_tolerance_percentage", 101, "environments[0].failure_tolerance_percentage: got 101"),
     ("environments.0.region_concurrency", "ALL", "environments[0].region_concurrency: got 'ALL'; Input should be"),
+    ("groups.0.overrides", {"prod": {"cutoff_hours": 30}}, "groups[0].overrides.prod.cutoff_hours: got 30; Input"),
     ("environments.0.overrides.max_errors", "x", "environments[0].overrides.max_errors: got 'x'; max_errors must"),
     ("stack_set_call_as", "ADMIN", "stack_set_call_as: got 'ADMIN'; Input should be 'SELF' or 'DELEGATED_ADMIN'"),
 ]
