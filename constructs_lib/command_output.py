@@ -107,6 +107,29 @@ class CommandOutput(Construct):
         """The S3 key prefix of one task's output: ``<key_prefix>/<construct path of the task>``."""
         return f"{self.key_prefix}/{task.node.path}"
 
+    def write_statements(self) -> list[iam.PolicyStatement]:
+        """The statements SSM Agent needs to write this output (without a bucket key's KMS permissions)."""
+        statements: list[iam.PolicyStatement] = []
+        if self.bucket is not None:
+            statements.append(
+                iam.PolicyStatement(
+                    actions=["s3:PutObject"], resources=[self.bucket.arn_for_objects(f"{self.key_prefix}/*")]
+                )
+            )
+            statements.append(
+                iam.PolicyStatement(actions=["s3:GetEncryptionConfiguration"], resources=[self.bucket.bucket_arn])
+            )
+        if self.log_group is not None:
+            arn = self.log_group.log_group_arn
+            statements.append(iam.PolicyStatement(actions=["logs:DescribeLogGroups"], resources=["*"]))
+            statements.append(
+                iam.PolicyStatement(
+                    actions=["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
+                    resources=[arn, f"{arn}:*"],
+                )
+            )
+        return statements
+
     def grant_write(self, grantee: iam.IGrantable) -> None:
         """Grant an instance role exactly what SSM Agent needs to write this output.
 
@@ -114,24 +137,14 @@ class CommandOutput(Construct):
         bucket key's encrypt permissions when it has one). CloudWatch Logs: logs:DescribeLogGroups, and
         creating and writing log streams in the one log group.
         """
-        statements: list[tuple[list[str], list[str]]] = []
-        if self.bucket is not None:
-            statements.append((["s3:PutObject"], [self.bucket.arn_for_objects(f"{self.key_prefix}/*")]))
-            statements.append((["s3:GetEncryptionConfiguration"], [self.bucket.bucket_arn]))
-            if self.bucket.encryption_key is not None:
-                self.bucket.encryption_key.grant_encrypt(grantee)
-        if self.log_group is not None:
-            arn = self.log_group.log_group_arn
-            statements.append((["logs:DescribeLogGroups"], ["*"]))
-            statements.append(
-                (["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"], [arn, f"{arn}:*"])
-            )
-        for actions, resources in statements:
-            iam.Grant.add_to_principal(grantee=grantee, actions=actions, resource_arns=resources)
+        for statement in self.write_statements():
+            iam.Grant.add_to_principal(grantee=grantee, actions=statement.actions, resource_arns=statement.resources)
+        if self.bucket is not None and self.bucket.encryption_key is not None:
+            self.bucket.encryption_key.grant_encrypt(grantee)
         if isinstance(grantee, Construct):
             acknowledge_wildcards(
                 grantee,
-                resources=[resource for _, resources in statements for resource in resources],
+                resources=[resource for statement in self.write_statements() for resource in statement.resources],
                 reason="SSM Agent writes command output as objects under one key prefix of one bucket and as "
                 "log streams of one log group; logs:DescribeLogGroups supports no resource-level permissions.",
             )

@@ -244,6 +244,60 @@ class PatchGroupSpec(GroupSettings):
         return self
 
 
+# The retention periods CloudWatch Logs accepts, in days.
+LOG_RETENTION_DAYS = (
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+)
+
+
+def _retention(days: int) -> int:
+    if days not in LOG_RETENTION_DAYS:
+        raise ValueError(f"must be a CloudWatch Logs retention: {', '.join(map(str, LOG_RETENTION_DAYS))} days")
+    return days
+
+
+class OutputSpec(_Model):
+    """Where every patch run of the fleet writes its full output, in each account and region.
+
+    Args:
+        s3: write output to an S3 bucket of each stack. Default: True.
+        cloudwatch: stream output to a CloudWatch Logs group of each stack. Default: True.
+        retention_days: how long output is kept, a CloudWatch Logs retention (1, 3, 5, 7, 14, 30, 60, 90, ...).
+            Default: 90.
+    """
+
+    s3: bool = True
+    cloudwatch: bool = True
+    retention_days: Annotated[int, AfterValidator(_retention)] = 90
+
+    @model_validator(mode="after")
+    def _a_destination(self) -> Self:
+        if not self.s3 and not self.cloudwatch:
+            raise ValueError("set s3, cloudwatch or both to true; output needs a destination")
+        return self
+
+
 class EnvironmentSpec(_Model):
     """One environment, a wave of the rollout: where it deploys and what it changes.
 
@@ -292,6 +346,8 @@ class FleetDescription(_Model):
         defaults: settings every group starts from. Default: the GroupSettings defaults.
         groups: the patch groups.
         environments: the waves of the rollout, in order (dev before prod).
+        output: command output to S3 and/or CloudWatch Logs in every stack, with a managed policy to attach
+            to the instances' roles. Default: none, output stays in Run Command (first 48,000 characters).
         stack_set_call_as: SELF from the management account or DELEGATED_ADMIN from a delegated
             administrator account. Default: SELF.
     """
@@ -300,6 +356,7 @@ class FleetDescription(_Model):
     defaults: GroupSettings = GroupSettings()
     groups: Annotated[list[PatchGroupSpec], Field(min_length=1)]
     environments: Annotated[list[EnvironmentSpec], Field(min_length=1)]
+    output: OutputSpec | None = None
     stack_set_call_as: Literal["SELF", "DELEGATED_ADMIN"] = "SELF"
 
     @classmethod

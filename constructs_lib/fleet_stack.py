@@ -6,10 +6,21 @@ import json
 from typing import Any
 
 from aws_cdk import Duration, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from ._nag import acknowledge_wildcards
 from ._validation import fail
-from .fleet_description import FleetDescription, HookSpec, PatchGroupSpec, ResolvedSettings
+from .command_output import CommandOutput
+from .fleet_description import (
+    LOG_RETENTION_DAYS,
+    FleetDescription,
+    HookSpec,
+    OutputSpec,
+    PatchGroupSpec,
+    ResolvedSettings,
+)
 from .hook_document import HookDocument
 from .lifecycle_hooks import LifecycleHooks
 from .patch_baseline import ApprovalRule, OperatingSystem, PatchBaselineOptions, PatchFilter
@@ -32,7 +43,8 @@ class FleetPatchingStack(Stack):
 
     Per group: a PatchWorkflow (window, targets, hooked task) with one baseline per operating system,
     registered to the group's patch group, and the group's three hook documents. All windows share one
-    least-privilege MaintenanceWindowRole.
+    least-privilege MaintenanceWindowRole. With the fleet's ``output``, every task writes to one CommandOutput
+    and the managed policy ``<fleet>-<environment>-PatchOutputWriter-<region>`` grants instance roles the writes.
 
     Names are scoped so the same template deploys in every account and region of the environment, and
     beside other environments, without clashes: documents, windows and baselines are named
@@ -59,6 +71,7 @@ class FleetPatchingStack(Stack):
         self.window_role = MaintenanceWindowRole(
             self, "WindowRole", role_name=f"{self.prefix}-PatchWindow-{self.region}"
         )
+        self.output = self._define_output(fleet.output) if fleet.output else None
         self.workflows: dict[str, PatchWorkflow] = {}
         self._document_bytes = 0
         for group in fleet.groups:
@@ -84,8 +97,34 @@ class FleetPatchingStack(Stack):
             hooks=self._hooks(scope, group.hooks, names) if group.hooks else None,
             service_role=self.window_role.role,
             window_name=names,
+            output=self.output,
         )
         return workflow
+
+    def _define_output(self, spec: OutputSpec) -> CommandOutput:
+        output = CommandOutput(
+            self,
+            "Output",
+            s3_output=spec.s3,
+            cloudwatch_output=spec.cloudwatch,
+            expiration=Duration.days(spec.retention_days),
+            retention=_RETENTION[spec.retention_days],
+        )
+        # Instance roles live outside the fleet's stacks: they attach this policy (IAM names are per account).
+        self.output_policy = iam.ManagedPolicy(
+            self,
+            "OutputWriter",
+            managed_policy_name=f"{self.prefix}-PatchOutputWriter-{self.region}",
+            description="Attach to the instance roles of patched instances: write patch command output",
+            statements=output.write_statements(),
+        )
+        acknowledge_wildcards(
+            self.output_policy,
+            resources=[resource for statement in output.write_statements() for resource in statement.resources],
+            reason="SSM Agent writes command output as objects under one key prefix of one bucket and as "
+            "log streams of one log group; logs:DescribeLogGroups supports no resource-level permissions.",
+        )
+        return output
 
     def _hooks(self, scope: Construct, spec: HookSpec, names: str) -> LifecycleHooks:
         hooks = _hooks(scope, spec, names)
@@ -115,6 +154,41 @@ def _baseline(
         baseline_name=f"{names}-{system.value}",
         description=f"Patch group {group.tag_value}: approved {settings.approve_after_days} days after release",
     )
+
+
+_RETENTION = dict(
+    zip(
+        LOG_RETENTION_DAYS,
+        [
+            getattr(logs.RetentionDays, name)
+            for name in (
+                "ONE_DAY",
+                "THREE_DAYS",
+                "FIVE_DAYS",
+                "ONE_WEEK",
+                "TWO_WEEKS",
+                "ONE_MONTH",
+                "TWO_MONTHS",
+                "THREE_MONTHS",
+                "FOUR_MONTHS",
+                "FIVE_MONTHS",
+                "SIX_MONTHS",
+                "ONE_YEAR",
+                "THIRTEEN_MONTHS",
+                "EIGHTEEN_MONTHS",
+                "TWO_YEARS",
+                "THREE_YEARS",
+                "FIVE_YEARS",
+                "SIX_YEARS",
+                "SEVEN_YEARS",
+                "EIGHT_YEARS",
+                "NINE_YEARS",
+                "TEN_YEARS",
+            )
+        ],
+        strict=True,
+    )
+)
 
 
 def _documents(hooks: LifecycleHooks) -> list[HookDocument]:

@@ -174,6 +174,8 @@ WRONG_FIELDS = [
     ("environments.0.region_concurrency", "ALL", "environments[0].region_concurrency: got 'ALL'; Input should be"),
     ("groups.0.overrides", {"prod": {"cutoff_hours": 30}}, "groups[0].overrides.prod.cutoff_hours: got 30; Input"),
     ("environments.0.overrides.max_errors", "x", "environments[0].overrides.max_errors: got 'x'; max_errors must"),
+    ("output", {"s3": False, "cloudwatch": False}, "output: got the entry; set s3, cloudwatch or both to true"),
+    ("output", {"retention_days": 91}, "output.retention_days: got 91; must be a CloudWatch Logs retention: 1, 3, 5"),
     ("stack_set_call_as", "ADMIN", "stack_set_call_as: got 'ADMIN'; Input should be 'SELF' or 'DELEGATED_ADMIN'"),
 ]
 

@@ -33,7 +33,9 @@ NAMED = {
     "AWS::SSM::MaintenanceWindow": "Name",
     "AWS::SSM::PatchBaseline": "Name",
     "AWS::IAM::Role": "RoleName",
+    "AWS::IAM::ManagedPolicy": "ManagedPolicyName",
 }
+IAM_TYPES = ("AWS::IAM::Role", "AWS::IAM::ManagedPolicy")
 
 
 @pytest.fixture(scope="module")
@@ -165,7 +167,7 @@ def _names(template: dict[str, Any], region: str) -> Iterator[tuple[str, str]]:
 
 def test_names_are_unique_per_account_and_region(assembly: Path) -> None:
     ssm_names: Counter[tuple[str, str, str, str]] = Counter()
-    role_names: Counter[tuple[str, str]] = Counter()
+    iam_names: Counter[tuple[str, str, str]] = Counter()
     # Stages deploy into accounts; each StackSet deploys its template to every account of its OUs.
     deployments = [
         (artifact["environment"].split("/")[2], artifact["environment"].split("/")[3], template)
@@ -178,14 +180,14 @@ def test_names_are_unique_per_account_and_region(assembly: Path) -> None:
             deployments.append((f"an account of {ou}", region, templates[f"acme-{environment.name}-patching"]))
     for account, region, template in deployments:
         for resource_type, name in _names(template, region):
-            if resource_type == "AWS::IAM::Role":
-                role_names[account, name] += 1
-                assert len(name) <= 64, name
+            if resource_type in IAM_TYPES:
+                iam_names[account, resource_type, name] += 1
+                assert len(name) <= (64 if resource_type == "AWS::IAM::Role" else 128), name
             else:
                 ssm_names[account, region, resource_type, name] += 1
     assert len(ssm_names) == (6 + 4) * 11  # web: 3 documents, 1 window, 2 baselines; batch: 3, 1, 1
-    assert [key for key, count in (ssm_names + role_names).items() if count > 1] == []
-    assert len(role_names) == 6 + 4  # one window role per account and region
+    assert [key for key, count in (ssm_names + iam_names).items() if count > 1] == []
+    assert len(iam_names) == (6 + 4) * 2  # a window role and an output policy per account and region
 
 
 def test_stack_sets_target_ous_in_order(assembly: Path) -> None:

@@ -13,10 +13,11 @@ from constructs_lib import FleetDescription, FleetPatchingStack
 from tests.builders import new_app, new_stack
 
 
-def fleet(*groups: dict[str, Any], **environment: Any) -> FleetDescription:
+def fleet(*groups: dict[str, Any], output: dict[str, Any] | None = None, **environment: Any) -> FleetDescription:
     return FleetDescription.from_data(
         {
             "name": "acme",
+            "output": output,
             "groups": list(groups) or [web()],
             "environments": [{"name": "dev", "accounts": ["111111111111"], "regions": ["eu-west-1"], **environment}],
         }
@@ -179,3 +180,38 @@ def test_a_stack_set_template_over_one_megabyte_is_refused_naming_it(monkeypatch
         ValueError, match=r"StackSet prod template takes \d+ bytes; CloudFormation allows 52000 from S3"
     ):
         fleet_stack_sets.FleetStackSets(new_stack(), "StackSets", fleet=description, validate_templates=False)
+
+
+def test_without_output_runs_keep_their_output_in_run_command() -> None:
+    template = synth(fleet())
+    for resource_type in ("AWS::S3::Bucket", "AWS::Logs::LogGroup", "AWS::IAM::ManagedPolicy"):
+        template.resource_count_is(resource_type, 0)
+
+
+def test_output_goes_to_one_place_per_stack_with_a_policy_for_instance_roles() -> None:
+    description = fleet(web(), web(name="api", hooks=None), output={"s3": False, "retention_days": 30})
+    template = synth(description, env=Environment(account="111111111111", region="eu-west-1"))
+    template.resource_count_is("AWS::S3::Bucket", 0)
+    (log_group_id,) = template.find_resources("AWS::Logs::LogGroup", {"Properties": {"RetentionInDays": 30}})
+    output_config = {"CloudWatchLogGroupName": {"Ref": log_group_id}, "CloudWatchOutputEnabled": True}
+    tasks = template.find_resources("AWS::SSM::MaintenanceWindowTask")
+    assert [
+        task["Properties"]["TaskInvocationParameters"]["MaintenanceWindowRunCommandParameters"][
+            "CloudWatchOutputConfig"
+        ]
+        for task in tasks.values()
+    ] == [output_config, output_config]
+    template.has_resource_properties(
+        "AWS::IAM::ManagedPolicy",
+        {
+            "ManagedPolicyName": "acme-dev-PatchOutputWriter-eu-west-1",
+            "PolicyDocument": {
+                "Statement": [
+                    Match.object_like({"Action": "logs:DescribeLogGroups", "Resource": "*"}),
+                    Match.object_like(
+                        {"Action": ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"]}
+                    ),
+                ]
+            },
+        },
+    )

@@ -13,6 +13,7 @@ from cdk_nag import AwsSolutionsChecks
 
 from constructs_lib.demo_stack import PatchingDemoStack
 from tests.builders import ENV, new_app, new_stack
+from tests.scenarios import fleet_account_stack
 
 
 def nag_findings(app: App) -> list[dict[str, Any]]:
@@ -41,3 +42,9 @@ def test_nag_does_report_a_wildcard_it_was_not_told_about() -> None:
     role.add_to_policy(iam.PolicyStatement(actions=["s3:GetObject"], resources=["*"]))
     rules = [finding["ruleName"] for finding in nag_findings(app)]
     assert "AwsSolutions-IAM5[Resource::*]" in rules
+
+
+def test_the_fleet_account_stack_has_no_unacknowledged_findings() -> None:
+    app = new_app()
+    fleet_account_stack(app)
+    assert nag_findings(app) == []
