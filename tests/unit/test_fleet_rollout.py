@@ -21,7 +21,7 @@ import pytest
 from aws_cdk import App
 from cfnlint.api import ManualArgs, lint
 
-from constructs_lib import FleetDescription
+from constructs_lib import FleetDescription, FleetPatchingStack
 from constructs_lib.fleet_stack_sets import MAX_TEMPLATE_BODY_BYTES
 from examples.organization.app import FLEET_FILE, build
 from tests.builders import CDK_CONTEXT, ROOT
@@ -304,3 +304,18 @@ def test_the_pipeline_example_deploys_dev_then_prod(tmp_path: Path) -> None:
         for name, actions in deploys.items()
     }
     assert accounts == {"dev": ["111111111111"], "prod": ["222222222222", "333333333333"]}
+
+
+def test_stack_set_templates_are_strictly_validated_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Negative control: an out-of-range value in the per-account template fails the StackSets' synth.
+    from constructs_lib import fleet_stack_sets
+
+    class BrokenStack(FleetPatchingStack):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.workflows["web"].window.cfn_window.add_property_override("Duration", 25)
+
+    monkeypatch.setattr(fleet_stack_sets, "FleetPatchingStack", BrokenStack)
+    app = App(context=CDK_CONTEXT, analytics_reporting=False)
+    with pytest.raises(RuntimeError, match="ValidationFailed"):
+        build(app, FleetDescription.from_file(FLEET_FILE))
