@@ -30,6 +30,7 @@ _EXPORTS = {
     "GroupSettings": "fleet_description",
     "HookDocument": "hook_document",
     "HookParameter": "hook_document",
+    "HookPlatform": "service_manager",
     "HookScript": "hook_script",
     "HookSpec": "fleet_description",
     "IHookDocument": "hook_document",
@@ -134,6 +135,7 @@ if TYPE_CHECKING:  # the same names, imported eagerly for type checkers and IDEs
     from .patching_stage import define_fleet_stages as define_fleet_stages
     from .schedule import ScheduleKind as ScheduleKind
     from .schedule import WindowSchedule as WindowSchedule
+    from .service_manager import HookPlatform as HookPlatform
     from .service_manager import ServiceManager as ServiceManager
     from .service_manager import ServiceManagerKind as ServiceManagerKind
     from .start_app_hook import StartAppHook as StartAppHook

@@ -27,6 +27,7 @@ from .patch_baseline import ApprovalRule, OperatingSystem, PatchBaselineOptions,
 from .patch_fleet import MAX_TEMPLATE_BYTES, add_stack_limits
 from .patch_workflow import PatchWorkflow
 from .schedule import WindowSchedule
+from .service_manager import HookPlatform
 from .start_app_hook import StartAppHook
 from .stop_app_hook import StopAppHook
 from .update_app_hook import UpdateAppHook
@@ -52,7 +53,7 @@ class FleetPatchingStack(Stack):
     name IAM shares across regions, ``<fleet>-<environment>-PatchWindow-<region>``.
     Synth fails, naming the stack, when it would hold more than 500 resources; construction fails when its
     hook documents alone would pass the 1 MB template limit (a lower bound: CDK warns at synth when the
-    whole template does; with the typed hooks about 14 groups fit).
+    whole template does; about 14 groups with Linux and Windows hooks fit, more with one platform).
     """
 
     def __init__(
@@ -94,7 +95,7 @@ class FleetPatchingStack(Stack):
             reboot_option=settings.reboot_option,
             max_concurrency=settings.max_concurrency,
             max_errors=settings.max_errors,
-            hooks=self._hooks(scope, group.hooks, names) if group.hooks else None,
+            hooks=self._hooks(scope, group.hooks, names, _platforms(group)) if group.hooks else None,
             service_role=self.window_role.role,
             window_name=names,
             output=self.output,
@@ -126,8 +127,10 @@ class FleetPatchingStack(Stack):
         )
         return output
 
-    def _hooks(self, scope: Construct, spec: HookSpec, names: str) -> LifecycleHooks:
-        hooks = _hooks(scope, spec, names)
+    def _hooks(
+        self, scope: Construct, spec: HookSpec, names: str, platforms: tuple[HookPlatform, ...]
+    ) -> LifecycleHooks:
+        hooks = _hooks(scope, spec, names, platforms)
         # Documents carry whole scripts: they reach the template size limit long before the resource limit.
         self._document_bytes += sum(len(json.dumps(document.content)) for document in _documents(hooks))
         if self._document_bytes > MAX_TEMPLATE_BYTES:
@@ -199,7 +202,15 @@ def _documents(hooks: LifecycleHooks) -> list[HookDocument]:
     ]
 
 
-def _hooks(scope: Construct, hooks: HookSpec, names: str) -> LifecycleHooks:
+def _platforms(group: PatchGroupSpec) -> tuple[HookPlatform, ...]:
+    """The hook platforms a group's instances run: a Linux-only group's documents carry no Windows step."""
+    systems = group.operating_systems
+    linux = (HookPlatform.LINUX,) if any(system.is_linux for system in systems) else ()
+    windows = (HookPlatform.WINDOWS,) if OperatingSystem.WINDOWS in systems else ()
+    return linux + windows
+
+
+def _hooks(scope: Construct, hooks: HookSpec, names: str, platforms: tuple[HookPlatform, ...]) -> LifecycleHooks:
     return LifecycleHooks(
         pre_install=StopAppHook(
             scope,
@@ -210,6 +221,7 @@ def _hooks(scope: Construct, hooks: HookSpec, names: str) -> LifecycleHooks:
             stop_timeout=Duration.seconds(hooks.stop_timeout_seconds),
             escalate_to_kill=hooks.escalate_to_kill,
             document_name=f"{names}-StopApp",
+            platforms=platforms,
         ),
         post_install=UpdateAppHook(
             scope,
@@ -219,6 +231,7 @@ def _hooks(scope: Construct, hooks: HookSpec, names: str) -> LifecycleHooks:
             verify_command=hooks.verify_command,
             update_timeout=Duration.seconds(hooks.update_timeout_seconds),
             document_name=f"{names}-UpdateApp",
+            platforms=platforms,
         ),
         on_exit=StartAppHook(
             scope,
@@ -228,5 +241,6 @@ def _hooks(scope: Construct, hooks: HookSpec, names: str) -> LifecycleHooks:
             health_port=hooks.health_port,
             start_timeout=Duration.seconds(hooks.start_timeout_seconds),
             document_name=f"{names}-StartApp",
+            platforms=platforms,
         ),
     )

@@ -4,6 +4,7 @@ StartAppHook)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TypedDict
@@ -145,13 +146,34 @@ def step_timeout(keyword: str, timeout: Duration | None, worst_case_seconds: int
     return timeout
 
 
-class AppHookScripts(TypedDict):
-    """The Linux and Windows scripts of one bundled app hook, as HookDocument keywords."""
+class HookPlatform(StrEnum):
+    """An instance platform a bundled app hook has a step for (the step's ``platformType`` precondition)."""
+
+    LINUX = "Linux"
+    WINDOWS = "Windows"
+
+
+ALL_PLATFORMS = (HookPlatform.LINUX, HookPlatform.WINDOWS)
+
+
+class AppHookScripts(TypedDict, total=False):
+    """The Linux and/or Windows scripts of one bundled app hook, as HookDocument keywords."""
 
     linux: HookScript
     windows: HookScript
 
 
-def app_hook_scripts(name: str) -> AppHookScripts:
-    """hook_scripts/linux/<name>.sh and hook_scripts/windows/<name>.ps1."""
-    return {"linux": HookScript.from_file(f"linux/{name}.sh"), "windows": HookScript.from_file(f"windows/{name}.ps1")}
+def app_hook_scripts(name: str, platforms: Sequence[HookPlatform] = ALL_PLATFORMS) -> AppHookScripts:
+    """hook_scripts/linux/<name>.sh and/or hook_scripts/windows/<name>.ps1, for the given platforms.
+
+    A document for one platform is about half the size: more groups fit in a template.
+    """
+    chosen = set(platforms)
+    if not chosen or not chosen <= set(HookPlatform) or len(chosen) != len(platforms):
+        fail(f"platforms must name Linux, Windows or both, once each; got platforms={[str(p) for p in platforms]}")
+    scripts: AppHookScripts = {}
+    if HookPlatform.LINUX in chosen:
+        scripts["linux"] = HookScript.from_file(f"linux/{name}.sh")
+    if HookPlatform.WINDOWS in chosen:
+        scripts["windows"] = HookScript.from_file(f"windows/{name}.ps1")
+    return scripts

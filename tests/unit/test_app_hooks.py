@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from aws_cdk import Duration, Stack
 
-from constructs_lib import HookScript, ServiceManager, StartAppHook, StopAppHook, UpdateAppHook
+from constructs_lib import HookPlatform, HookScript, ServiceManager, StartAppHook, StopAppHook, UpdateAppHook
 from constructs_lib.service_manager import (
     COMMAND_PATTERN,
     HEALTH_URL_PATTERN,
@@ -115,6 +115,20 @@ def test_update_hook(stack: Stack) -> None:
         "VerifyTimeoutSeconds": "30",
     }
     assert timeout_seconds(stack) == {1200 + 5 + 30 + 5 + 60}
+
+
+@pytest.mark.parametrize(
+    ("platforms", "steps"),
+    [([HookPlatform.LINUX], ["Linux"]), ([HookPlatform.WINDOWS], ["Windows"]), ([], None)],
+    ids=["linux", "windows", "both-by-default"],
+)
+def test_a_hook_for_some_platforms_carries_only_their_steps(
+    stack: Stack, platforms: list[HookPlatform], steps: list[str] | None
+) -> None:
+    options: dict[str, Any] = {"platforms": platforms} if platforms else {}
+    StartAppHook(stack, "Start", service_name="demo-app", health_port=8080, **options)
+    found = [step["precondition"]["StringEquals"][1] for step in content(stack)["mainSteps"]]
+    assert found == (steps or ["Linux", "Windows"])
 
 
 def test_update_hook_without_a_command(stack: Stack) -> None:
@@ -256,6 +270,18 @@ def test_a_given_timeout_above_the_worst_case_is_kept(stack: Stack) -> None:
         (
             lambda s: ServiceManager.pidfile("/run/demo.pid", start_command="demo & disown"),
             r"start_command must be one simple command",
+        ),
+        (
+            lambda s: UpdateAppHook(s, "H", service_name="demo", platforms=[]),
+            r"platforms must name Linux, Windows or both, once each; got platforms=\[\]",
+        ),
+        (
+            lambda s: StopAppHook(s, "H", service_name="demo", platforms=[HookPlatform.LINUX, HookPlatform.LINUX]),
+            r"platforms must name Linux, Windows or both, once each; got platforms=\['Linux', 'Linux'\]",
+        ),
+        (
+            lambda s: StartAppHook(s, "H", service_name="demo", health_port=80, platforms=cast(Any, ["macOS"])),
+            r"platforms must name Linux, Windows or both, once each; got platforms=\['macOS'\]",
         ),
     ],
 )

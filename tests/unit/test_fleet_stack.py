@@ -215,3 +215,15 @@ def test_output_goes_to_one_place_per_stack_with_a_policy_for_instance_roles() -
             },
         },
     )
+
+
+def test_a_linux_only_group_has_no_windows_steps() -> None:
+    template = synth(fleet(web(), web(name="batch", operating_systems=["AMAZON_LINUX_2023", "UBUNTU"])))
+    platforms = {
+        resource["Properties"]["Name"]: [
+            step["precondition"]["StringEquals"][1] for step in resource["Properties"]["Content"]["mainSteps"]
+        ]
+        for resource in template.find_resources("AWS::SSM::Document").values()
+    }
+    assert platforms["acme-dev-batch-StopApp"] == ["Linux"]
+    assert platforms["acme-dev-web-StopApp"] == ["Linux", "Windows"]
