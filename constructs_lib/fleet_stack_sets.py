@@ -134,10 +134,12 @@ class FleetStackSets(Construct):
                 f"StackSet {environment} template takes {size} bytes; CloudFormation allows {MAX_TEMPLATE_BYTES} "
                 "from S3: spread the groups over more environments"
             )
+        # Indented when that still fits: the staged copy in cdk.out is what a reviewer diffs.
+        indented = json.dumps(template, indent=1) + "\n"
+        text = indented if len(indented.encode()) <= MAX_TEMPLATE_BYTES else body
         with tempfile.TemporaryDirectory(prefix="stackset-template-") as directory:
             path = Path(directory) / f"{environment}.template.json"
-            # Indented: the staged copy in cdk.out is what a reviewer diffs.
-            path.write_text(json.dumps(template, indent=1) + "\n", encoding="utf-8")
+            path.write_text(text, encoding="utf-8")
             # Staging copies the file into the cloud assembly at once; the temporary copy can go.
             return s3_assets.Asset(self, f"{environment}Template", path=str(path))
 

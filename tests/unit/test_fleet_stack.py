@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
-from aws_cdk import App, Environment
+from aws_cdk import App, Environment, Stack
 from aws_cdk.assertions import Match, Template
 
 from constructs_lib import FleetDescription, FleetPatchingStack
@@ -227,3 +228,24 @@ def test_a_linux_only_group_has_no_windows_steps() -> None:
     }
     assert platforms["acme-dev-batch-StopApp"] == ["Linux"]
     assert platforms["acme-dev-web-StopApp"] == ["Linux", "Windows"]
+
+
+def test_a_stack_set_template_near_the_limit_is_staged_compact(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from constructs_lib import fleet_stack_sets
+
+    description = FleetDescription.from_data(
+        {
+            "name": "acme",
+            "groups": [web()],
+            "environments": [{"name": "prod", "organizational_units": ["r-ab12"], "regions": ["eu-west-1"]}],
+        }
+    )
+    compact = len(
+        json.dumps(fleet_stack_sets.account_template(description, "prod", validate=False), separators=(",", ":"))
+    )
+    monkeypatch.setattr(fleet_stack_sets, "MAX_TEMPLATE_BYTES", compact + 10)  # the indented copy would not fit
+    app = App(outdir=str(tmp_path), analytics_reporting=False, builtin_cloud_formation_validation=False)
+    fleet_stack_sets.FleetStackSets(Stack(app, "Management"), "StackSets", fleet=description, validate_templates=False)
+    app.synth()
+    (staged,) = tmp_path.glob("asset.*.json")
+    assert len(staged.read_bytes()) == compact
