@@ -159,39 +159,34 @@ def _baseline(
     )
 
 
-_RETENTION = dict(
-    zip(
-        LOG_RETENTION_DAYS,
-        [
-            getattr(logs.RetentionDays, name)
-            for name in (
-                "ONE_DAY",
-                "THREE_DAYS",
-                "FIVE_DAYS",
-                "ONE_WEEK",
-                "TWO_WEEKS",
-                "ONE_MONTH",
-                "TWO_MONTHS",
-                "THREE_MONTHS",
-                "FOUR_MONTHS",
-                "FIVE_MONTHS",
-                "SIX_MONTHS",
-                "ONE_YEAR",
-                "THIRTEEN_MONTHS",
-                "EIGHTEEN_MONTHS",
-                "TWO_YEARS",
-                "THREE_YEARS",
-                "FIVE_YEARS",
-                "SIX_YEARS",
-                "SEVEN_YEARS",
-                "EIGHT_YEARS",
-                "NINE_YEARS",
-                "TEN_YEARS",
-            )
-        ],
-        strict=True,
-    )
-)
+# The RetentionDays member of each retention LOG_RETENTION_DAYS allows, in the same order.
+_RETENTION_NAMES = [
+    "ONE_DAY",
+    "THREE_DAYS",
+    "FIVE_DAYS",
+    "ONE_WEEK",
+    "TWO_WEEKS",
+    "ONE_MONTH",
+    "TWO_MONTHS",
+    "THREE_MONTHS",
+    "FOUR_MONTHS",
+    "FIVE_MONTHS",
+    "SIX_MONTHS",
+    "ONE_YEAR",
+    "THIRTEEN_MONTHS",
+    "EIGHTEEN_MONTHS",
+    "TWO_YEARS",
+    "THREE_YEARS",
+    "FIVE_YEARS",
+    "SIX_YEARS",
+    "SEVEN_YEARS",
+    "EIGHT_YEARS",
+    "NINE_YEARS",
+    "TEN_YEARS",
+]
+_RETENTION = {
+    days: getattr(logs.RetentionDays, name) for days, name in zip(LOG_RETENTION_DAYS, _RETENTION_NAMES, strict=True)
+}
 
 
 def _documents(hooks: LifecycleHooks) -> list[HookDocument]:
