@@ -79,6 +79,7 @@ diff: synth
 
 # The organisation example (stages per account and region, StackSets over OUs), strictly validated.
 example: setup
+	rm -rf cdk.out/organization  # no stale template assets from an earlier synth
 	$(CDK) synth --quiet --app 'python3 examples/organization/app.py' --output cdk.out/organization
 	cfn-lint cdk.out/organization/*.template.json cdk.out/organization/assembly-*/*.template.json \
 		$$(ls cdk.out/organization/asset.*.json 2>/dev/null)
