@@ -18,6 +18,7 @@ from constructs_lib import (
     CutoffBehavior,
     FleetDescription,
     FleetPatchingStack,
+    FleetStackSets,
     HookDocument,
     HookParameter,
     HookScript,
@@ -231,6 +232,14 @@ def fleet_account_stack(app: App) -> Stack:
     return FleetPatchingStack(app, "Patching", fleet=fleet, environment="prod", synthesizer=BootstraplessSynthesizer())
 
 
+def fleet_stack_sets(app: App) -> Stack:
+    """The organisation example's management stack: one StackSet per environment, prod after dev."""
+    fleet = FleetDescription.from_file(ROOT / "examples" / "organization" / "fleet.yaml")
+    stack = new_stack(app, "StackSets")
+    FleetStackSets(stack, "Fleet", fleet=fleet, validate_templates=False)
+    return stack
+
+
 def default_app(app: App) -> Stack:
     """The default app's stack, as app.py builds it (environment-agnostic): the reference `make diff` uses."""
     return PatchingDemoStack(app, "PatchingDemo")
@@ -243,4 +252,5 @@ SCENARIOS: dict[str, Callable[[App], Stack]] = {
     "operations_bring_your_own": operations_bring_your_own,
     "default_app": default_app,
     "fleet_account_stack": fleet_account_stack,
+    "fleet_stack_sets": fleet_stack_sets,
 }
