@@ -107,28 +107,21 @@ class CommandOutput(Construct):
         """The S3 key prefix of one task's output: ``<key_prefix>/<construct path of the task>``."""
         return f"{self.key_prefix}/{task.node.path}"
 
-    def write_statements(self) -> list[iam.PolicyStatement]:
-        """The statements SSM Agent needs to write this output (without a bucket key's KMS permissions)."""
-        statements: list[iam.PolicyStatement] = []
+    def write_grants(self) -> list[tuple[list[str], list[str]]]:
+        """(actions, resources) SSM Agent needs to write this output, as plain values (no jsii round trips)."""
+        writes: list[tuple[list[str], list[str]]] = []
         if self.bucket is not None:
-            statements.append(
-                iam.PolicyStatement(
-                    actions=["s3:PutObject"], resources=[self.bucket.arn_for_objects(f"{self.key_prefix}/*")]
-                )
-            )
-            statements.append(
-                iam.PolicyStatement(actions=["s3:GetEncryptionConfiguration"], resources=[self.bucket.bucket_arn])
-            )
+            writes.append((["s3:PutObject"], [self.bucket.arn_for_objects(f"{self.key_prefix}/*")]))
+            writes.append((["s3:GetEncryptionConfiguration"], [self.bucket.bucket_arn]))
         if self.log_group is not None:
             arn = self.log_group.log_group_arn
-            statements.append(iam.PolicyStatement(actions=["logs:DescribeLogGroups"], resources=["*"]))
-            statements.append(
-                iam.PolicyStatement(
-                    actions=["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
-                    resources=[arn, f"{arn}:*"],
-                )
-            )
-        return statements
+            writes.append((["logs:DescribeLogGroups"], ["*"]))
+            writes.append((["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"], [arn, f"{arn}:*"]))
+        return writes
+
+    def write_statements(self) -> list[iam.PolicyStatement]:
+        """The statements SSM Agent needs to write this output (without a bucket key's KMS permissions)."""
+        return [iam.PolicyStatement(actions=actions, resources=resources) for actions, resources in self.write_grants()]
 
     def grant_write(self, grantee: iam.IGrantable) -> None:
         """Grant an instance role exactly what SSM Agent needs to write this output.
@@ -137,14 +130,15 @@ class CommandOutput(Construct):
         bucket key's encrypt permissions when it has one). CloudWatch Logs: logs:DescribeLogGroups, and
         creating and writing log streams in the one log group.
         """
-        for statement in self.write_statements():
-            iam.Grant.add_to_principal(grantee=grantee, actions=statement.actions, resource_arns=statement.resources)
+        writes = self.write_grants()
+        for actions, resources in writes:
+            iam.Grant.add_to_principal(grantee=grantee, actions=actions, resource_arns=resources)
         if self.bucket is not None and self.bucket.encryption_key is not None:
             self.bucket.encryption_key.grant_encrypt(grantee)
         if isinstance(grantee, Construct):
             acknowledge_wildcards(
                 grantee,
-                resources=[resource for statement in self.write_statements() for resource in statement.resources],
+                resources=[resource for _, resources in writes for resource in resources],
                 reason="SSM Agent writes command output as objects under one key prefix of one bucket and as "
                 "log streams of one log group; logs:DescribeLogGroups supports no resource-level permissions.",
             )

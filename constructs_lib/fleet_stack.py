@@ -121,7 +121,7 @@ class FleetPatchingStack(Stack):
         )
         acknowledge_wildcards(
             self.output_policy,
-            resources=[resource for statement in output.write_statements() for resource in statement.resources],
+            resources=[resource for _, resources in output.write_grants() for resource in resources],
             reason="SSM Agent writes command output as objects under one key prefix of one bucket and as "
             "log streams of one log group; logs:DescribeLogGroups supports no resource-level permissions.",
         )
