@@ -10,7 +10,16 @@ from typing import Any
 import pytest
 import yaml
 
-from constructs_lib import ComplianceLevel, FleetDescription, FleetFileError, RebootOption
+from constructs_lib import (
+    ComplianceLevel,
+    EnvironmentSpec,
+    FleetDescription,
+    FleetFileError,
+    HookSpec,
+    OperatingSystem,
+    PatchGroupSpec,
+    RebootOption,
+)
 from tests.builders import ROOT
 
 EXAMPLE = ROOT / "examples" / "organization" / "fleet.yaml"
@@ -265,3 +274,23 @@ def test_an_unreadable_file_is_refused(tmp_path: Path, name: str, text: str, exp
 def test_a_missing_file_is_refused(tmp_path: Path) -> None:
     with pytest.raises(FleetFileError, match=r"can't be read: .*No such file"):
         FleetDescription.from_file(tmp_path / "absent.yaml")
+
+
+def test_the_typed_python_objects_describe_the_same_fleet() -> None:
+    typed = FleetDescription(
+        name="acme",
+        groups=[
+            PatchGroupSpec(
+                name="web",
+                operating_systems=[OperatingSystem.AMAZON_LINUX_2023, OperatingSystem.WINDOWS],
+                hooks=HookSpec(service="web-app", health_url="http://127.0.0.1:8080/health"),
+            )
+        ],
+        environments=[
+            EnvironmentSpec(name="dev", accounts=["111111111111"], regions=["eu-west-1"]),
+            EnvironmentSpec(name="prod", organizational_units=["ou-ab12-prodprod"], regions=["eu-west-1", "us-east-1"]),
+        ],
+    )
+    assert typed == FleetDescription.from_data(valid())
+    with pytest.raises(ValueError, match=r"must be 12 digits"):
+        EnvironmentSpec(name="dev", accounts=["1234"], regions=["eu-west-1"])
