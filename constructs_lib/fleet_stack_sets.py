@@ -22,14 +22,15 @@ ACCOUNT_STACK_ID = "Patching"
 
 
 def account_template(
-    fleet: FleetDescription, environment: str, *, context: dict[str, Any] | None = None, validate: bool = True
+    fleet: FleetDescription, environment: str, *, context: dict[str, Any] | None = None, validate: bool | None = None
 ) -> dict[str, Any]:
     """The template every account and region of ``environment`` deploys.
 
     It is synthesized in an App of its own with the BootstraplessSynthesizer, which refuses assets:
     the template needs no bootstrapped account, no S3 bucket and no parameter, so a StackSet can serve it
     as it is. Its names take the region from ``AWS::Region``, so one template fits every region.
-    ``context`` (feature flags) and ``validate`` (the CDK built-in validator) apply to that App.
+    ``context`` (feature flags) and ``validate`` (the CDK built-in validator; None follows the CDK default,
+    which ``CDK_VALIDATION=false`` and ``cdk synth --no-validation`` turn off) apply to that App.
     """
     with tempfile.TemporaryDirectory(prefix="stackset-") as outdir:
         app = App(
@@ -69,7 +70,7 @@ class FleetStackSets(Construct):
         *,
         fleet: FleetDescription,
         retain_stacks_on_account_removal: bool = False,
-        validate_templates: bool = True,
+        validate_templates: bool | None = None,
     ) -> None:
         """Define the StackSets.
 
@@ -78,7 +79,8 @@ class FleetStackSets(Construct):
             retain_stacks_on_account_removal: keep an account's stacks when it leaves the OUs.
                 Default: False, its patching is removed with it.
             validate_templates: run the CDK built-in validator over each StackSet template (they are
-                synthesized in an App of their own, with this app's context). Default: True.
+                synthesized in an App of their own, with this app's context). Default: as the CDK does,
+                on unless ``CDK_VALIDATION=false`` (``cdk synth --no-validation``).
         """
         super().__init__(scope, construct_id)
         self.stack_sets: dict[str, CfnStackSet] = {}
