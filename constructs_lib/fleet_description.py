@@ -56,6 +56,11 @@ def _not_a_number(value: Any) -> Any:
     return value
 
 
+def _count_as_text(value: Any) -> Any:
+    # max_concurrency: 5 and max_errors: 1 read as numbers in YAML; SSM takes them as text.
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
 def _schedule(expression: str) -> str:
     return WindowSchedule.expression(expression).expression_string
 
@@ -127,8 +132,8 @@ class GroupSettings(_Model):
     approve_after_days: Annotated[int, Field(ge=0, le=360)] | None = None
     compliance_level: ComplianceLevel | None = None
     reboot_option: RebootOption | None = None
-    max_concurrency: Annotated[str, AfterValidator(_max_concurrency)] | None = None
-    max_errors: Annotated[str, AfterValidator(_max_errors)] | None = None
+    max_concurrency: Annotated[str, BeforeValidator(_count_as_text), AfterValidator(_max_concurrency)] | None = None
+    max_errors: Annotated[str, BeforeValidator(_count_as_text), AfterValidator(_max_errors)] | None = None
 
 
 @dataclass(frozen=True)

@@ -103,6 +103,14 @@ def test_settings_resolve_defaults_fleet_group_then_environment() -> None:
     )
 
 
+def test_counts_may_be_numbers() -> None:
+    data = valid()
+    data["groups"][0].update({"max_concurrency": 5, "max_errors": 0})
+    fleet = FleetDescription.from_data(data)
+    settings = fleet.settings(fleet.groups[0], fleet.environment("dev"))
+    assert (settings.max_concurrency, settings.max_errors) == ("5", "0")
+
+
 def test_a_group_override_for_one_environment_comes_last() -> None:
     data = valid()
     data["environments"][1]["overrides"] = {"max_concurrency": "20%", "max_errors": "2"}
