@@ -181,7 +181,8 @@ class HookSpec(_Model):
         update_timeout_seconds: limit for update_command, 1 to 7200. Default: 600.
         health_url: an http(s) URL answering 200 when the app is healthy. Default: none; then health_port.
         health_port: a localhost TCP port accepting connections when healthy. Default: none; then health_url.
-        start_timeout_seconds: how long to wait for health after start, 1 to 3600. Default: 120.
+        start_timeout_seconds: how long to wait for health after start, 3 to 3600 (checks run every 2 s).
+            Default: 120.
     """
 
     service: ServiceName
@@ -194,7 +195,7 @@ class HookSpec(_Model):
     update_timeout_seconds: Annotated[int, Field(ge=1, le=7200)] = 600
     health_url: HealthUrl | None = None
     health_port: Port | None = None
-    start_timeout_seconds: Annotated[int, Field(ge=1, le=3600)] = 120
+    start_timeout_seconds: Annotated[int, Field(ge=3, le=3600)] = 120
 
     @model_validator(mode="after")
     def _one_health_check(self) -> Self:

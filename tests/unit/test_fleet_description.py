@@ -177,6 +177,11 @@ WRONG_FIELDS = [
     ("groups.0.hooks.update_command", "a; b", "groups[0].hooks.update_command: got 'a; b'; must be one simple command"),
     ("groups.0.hooks.health_url", "ftp://x", "groups[0].hooks.health_url: got 'ftp://x'; must be an http(s) URL"),
     ("groups.0.hooks.health_port", 8080, "groups[0].hooks: got the entry; give exactly one of health_url and"),
+    (
+        "groups.0.hooks.start_timeout_seconds",
+        2,
+        "groups[0].hooks.start_timeout_seconds: got 2; Input should be greater",
+    ),
     ("groups.0.hooks.stop_timeout_seconds", 0, "groups[0].hooks.stop_timeout_seconds: got 0; Input should be greater"),
     ("environments.0.name", "Dev", "environments[0].name: got 'Dev'; must be 2 to 12 lower-case letters and digits"),
     ("environments.0.accounts.0", 111111111111, "environments[0].accounts[0]: got 111111111111; must be a quoted"),
