@@ -99,6 +99,7 @@ ServiceName = Annotated[str, _matching(SERVICE_NAME_PATTERN, "1 to 256 character
 Command = Annotated[str, _matching(COMMAND_PATTERN, COMMAND_RULE)]
 HealthUrl = Annotated[str, _matching(HEALTH_URL_PATTERN, "an http(s) URL such as http://127.0.0.1:8080/health")]
 Port = Annotated[int, Field(ge=1, le=65535)]
+FilterValues = Annotated[list[Annotated[str, Field(min_length=1, max_length=64)]], Field(min_length=1, max_length=20)]
 
 
 class _Model(BaseModel):
@@ -211,8 +212,8 @@ class PatchGroupSpec(GroupSettings):
         name: the group's name in resource names, 2 to 40 letters, digits and hyphens.
         patch_group: the PatchGroup tag value of its instances. Default: name.
         operating_systems: one baseline each, registered to the patch group.
-        baseline_filters: per OS, the patch filters ({key: [values]}) a patch must match to be approved.
-            Default: none, every patch is approved after approve_after_days.
+        baseline_filters: per OS, the patch filters ({key: [1 to 20 values]}) a patch must match to be
+            approved. Default: none, every patch is approved after approve_after_days.
         hooks: the app to stop, update and start. Default: no hooks (AWS-Noop).
         overrides: settings for this group in named environments only, applied last, e.g.
             ``{prod: {max_concurrency: "5%"}}``. Default: none.
@@ -222,7 +223,8 @@ class PatchGroupSpec(GroupSettings):
     name: GroupName
     patch_group: Annotated[str, AfterValidator(_patch_group), Field(min_length=1, max_length=256)] | None = None
     operating_systems: Annotated[list[OperatingSystem], Field(min_length=1)]
-    baseline_filters: dict[OperatingSystem, dict[PatchFilterKey, Annotated[list[str], Field(min_length=1)]]] = {}
+    # At most 4 keys apply to any OS, below the 5 filters a rule may hold.
+    baseline_filters: dict[OperatingSystem, dict[PatchFilterKey, FilterValues]] = {}
     hooks: HookSpec | None = None
     overrides: dict[str, GroupSettings] = {}
 

@@ -172,6 +172,25 @@ WRONG_FIELDS = [
     ("groups.0.baseline_filters", {"UBUNTU": {"PRIORITY": ["Required"]}}, "names UBUNTU, which is not in"),
     ("groups.0.baseline_filters", {"WINDOWS": {"SEVERITY": ["Critical"]}}, "key SEVERITY is not valid for WINDOWS"),
     ("groups.0.baseline_filters", {"WINDOWS": {"CLASSIFICATION": []}}, "groups[0].baseline_filters.WINDOWS"),
+    (
+        "groups.0.baseline_filters",
+        {"WINDOWS": {"CLASSIFICATION": ["x"] * 21}},
+        "groups[0].baseline_filters.WINDOWS.CLASSIFICATION: got ['x', 'x',",
+    ),
+    (
+        "groups.0.baseline_filters",
+        {
+            "AMAZON_LINUX_2023": {
+                key: ["x"] for key in ("ARCH", "CLASSIFICATION", "EPOCH", "NAME", "RELEASE", "SEVERITY")
+            }
+        },
+        "groups[0].baseline_filters.AMAZON_LINUX_2023: got the entry; Dictionary should have at most 5 items",
+    ),
+    (
+        "groups.0.baseline_filters",
+        {"WINDOWS": {"PRODUCT": ["x" * 65]}},
+        "groups[0].baseline_filters.WINDOWS.PRODUCT[0]: got 'xxxx",
+    ),
     ("groups.0.hooks.service", "web app", "groups[0].hooks.service: got 'web app'; must be 1 to 256 characters"),
     ("groups.0.hooks.port", 70000, "groups[0].hooks.port: got 70000; Input should be less than or equal to 65535"),
     ("groups.0.hooks.update_command", "a; b", "groups[0].hooks.update_command: got 'a; b'; must be one simple command"),
