@@ -179,15 +179,6 @@ WRONG_FIELDS = [
     ),
     (
         "groups.0.baseline_filters",
-        {
-            "AMAZON_LINUX_2023": {
-                key: ["x"] for key in ("ARCH", "CLASSIFICATION", "EPOCH", "NAME", "RELEASE", "SEVERITY")
-            }
-        },
-        "groups[0].baseline_filters.AMAZON_LINUX_2023: got the entry; Dictionary should have at most 5 items",
-    ),
-    (
-        "groups.0.baseline_filters",
         {"WINDOWS": {"PRODUCT": ["x" * 65]}},
         "groups[0].baseline_filters.WINDOWS.PRODUCT[0]: got 'xxxx",
     ),
