@@ -72,6 +72,7 @@ class FleetPatchingStack(Stack):
         self.window_role = MaintenanceWindowRole(
             self, "WindowRole", role_name=f"{self.prefix}-PatchWindow-{self.region}"
         )
+        self.output_policy: iam.ManagedPolicy | None = None
         self.output = self._define_output(fleet.output) if fleet.output else None
         self.workflows: dict[str, PatchWorkflow] = {}
         self._document_bytes = 0
@@ -82,7 +83,7 @@ class FleetPatchingStack(Stack):
     def _define_group(self, group: PatchGroupSpec, settings: ResolvedSettings) -> PatchWorkflow:
         names = f"{self.prefix}-{group.name}"
         scope = Construct(self, group.name)
-        workflow = PatchWorkflow(
+        return PatchWorkflow(
             scope,
             "Patching",
             schedule=WindowSchedule.expression(settings.schedule),
@@ -100,7 +101,6 @@ class FleetPatchingStack(Stack):
             window_name=names,
             output=self.output,
         )
-        return workflow
 
     def _define_output(self, spec: OutputSpec) -> CommandOutput:
         output = CommandOutput(
@@ -112,7 +112,7 @@ class FleetPatchingStack(Stack):
             retention=_RETENTION[spec.retention_days],
         )
         # Instance roles live outside the fleet's stacks: they attach this policy (IAM names are per account).
-        self.output_policy = iam.ManagedPolicy(
+        policy = iam.ManagedPolicy(
             self,
             "OutputWriter",
             managed_policy_name=f"{self.prefix}-PatchOutputWriter-{self.region}",
@@ -120,11 +120,12 @@ class FleetPatchingStack(Stack):
             statements=output.write_statements(),
         )
         acknowledge_wildcards(
-            self.output_policy,
+            policy,
             resources=[resource for _, resources in output.write_grants() for resource in resources],
             reason="SSM Agent writes command output as objects under one key prefix of one bucket and as "
             "log streams of one log group; logs:DescribeLogGroups supports no resource-level permissions.",
         )
+        self.output_policy = policy
         return output
 
     def _hooks(
