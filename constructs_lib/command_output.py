@@ -13,6 +13,11 @@ from constructs import Construct
 from ._nag import acknowledge, acknowledge_wildcards
 from ._validation import check_length, fail, whole_units
 
+# Why the write grants hold wildcards, for the cdk-nag acknowledgment wherever they are attached.
+WRITE_GRANTS_REASON = (
+    "SSM Agent writes command output as objects under one key prefix of one bucket and as log streams of one "
+    "log group; logs:DescribeLogGroups supports no resource-level permissions."
+)
 _KEY_PREFIX_MAX = 400  # the task's own path is appended; OutputS3KeyPrefix allows 500 characters
 
 
@@ -139,6 +144,5 @@ class CommandOutput(Construct):
             acknowledge_wildcards(
                 grantee,
                 resources=[resource for _, resources in writes for resource in resources],
-                reason="SSM Agent writes command output as objects under one key prefix of one bucket and as "
-                "log streams of one log group; logs:DescribeLogGroups supports no resource-level permissions.",
+                reason=WRITE_GRANTS_REASON,
             )

@@ -12,7 +12,7 @@ from constructs import Construct
 
 from ._nag import acknowledge_wildcards
 from ._validation import fail
-from .command_output import CommandOutput
+from .command_output import WRITE_GRANTS_REASON, CommandOutput
 from .fleet_description import (
     LOG_RETENTION_DAYS,
     FleetDescription,
@@ -122,8 +122,7 @@ class FleetPatchingStack(Stack):
         acknowledge_wildcards(
             policy,
             resources=[resource for _, resources in output.write_grants() for resource in resources],
-            reason="SSM Agent writes command output as objects under one key prefix of one bucket and as "
-            "log streams of one log group; logs:DescribeLogGroups supports no resource-level permissions.",
+            reason=WRITE_GRANTS_REASON,
         )
         self.output_policy = policy
         return output
