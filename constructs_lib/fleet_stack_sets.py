@@ -56,7 +56,7 @@ class FleetStackSets(Construct):
     StackSet deploys the environment's FleetPatchingStack template to every account of its OUs in its
     regions, region after region (or in parallel), with the environment's concurrency and failure
     tolerance, and to accounts that join the OUs later (automatic deployment). Each StackSet depends on
-    the one of the environment before, so CloudFormation rolls dev out before prod.
+    the one of the environment before, so CloudFormation handles dev's StackSet before prod's.
 
     A template of at most 51,200 bytes is embedded as ``TemplateBody`` (reviewable in the stack's diff);
     a larger one is uploaded as a file asset of the management stack and given as ``TemplateURL``.
