@@ -52,8 +52,8 @@ class FleetPatchingStack(Stack):
     ``<fleet>-<environment>-<group>-...`` (SSM names are per account and region) and the role, whose
     name IAM shares across regions, ``<fleet>-<environment>-PatchWindow-<region>``.
     Synth fails, naming the stack, when it would hold more than 500 resources; construction fails when its
-    hook documents alone would pass the 1 MB template limit (a lower bound: CDK warns at synth when the
-    whole template does; about 14 groups with Linux and Windows hooks fit, more with one platform).
+    hook documents alone would pass the 1 MB template limit (about 19 groups with Linux and Windows hooks).
+    That is a lower bound: the whole template passes 1 MB at about 14 such groups, which CDK warns about.
     """
 
     def __init__(
