@@ -20,7 +20,7 @@ from typing import Annotated, Any, Literal, Self
 import yaml
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
-from ._validation import check_tag_charset
+from ._validation import check_tag_charset, check_unique
 from .maintenance_window import check_time_zone
 from .patch_baseline import FILTER_KEYS_BY_OS, ComplianceLevel, OperatingSystem, PatchFilterKey
 from .patch_task import RebootOption, check_max_concurrency, check_max_errors
@@ -235,8 +235,7 @@ class PatchGroupSpec(GroupSettings):
 
     @model_validator(mode="after")
     def _operating_systems(self) -> Self:
-        if len(set(self.operating_systems)) != len(self.operating_systems):
-            raise ValueError("operating_systems must not repeat an operating system")
+        check_unique("operating_systems", [system.value for system in self.operating_systems])
         if self.hooks is not None and set(self.operating_systems) == {OperatingSystem.MACOS}:
             raise ValueError("hooks need Linux or Windows: AWS-RunPatchBaselineWithHooks does not support macOS")
         for system, filters in self.baseline_filters.items():
@@ -333,13 +332,9 @@ class EnvironmentSpec(_Model):
     def _targets(self) -> Self:
         if not self.accounts and not self.organizational_units:
             raise ValueError("give accounts (CDK stages), organizational_units (StackSets) or both")
-        for field, values in (
-            ("accounts", self.accounts),
-            ("organizational_units", self.organizational_units),
-            ("regions", self.regions),
-        ):
-            if len(set(values)) != len(values):
-                raise ValueError(f"{field} must not repeat a value")
+        check_unique("accounts", self.accounts)
+        check_unique("organizational_units", self.organizational_units)
+        check_unique("regions", self.regions)
         return self
 
 
