@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from aws_cdk import Duration, Stack
@@ -21,7 +20,6 @@ from .fleet_description import (
     PatchGroupSpec,
     ResolvedSettings,
 )
-from .hook_document import HookDocument
 from .lifecycle_hooks import LifecycleHooks
 from .patch_baseline import ApprovalRule, OperatingSystem, PatchBaselineOptions, PatchFilter
 from .patch_fleet import MAX_TEMPLATE_BYTES, add_stack_limits
@@ -130,16 +128,16 @@ class FleetPatchingStack(Stack):
     def _hooks(
         self, scope: Construct, spec: HookSpec, names: str, platforms: tuple[HookPlatform, ...]
     ) -> LifecycleHooks:
-        hooks = _hooks(scope, spec, names, platforms)
+        stop, update, start = _hook_documents(scope, spec, names, platforms)
         # Documents carry whole scripts: they reach the template size limit long before the resource limit.
-        self._document_bytes += sum(len(json.dumps(document.content)) for document in _documents(hooks))
+        self._document_bytes += stop.content_bytes + update.content_bytes + start.content_bytes
         if self._document_bytes > MAX_TEMPLATE_BYTES:
             fail(
                 f"stack {self.stack_name} would exceed CloudFormation's template size limit: its hook documents "
                 f"alone take {self._document_bytes} bytes and a template may hold {MAX_TEMPLATE_BYTES}; "
                 "give groups that run the same app one group, or spread the groups over more environments"
             )
-        return hooks
+        return LifecycleHooks(pre_install=stop, post_install=update, on_exit=start)
 
 
 def _baseline(
@@ -189,14 +187,6 @@ _RETENTION = {
 }
 
 
-def _documents(hooks: LifecycleHooks) -> list[HookDocument]:
-    return [
-        document
-        for document in (hooks.pre_install, hooks.post_install, hooks.on_exit)
-        if isinstance(document, HookDocument)
-    ]
-
-
 def _platforms(group: PatchGroupSpec) -> tuple[HookPlatform, ...]:
     """The hook platforms a group's instances run: a Linux-only group's documents carry no Windows step."""
     systems = group.operating_systems
@@ -205,9 +195,11 @@ def _platforms(group: PatchGroupSpec) -> tuple[HookPlatform, ...]:
     return linux + windows
 
 
-def _hooks(scope: Construct, hooks: HookSpec, names: str, platforms: tuple[HookPlatform, ...]) -> LifecycleHooks:
-    return LifecycleHooks(
-        pre_install=StopAppHook(
+def _hook_documents(
+    scope: Construct, hooks: HookSpec, names: str, platforms: tuple[HookPlatform, ...]
+) -> tuple[StopAppHook, UpdateAppHook, StartAppHook]:
+    return (
+        StopAppHook(
             scope,
             "StopApp",
             service_name=hooks.service,
@@ -218,7 +210,7 @@ def _hooks(scope: Construct, hooks: HookSpec, names: str, platforms: tuple[HookP
             document_name=f"{names}-StopApp",
             platforms=platforms,
         ),
-        post_install=UpdateAppHook(
+        UpdateAppHook(
             scope,
             "UpdateApp",
             service_name=hooks.service,
@@ -228,7 +220,7 @@ def _hooks(scope: Construct, hooks: HookSpec, names: str, platforms: tuple[HookP
             document_name=f"{names}-UpdateApp",
             platforms=platforms,
         ),
-        on_exit=StartAppHook(
+        StartAppHook(
             scope,
             "StartApp",
             service_name=hooks.service,

@@ -151,11 +151,12 @@ class HookDocument(Construct):
             parameters=declared,
             steps=_steps(linux, windows, timeout_seconds, working_directory),
         )
-        size = len(json.dumps(self.content).encode("utf-8"))
-        if size > MAX_CONTENT_BYTES:
+        # The content's size as compact JSON: SSM's 64 KB limit, and what the document adds to a template.
+        self.content_bytes = len(json.dumps(self.content).encode("utf-8"))
+        if self.content_bytes > MAX_CONTENT_BYTES:
             fail(
-                f"hook document content must not exceed {MAX_CONTENT_BYTES} bytes (64 KB); got {size} bytes; "
-                "move code into a script installed on the instance"
+                f"hook document content must not exceed {MAX_CONTENT_BYTES} bytes (64 KB); "
+                f"got {self.content_bytes} bytes; move code into a script installed on the instance"
             )
         self.cfn_document = ssm.CfnDocument(
             self,
