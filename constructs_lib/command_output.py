@@ -124,10 +124,6 @@ class CommandOutput(Construct):
             writes.append((["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"], [arn, f"{arn}:*"]))
         return writes
 
-    def write_statements(self) -> list[iam.PolicyStatement]:
-        """The statements SSM Agent needs to write this output (without a bucket key's KMS permissions)."""
-        return [iam.PolicyStatement(actions=actions, resources=resources) for actions, resources in self.write_grants()]
-
     def grant_write(self, grantee: iam.IGrantable) -> None:
         """Grant an instance role exactly what SSM Agent needs to write this output.
 

@@ -251,36 +251,36 @@ class PatchGroupSpec(GroupSettings):
         return self
 
 
-# The retention periods CloudWatch Logs accepts, in days.
-LOG_RETENTION_DAYS = (
-    1,
-    3,
-    5,
-    7,
-    14,
-    30,
-    60,
-    90,
-    120,
-    150,
-    180,
-    365,
-    400,
-    545,
-    731,
-    1096,
-    1827,
-    2192,
-    2557,
-    2922,
-    3288,
-    3653,
-)
+# The retention periods CloudWatch Logs accepts, in days, and the CDK's RetentionDays member for each.
+LOG_RETENTIONS = {
+    1: "ONE_DAY",
+    3: "THREE_DAYS",
+    5: "FIVE_DAYS",
+    7: "ONE_WEEK",
+    14: "TWO_WEEKS",
+    30: "ONE_MONTH",
+    60: "TWO_MONTHS",
+    90: "THREE_MONTHS",
+    120: "FOUR_MONTHS",
+    150: "FIVE_MONTHS",
+    180: "SIX_MONTHS",
+    365: "ONE_YEAR",
+    400: "THIRTEEN_MONTHS",
+    545: "EIGHTEEN_MONTHS",
+    731: "TWO_YEARS",
+    1096: "THREE_YEARS",
+    1827: "FIVE_YEARS",
+    2192: "SIX_YEARS",
+    2557: "SEVEN_YEARS",
+    2922: "EIGHT_YEARS",
+    3288: "NINE_YEARS",
+    3653: "TEN_YEARS",
+}
 
 
 def _retention(days: int) -> int:
-    if days not in LOG_RETENTION_DAYS:
-        raise ValueError(f"must be a CloudWatch Logs retention: {', '.join(map(str, LOG_RETENTION_DAYS))} days")
+    if days not in LOG_RETENTIONS:
+        raise ValueError(f"must be a CloudWatch Logs retention: {', '.join(map(str, LOG_RETENTIONS))} days")
     return days
 
 

@@ -13,7 +13,7 @@ from ._nag import acknowledge_wildcards
 from ._validation import fail
 from .command_output import WRITE_GRANTS_REASON, CommandOutput
 from .fleet_description import (
-    LOG_RETENTION_DAYS,
+    LOG_RETENTIONS,
     FleetDescription,
     HookSpec,
     OutputSpec,
@@ -107,19 +107,20 @@ class FleetPatchingStack(Stack):
             s3_output=spec.s3,
             cloudwatch_output=spec.cloudwatch,
             expiration=Duration.days(spec.retention_days),
-            retention=_RETENTION[spec.retention_days],
+            retention=getattr(logs.RetentionDays, LOG_RETENTIONS[spec.retention_days]),
         )
         # Instance roles live outside the fleet's stacks: they attach this policy (IAM names are per account).
+        grants = output.write_grants()
         policy = iam.ManagedPolicy(
             self,
             "OutputWriter",
             managed_policy_name=f"{self.prefix}-PatchOutputWriter-{self.region}",
             description="Attach to the instance roles of patched instances: write patch command output",
-            statements=output.write_statements(),
+            statements=[iam.PolicyStatement(actions=actions, resources=resources) for actions, resources in grants],
         )
         acknowledge_wildcards(
             policy,
-            resources=[resource for _, resources in output.write_grants() for resource in resources],
+            resources=[resource for _, resources in grants for resource in resources],
             reason=WRITE_GRANTS_REASON,
         )
         self.output_policy = policy
@@ -155,36 +156,6 @@ def _baseline(
         baseline_name=f"{names}-{system.value}",
         description=f"Patch group {group.tag_value}: approved {settings.approve_after_days} days after release",
     )
-
-
-# The RetentionDays member of each retention LOG_RETENTION_DAYS allows, in the same order.
-_RETENTION_NAMES = [
-    "ONE_DAY",
-    "THREE_DAYS",
-    "FIVE_DAYS",
-    "ONE_WEEK",
-    "TWO_WEEKS",
-    "ONE_MONTH",
-    "TWO_MONTHS",
-    "THREE_MONTHS",
-    "FOUR_MONTHS",
-    "FIVE_MONTHS",
-    "SIX_MONTHS",
-    "ONE_YEAR",
-    "THIRTEEN_MONTHS",
-    "EIGHTEEN_MONTHS",
-    "TWO_YEARS",
-    "THREE_YEARS",
-    "FIVE_YEARS",
-    "SIX_YEARS",
-    "SEVEN_YEARS",
-    "EIGHT_YEARS",
-    "NINE_YEARS",
-    "TEN_YEARS",
-]
-_RETENTION = {
-    days: getattr(logs.RetentionDays, name) for days, name in zip(LOG_RETENTION_DAYS, _RETENTION_NAMES, strict=True)
-}
 
 
 def _platforms(group: PatchGroupSpec) -> tuple[HookPlatform, ...]:

@@ -249,3 +249,12 @@ def test_a_stack_set_template_near_the_limit_is_staged_compact(monkeypatch: pyte
     app.synth()
     (staged,) = tmp_path.glob("asset.*.json")
     assert len(staged.read_bytes()) == compact
+
+
+def test_every_allowed_retention_names_a_cdk_retention() -> None:
+    from aws_cdk import aws_logs as logs
+
+    from constructs_lib.fleet_description import LOG_RETENTIONS
+
+    assert [name for name in LOG_RETENTIONS.values() if not hasattr(logs.RetentionDays, name)] == []
+    assert len(set(LOG_RETENTIONS.values())) == len(LOG_RETENTIONS)
