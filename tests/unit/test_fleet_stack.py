@@ -34,6 +34,17 @@ def web(**changes: Any) -> dict[str, Any]:
     return group | changes
 
 
+def stack_set_fleet() -> FleetDescription:
+    """One group with hooks, deployed by a StackSet to an organization root."""
+    return FleetDescription.from_data(
+        {
+            "name": "acme",
+            "groups": [web()],
+            "environments": [{"name": "prod", "organizational_units": ["r-ab12"], "regions": ["eu-west-1"]}],
+        }
+    )
+
+
 def synth(description: FleetDescription, app: App | None = None, **kwargs: Any) -> Template:
     stack = FleetPatchingStack(app or new_app(), "Patching", fleet=description, environment="dev", **kwargs)
     return Template.from_stack(stack)
@@ -170,13 +181,7 @@ def test_a_stack_set_template_over_one_megabyte_is_refused_naming_it(monkeypatch
     from constructs_lib import fleet_stack_sets
 
     monkeypatch.setattr(fleet_stack_sets, "MAX_TEMPLATE_BYTES", 52_000)
-    description = FleetDescription.from_data(
-        {
-            "name": "acme",
-            "groups": [web()],
-            "environments": [{"name": "prod", "organizational_units": ["r-ab12"], "regions": ["eu-west-1"]}],
-        }
-    )
+    description = stack_set_fleet()
     with pytest.raises(
         ValueError, match=r"StackSet prod template takes \d+ bytes; CloudFormation allows 52000 from S3"
     ):
@@ -233,13 +238,7 @@ def test_a_linux_only_group_has_no_windows_steps() -> None:
 def test_a_stack_set_template_near_the_limit_is_staged_compact(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     from constructs_lib import fleet_stack_sets
 
-    description = FleetDescription.from_data(
-        {
-            "name": "acme",
-            "groups": [web()],
-            "environments": [{"name": "prod", "organizational_units": ["r-ab12"], "regions": ["eu-west-1"]}],
-        }
-    )
+    description = stack_set_fleet()
     compact = len(
         json.dumps(fleet_stack_sets.account_template(description, "prod", validate=False), separators=(",", ":"))
     )
