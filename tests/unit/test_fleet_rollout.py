@@ -24,7 +24,7 @@ from cfnlint.api import ManualArgs, lint
 from constructs_lib import FleetDescription, FleetPatchingStack
 from constructs_lib.fleet_stack_sets import MAX_TEMPLATE_BODY_BYTES
 from examples.organization.app import FLEET_FILE, build
-from tests.builders import CDK_CONTEXT, ROOT
+from tests.builders import CDK_CONTEXT, ROOT, synth_assembly
 
 REGIONS = ["eu-west-1", "us-east-1"]
 # Names that must not repeat in one account and region (roles: in one account, IAM is global).
@@ -247,19 +247,15 @@ def test_a_small_stack_set_template_is_embedded(tmp_path: Path) -> None:
             "environments": [{"name": "prod", "organizational_units": ["r-ab12"], "regions": ["eu-west-1"]}],
         }
     )
-    app = App(
-        outdir=str(tmp_path), context=CDK_CONTEXT, analytics_reporting=False, builtin_cloud_formation_validation=False
-    )
-    build(app, fleet)
-    app.synth()
+    outdir = synth_assembly(tmp_path, lambda app: build(app, fleet))
     (stack_set,) = [
-        r for r in management_template(tmp_path)["Resources"].values() if r["Type"] == "AWS::CloudFormation::StackSet"
+        r for r in management_template(outdir)["Resources"].values() if r["Type"] == "AWS::CloudFormation::StackSet"
     ]
     body = stack_set["Properties"]["TemplateBody"]
     assert len(body) <= MAX_TEMPLATE_BODY_BYTES
     assert "TemplateURL" not in stack_set["Properties"]
     assert json.loads(body)["Description"] == "tiny patching with lifecycle hooks: wave 1 of 1 (prod, first)"
-    assert not list(tmp_path.glob("asset.*"))
+    assert not list(outdir.glob("asset.*"))
 
 
 def test_the_example_refuses_a_wrong_fleet_file(tmp_path: Path) -> None:
@@ -285,12 +281,9 @@ def test_the_example_refuses_a_wrong_fleet_file(tmp_path: Path) -> None:
 def test_the_pipeline_example_deploys_dev_then_prod(tmp_path: Path) -> None:
     from examples.organization.pipeline import TOOLING, PatchingPipelineStack  # heavy (CDK Pipelines), used once
 
-    app = App(
-        outdir=str(tmp_path), context=CDK_CONTEXT, analytics_reporting=False, builtin_cloud_formation_validation=False
-    )
-    PatchingPipelineStack(app, "Pipeline", fleet=FleetDescription.from_file(FLEET_FILE), env=TOOLING)
-    app.synth()
-    template = json.loads((tmp_path / "Pipeline.template.json").read_text())
+    fleet = FleetDescription.from_file(FLEET_FILE)
+    outdir = synth_assembly(tmp_path, lambda app: PatchingPipelineStack(app, "Pipeline", fleet=fleet, env=TOOLING))
+    template = json.loads((outdir / "Pipeline.template.json").read_text())
     (pipeline,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::CodePipeline::Pipeline"]
     stages = {stage["Name"]: stage["Actions"] for stage in pipeline["Properties"]["Stages"]}
     assert list(stages)[-2:] == ["dev", "prod"]  # waves run in the description's order, after the pipeline's own
