@@ -1,7 +1,7 @@
 """`make bench`: synth cost against the CDK floor, fleet scale, and the test suite, on this machine.
 
 Every timing is a cold process (a new Python and jsii kernel each time, jsii package cache warm after
-one unrecorded warm-up run), in pairs that alternate which side runs first, reported as medians.
+one unrecorded warm-up run), rotating which side runs first, reported as medians.
 Results go to bench/results.json; the README's performance section quotes them.
 
     python bench/run.py [--runs 5] [--sizes 30 100 300] [--skip-tests]
@@ -37,23 +37,31 @@ def timed(command: list[str], outdir: Path, validation: bool) -> float:
     return time.perf_counter() - started
 
 
-def paired(app: list[str], assembly_for_floor: Path, runs: int, validation: bool, scratch: Path) -> dict[str, Any]:
-    """Alternating cold runs of the app and of its replay floor; medians and their ratio."""
-    replay = [sys.executable, "bench/replay.py", str(assembly_for_floor)]
-    app_times: list[float] = []
-    floor_times: list[float] = []
+def alternating(
+    app: list[str], assembly_for_floor: Path, runs: int, validation: bool, scratch: Path, *, typed_floor: bool
+) -> dict[str, Any]:
+    """Cold runs of the app and of its two replay floors, rotating which runs first; medians and ratios.
+
+    floor: bare CfnResource objects (the target's reference); typed floor: the typed L1s of the same
+    templates (CfnInclude), which any app holding typed L1s pays; see bench/replay.py. CfnInclude cannot
+    read the weak cross-stack references (Fn::GetStackOutput) of a fleet, so fleets get no typed floor.
+    """
+    commands = {"app": app, "floor": [sys.executable, "bench/replay.py", str(assembly_for_floor)]}
+    if typed_floor:
+        commands["typed_floor"] = [sys.executable, "bench/replay.py", "--typed", str(assembly_for_floor)]
+    times: dict[str, list[float]] = {side: [] for side in commands}
+    sides = list(commands)
     for run in range(runs):
-        order = [(app, app_times), (replay, floor_times)]
-        for command, times in order if run % 2 == 0 else reversed(order):
-            times.append(timed(command, scratch / f"out-{len(times)}", validation))
-    app_median, floor_median = statistics.median(app_times), statistics.median(floor_times)
-    return {
-        "app_s": round(app_median, 3),
-        "floor_s": round(floor_median, 3),
-        "ratio": round(app_median / floor_median, 3),
-        "app_runs_s": [round(t, 3) for t in app_times],
-        "floor_runs_s": [round(t, 3) for t in floor_times],
-    }
+        shift = run % len(sides)
+        for side in sides[shift:] + sides[:shift]:
+            times[side].append(timed(commands[side], scratch / f"{side}-{run}", validation))
+    medians = {side: statistics.median(values) for side, values in times.items()}
+    result: dict[str, Any] = {f"{side}_s": round(median, 3) for side, median in medians.items()}
+    result["ratio"] = round(medians["app"] / medians["floor"], 3)
+    if typed_floor:
+        result["ratio_to_typed_floor"] = round(medians["app"] / medians["typed_floor"], 3)
+    result.update({f"{side}_runs_s": [round(t, 3) for t in values] for side, values in times.items()})
+    return result
 
 
 def stack_sizes(assembly: Path) -> list[dict[str, Any]]:
@@ -132,8 +140,8 @@ def main() -> int:
         app = [sys.executable, "app.py"]
         default_ref = reference(app, scratch, "default-ref")
         results["default_app"] = {
-            "validator_off": paired(app, default_ref, args.runs, False, scratch / "off"),
-            "validator_on": paired(app, default_ref, args.runs, True, scratch / "on"),
+            "validator_off": alternating(app, default_ref, args.runs, False, scratch / "off", typed_floor=True),
+            "validator_on": alternating(app, default_ref, args.runs, True, scratch / "on", typed_floor=True),
         }
         print("default app", json.dumps(results["default_app"]["validator_off"]), flush=True)
         scale = {}
@@ -141,7 +149,7 @@ def main() -> int:
             fleet = [sys.executable, "bench/fleet_app.py", str(size)]
             ref = reference(fleet, scratch, f"fleet-{size}")
             scale[str(size)] = {
-                **paired(fleet, ref, args.runs, False, scratch / f"scale-{size}"),
+                **alternating(fleet, ref, args.runs, False, scratch / f"scale-{size}", typed_floor=False),
                 "stacks": stack_sizes(ref),
             }
             print(
