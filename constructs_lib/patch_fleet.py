@@ -10,6 +10,7 @@ from aws_cdk import CfnOutput, CfnResource, Environment, IStackSynthesizer, Stac
 from constructs import Construct, IConstruct, IValidation
 
 from ._validation import RESOURCE_NAME, RESOURCE_NAME_RULE, check_int_range, check_pattern, fail
+from .hook_document import HookDocument
 from .patch_workflow import PatchWorkflow
 
 # CloudFormation's per-template limits.
@@ -25,33 +26,44 @@ def count_resources(scope: IConstruct) -> int:
     return sum(1 for child in scope.node.find_all() if isinstance(child, CfnResource))
 
 
-def count_outputs(scope: IConstruct) -> int:
-    """The CloudFormation outputs defined under ``scope``."""
-    return sum(1 for child in scope.node.find_all() if isinstance(child, CfnOutput))
-
-
 @jsii.implements(IValidation)
 class _StackLimits:
-    """A stack validation: fails synth, naming the stack, when it holds too many resources or outputs."""
+    """A stack validation: fails synth, naming the stack, when it holds too many resources or outputs, or
+    hook documents that alone pass the template size limit (their content is known in Python; the rest of
+    the template is not rendered yet, so this is a lower bound: CDK warns when the real size passes it)."""
 
     def __init__(self, stack: Stack) -> None:
         self.stack = stack
 
     def validate(self) -> list[str]:
+        resources = outputs = document_bytes = 0
+        for child in self.stack.node.find_all():  # one jsii call, then Python type checks
+            if isinstance(child, CfnResource):
+                resources += 1
+            elif isinstance(child, CfnOutput):
+                outputs += 1
+            elif isinstance(child, HookDocument):
+                document_bytes += child.content_bytes
+        name = self.stack.stack_name
         errors = []
-        resources, outputs = count_resources(self.stack), count_outputs(self.stack)
         if resources > MAX_RESOURCES:
             errors.append(
-                f"stack {self.stack.stack_name} holds {resources} resources; CloudFormation allows "
+                f"stack {name} holds {resources} resources; CloudFormation allows "
                 f"{MAX_RESOURCES}: spread its patch groups over more stacks"
             )
         if outputs > MAX_OUTPUTS:
-            errors.append(f"stack {self.stack.stack_name} holds {outputs} outputs; CloudFormation allows {MAX_OUTPUTS}")
+            errors.append(f"stack {name} holds {outputs} outputs; CloudFormation allows {MAX_OUTPUTS}")
+        if document_bytes > MAX_TEMPLATE_BYTES:
+            errors.append(
+                f"stack {name} holds hook documents of {document_bytes} bytes; a template may hold "
+                f"{MAX_TEMPLATE_BYTES}: share hook documents between groups or spread them over more stacks"
+            )
         return errors
 
 
 def add_stack_limits(stack: Stack) -> None:
-    """Make synth fail, naming the stack and the count, when ``stack`` exceeds CloudFormation's limits."""
+    """Make synth fail, naming the stack and the count, when ``stack`` exceeds CloudFormation's limits:
+    500 resources, 200 outputs, 1,000,000 template bytes (counting its hook documents only)."""
     stack.node.add_validation(_StackLimits(stack))
 
 
@@ -64,7 +76,8 @@ class PatchFleet(Construct):
     in ``shared_stack``; a group stack refers to them by cross-stack reference (with the recommended
     ``@aws-cdk/core:defaultCrossStackReferences: weak``, ``Fn::GetStackOutput``, which never locks the
     shared stack), the only references made.
-    Every stack fails synth, naming itself and the count, if it would exceed 500 resources or 200 outputs.
+    Every stack fails synth, naming itself and the count, if it would exceed 500 resources or 200 outputs,
+    or if its hook documents alone would pass the 1 MB template limit.
     """
 
     def __init__(

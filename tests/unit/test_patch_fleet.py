@@ -11,7 +11,7 @@ from aws_cdk import App, CfnOutput, CfnWaitConditionHandle, Duration, Stack
 from cfnlint.api import ManualArgs, lint
 
 from bench.fleet_app import build
-from constructs_lib import PatchWorkflow, WindowSchedule
+from constructs_lib import PatchWorkflow, StopAppHook, WindowSchedule
 from constructs_lib.patch_fleet import MAX_TEMPLATE_BYTES, PatchFleet, add_stack_limits
 from tests.builders import CDK_CONTEXT, synth_assembly
 
@@ -168,6 +168,31 @@ def test_synth_fails_naming_the_stack_over_the_resource_limit() -> None:
         CfnWaitConditionHandle(stack, f"Handle{index}")
     with pytest.raises(RuntimeError, match=r"stack Crowded holds 501 resources; CloudFormation allows 500"):
         app.synth()
+
+
+def test_synth_fails_naming_the_stack_whose_hook_documents_pass_the_template_size_limit() -> None:
+    app = App(context=CDK_CONTEXT, builtin_cloud_formation_validation=False)
+    stack = Stack(app, "Heavy", stack_name="Heavy")
+    add_stack_limits(stack)
+    first = StopAppHook(stack, "Stop0", service_name="app")
+    for index in range(1, MAX_TEMPLATE_BYTES // first.content_bytes + 1):
+        StopAppHook(stack, f"Stop{index}", service_name="app")
+    with pytest.raises(
+        RuntimeError,
+        match=r"stack Heavy holds hook documents of 1\d{6} bytes; a template may hold 1000000: "
+        r"share hook documents between groups or spread them over more stacks",
+    ):
+        app.synth()
+
+
+def test_hook_documents_under_the_template_size_limit_pass() -> None:
+    app = App(context=CDK_CONTEXT, builtin_cloud_formation_validation=False)
+    stack = Stack(app, "Light", stack_name="Light")
+    add_stack_limits(stack)
+    first = StopAppHook(stack, "Stop0", service_name="app")
+    for index in range(1, MAX_TEMPLATE_BYTES // first.content_bytes):
+        StopAppHook(stack, f"Stop{index}", service_name="app")
+    app.synth()
 
 
 def test_synth_fails_naming_the_stack_over_the_output_limit() -> None:
