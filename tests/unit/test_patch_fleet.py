@@ -170,13 +170,20 @@ def test_synth_fails_naming_the_stack_over_the_resource_limit() -> None:
         app.synth()
 
 
-def test_synth_fails_naming_the_stack_whose_hook_documents_pass_the_template_size_limit() -> None:
+def app_with_stop_hooks(stack_name: str, *, past_the_limit: bool) -> App:
+    """One limited stack holding as many StopAppHook documents as fit in 1 MB, plus one when past_the_limit."""
     app = App(context=CDK_CONTEXT, builtin_cloud_formation_validation=False)
-    stack = Stack(app, "Heavy", stack_name="Heavy")
+    stack = Stack(app, stack_name, stack_name=stack_name)
     add_stack_limits(stack)
     first = StopAppHook(stack, "Stop0", service_name="app")
-    for index in range(1, MAX_TEMPLATE_BYTES // first.content_bytes + 1):
+    fitting = MAX_TEMPLATE_BYTES // first.content_bytes
+    for index in range(1, fitting + 1 if past_the_limit else fitting):
         StopAppHook(stack, f"Stop{index}", service_name="app")
+    return app
+
+
+def test_synth_fails_naming_the_stack_whose_hook_documents_pass_the_template_size_limit() -> None:
+    app = app_with_stop_hooks("Heavy", past_the_limit=True)
     with pytest.raises(
         RuntimeError,
         match=r"stack Heavy holds hook documents of 1\d{6} bytes; a template may hold 1000000: "
@@ -186,13 +193,7 @@ def test_synth_fails_naming_the_stack_whose_hook_documents_pass_the_template_siz
 
 
 def test_hook_documents_under_the_template_size_limit_pass() -> None:
-    app = App(context=CDK_CONTEXT, builtin_cloud_formation_validation=False)
-    stack = Stack(app, "Light", stack_name="Light")
-    add_stack_limits(stack)
-    first = StopAppHook(stack, "Stop0", service_name="app")
-    for index in range(1, MAX_TEMPLATE_BYTES // first.content_bytes):
-        StopAppHook(stack, f"Stop{index}", service_name="app")
-    app.synth()
+    app_with_stop_hooks("Light", past_the_limit=False).synth()
 
 
 def test_synth_fails_naming_the_stack_over_the_output_limit() -> None:
