@@ -133,9 +133,9 @@ class MaintenanceWindow(Construct):
             description=description,
         )
 
-    @property
+    @functools.cached_property
     def window_id(self) -> str:
-        """The window ID (a CloudFormation Ref)."""
+        """The window ID (a CloudFormation Ref), fetched once: every target and task refers to it."""
         return self.cfn_window.ref
 
     @property

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from typing import Protocol, Required, TypedDict, runtime_checkable
@@ -161,6 +161,8 @@ class ApprovalRule:
     compliance_level: ComplianceLevel | None = None
     enable_non_security: bool = False
     filters: Sequence[PatchFilter] = ()
+    # approve_after in whole days, converted once: a rule shared by many baselines costs no jsii call each.
+    _approve_after_days: int | None = field(init=False, repr=False, compare=False, default=None)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "filters", tuple(self.filters))
@@ -171,6 +173,7 @@ class ApprovalRule:
                 f"approve_until={self.approve_until}"
             )
         days = whole_units("approve_after", self.approve_after, "days")
+        object.__setattr__(self, "_approve_after_days", days)
         if days is not None and not is_unresolved(days) and not 0 <= days <= 360:
             fail(f"approve_after must be 0 to 360 days; got approve_after={days} days")
         if isinstance(self.approve_until, str):
@@ -187,7 +190,7 @@ class ApprovalRule:
     def to_cfn(self) -> ssm.CfnPatchBaseline.RuleProperty:
         """The CloudFormation property."""
         return ssm.CfnPatchBaseline.RuleProperty(
-            approve_after_days=whole_units("approve_after", self.approve_after, "days"),
+            approve_after_days=self._approve_after_days,
             approve_until_date=self.approve_until_text,
             compliance_level=self.compliance_level.value if self.compliance_level else None,
             enable_non_security=self.enable_non_security or None,
