@@ -158,6 +158,10 @@ class HookDocument(Construct):
                 f"hook document content must not exceed {MAX_CONTENT_BYTES} bytes (64 KB); "
                 f"got {self.content_bytes} bytes; move code into a script installed on the instance"
             )
+        # Its size in a template as CDK writes it, one space per level and four levels deep (Resources, id,
+        # Properties, Content): what counts against the 1 MB template limit unless indentation is suppressed.
+        indented = json.dumps(self.content, indent=1)
+        self.indented_bytes = len(indented.encode("utf-8")) + 4 * indented.count("\n")
         self.cfn_document = ssm.CfnDocument(
             self,
             "Resource",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import astuple, dataclass
 from typing import Any
 
 import jsii
@@ -21,9 +22,42 @@ MAX_TEMPLATE_BYTES = 1_000_000
 DEFAULT_RESOURCES_PER_STACK = 450
 
 
-def count_resources(scope: IConstruct) -> int:
-    """The CloudFormation resources defined under ``scope`` (one jsii call, then Python type checks)."""
-    return sum(1 for child in scope.node.find_all() if isinstance(child, CfnResource))
+# Estimating a template's size before CDK renders it: hook documents are measured as CDK will indent
+# them; any other resource of ours takes well under this many bytes.
+_BYTES_PER_RESOURCE = 1_000
+
+
+@dataclass(frozen=True)
+class Footprint:
+    """What a scope adds to its stack's template: resources, outputs, and its hook documents' bytes
+    compact (a lower bound of their share of any template) and indented as CDK writes templates."""
+
+    resources: int = 0
+    outputs: int = 0
+    document_bytes: int = 0
+    indented_document_bytes: int = 0
+
+    def __add__(self, other: Footprint) -> Footprint:
+        return Footprint(*(mine + theirs for mine, theirs in zip(astuple(self), astuple(other), strict=True)))
+
+    @property
+    def estimated_template_bytes(self) -> int:
+        """A generous estimate of the indented template's size (tests check it against real templates)."""
+        return self.indented_document_bytes + self.resources * _BYTES_PER_RESOURCE
+
+
+def footprint(scope: IConstruct) -> Footprint:
+    """The footprint of everything under ``scope`` (one jsii call, then Python type checks)."""
+    resources = outputs = document_bytes = indented_document_bytes = 0
+    for child in scope.node.find_all():
+        if isinstance(child, CfnResource):
+            resources += 1
+        elif isinstance(child, CfnOutput):
+            outputs += 1
+        elif isinstance(child, HookDocument):
+            document_bytes += child.content_bytes
+            indented_document_bytes += child.indented_bytes
+    return Footprint(resources, outputs, document_bytes, indented_document_bytes)
 
 
 @jsii.implements(IValidation)
@@ -36,26 +70,19 @@ class _StackLimits:
         self.stack = stack
 
     def validate(self) -> list[str]:
-        resources = outputs = document_bytes = 0
-        for child in self.stack.node.find_all():  # one jsii call, then Python type checks
-            if isinstance(child, CfnResource):
-                resources += 1
-            elif isinstance(child, CfnOutput):
-                outputs += 1
-            elif isinstance(child, HookDocument):
-                document_bytes += child.content_bytes
+        used = footprint(self.stack)
         name = self.stack.stack_name
         errors = []
-        if resources > MAX_RESOURCES:
+        if used.resources > MAX_RESOURCES:
             errors.append(
-                f"stack {name} holds {resources} resources; CloudFormation allows "
+                f"stack {name} holds {used.resources} resources; CloudFormation allows "
                 f"{MAX_RESOURCES}: spread its patch groups over more stacks"
             )
-        if outputs > MAX_OUTPUTS:
-            errors.append(f"stack {name} holds {outputs} outputs; CloudFormation allows {MAX_OUTPUTS}")
-        if document_bytes > MAX_TEMPLATE_BYTES:
+        if used.outputs > MAX_OUTPUTS:
+            errors.append(f"stack {name} holds {used.outputs} outputs; CloudFormation allows {MAX_OUTPUTS}")
+        if used.document_bytes > MAX_TEMPLATE_BYTES:
             errors.append(
-                f"stack {name} holds hook documents of {document_bytes} bytes; a template may hold "
+                f"stack {name} holds hook documents of {used.document_bytes} bytes; a template may hold "
                 f"{MAX_TEMPLATE_BYTES}: share hook documents between groups or spread them over more stacks"
             )
         return errors
@@ -71,11 +98,12 @@ class PatchFleet(Construct):
     """Defines many patch groups (one PatchWorkflow each) in as few stacks as CloudFormation's limits allow.
 
     Groups are placed in the order they are added: each goes into the current stack while that stack
-    stays at or under ``resources_per_stack``, else into a new one, so the same code always yields the
-    same stacks and logical ids. Things every group shares (hook documents, output, notifications) live
-    in ``shared_stack``; a group stack refers to them by cross-stack reference (with the recommended
-    ``@aws-cdk/core:defaultCrossStackReferences: weak``, ``Fn::GetStackOutput``, which never locks the
-    shared stack), the only references made.
+    stays at or under ``resources_per_stack`` and its estimated template size under 1 MB (hook documents
+    of groups that bring their own count with their whole scripts), else into a new one, so the same code
+    always yields the same stacks and logical ids. Things every group shares (hook documents, output,
+    notifications) live in ``shared_stack``; a group stack refers to them by cross-stack reference (with
+    the recommended ``@aws-cdk/core:defaultCrossStackReferences: weak``, ``Fn::GetStackOutput``, which
+    never locks the shared stack), the only references made.
     Every stack fails synth, naming itself and the count, if it would exceed 500 resources or 200 outputs,
     or if its hook documents alone would pass the 1 MB template limit.
     """
@@ -111,7 +139,7 @@ class PatchFleet(Construct):
         self._shared_stack: Stack | None = None
         self.group_stacks: list[Stack] = []
         self.workflows: dict[str, PatchWorkflow] = {}
-        self._resources_in_last_stack = 0
+        self._in_last_stack = Footprint()
 
     @property
     def shared_stack(self) -> Stack:
@@ -133,6 +161,8 @@ class PatchFleet(Construct):
     ) -> PatchWorkflow:
         """Add one patch group: a PatchWorkflow with ``workflow_options`` (or made by ``build(stack, id)``).
 
+        ``build`` defines the group under the id it is given (hook documents of its own included), so the
+        group is counted, and moved to a new stack when it does not fit, as a whole.
         Default: ``PatchWorkflow(stack, group_id, **workflow_options)``.
         """
         check_pattern("group_id", group_id, RESOURCE_NAME, RESOURCE_NAME_RULE)
@@ -144,17 +174,20 @@ class PatchFleet(Construct):
 
         stack = self.group_stacks[-1] if self.group_stacks else self._start_group_stack()
         workflow = make(stack)
-        added = count_resources(workflow)
-        if self._resources_in_last_stack + added > self._limit and self._resources_in_last_stack > 0:
+        added = footprint(stack.node.try_find_child(group_id) or workflow)
+        if not self._fits(self._in_last_stack + added) and self._in_last_stack.resources > 0:
             # The group does not fit: take it out and start the next stack with it.
             stack.node.try_remove_child(group_id)
             workflow = make(self._start_group_stack())
-        self._resources_in_last_stack += added
+        self._in_last_stack += added
         self.workflows[group_id] = workflow
         return workflow
+
+    def _fits(self, used: Footprint) -> bool:
+        return used.resources <= self._limit and used.estimated_template_bytes <= MAX_TEMPLATE_BYTES
 
     def _start_group_stack(self) -> Stack:
         stack = self._new_stack(f"Groups{len(self.group_stacks) + 1}")
         self.group_stacks.append(stack)
-        self._resources_in_last_stack = 0
+        self._in_last_stack = Footprint()
         return stack

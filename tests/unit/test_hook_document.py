@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
-from aws_cdk import CfnParameter, Duration, Stack
+from aws_cdk import App, CfnParameter, DefaultStackSynthesizer, Duration, Stack
 
-from constructs_lib import DEFAULT_ALLOWED_PATTERN, HookDocument, HookParameter, HookScript, ScriptLanguage
-from tests.builders import hook, template
+from constructs_lib import (
+    DEFAULT_ALLOWED_PATTERN,
+    HookDocument,
+    HookParameter,
+    HookScript,
+    ScriptLanguage,
+    StopAppHook,
+)
+from tests.builders import hook, synth_assembly, template
 
 DOCUMENT = "AWS::SSM::Document"
 
@@ -238,3 +246,17 @@ def test_from_document_name_fails_on_invalid_names(stack: Stack, name: str, mess
 def test_from_document_name_passes_tokens(stack: Stack) -> None:
     name = CfnParameter(stack, "Doc").value_as_string
     assert HookDocument.from_document_name(stack, "Existing", name).document_name == name
+
+
+def test_indented_bytes_is_the_documents_share_of_a_synthesized_template(tmp_path: Path) -> None:
+    documents: list[HookDocument] = []
+
+    def one_document(app: App) -> None:
+        stack = Stack(app, "One", synthesizer=DefaultStackSynthesizer(generate_bootstrap_version_rule=False))
+        documents.append(StopAppHook(stack, "Stop", service_name="app"))
+
+    assembly = synth_assembly(tmp_path, one_document)
+    template_bytes = (assembly / "One.template.json").stat().st_size
+    (document,) = documents
+    assert document.content_bytes < document.indented_bytes < template_bytes
+    assert template_bytes - document.indented_bytes < 300  # the resource around the content

@@ -9,10 +9,18 @@ from typing import Any
 import pytest
 from aws_cdk import App, CfnOutput, CfnWaitConditionHandle, Duration, Stack
 from cfnlint.api import ManualArgs, lint
+from constructs import Construct
 
 from bench.fleet_app import build
-from constructs_lib import PatchWorkflow, StopAppHook, WindowSchedule
-from constructs_lib.patch_fleet import MAX_TEMPLATE_BYTES, PatchFleet, add_stack_limits
+from constructs_lib import (
+    LifecycleHooks,
+    PatchWorkflow,
+    StartAppHook,
+    StopAppHook,
+    UpdateAppHook,
+    WindowSchedule,
+)
+from constructs_lib.patch_fleet import MAX_TEMPLATE_BYTES, PatchFleet, add_stack_limits, footprint
 from tests.builders import CDK_CONTEXT, synth_assembly
 
 
@@ -79,6 +87,49 @@ def test_fleet_templates_pass_cfn_lint(fleet_300: Path) -> None:
     for name in ("PatchingFleet-Shared", "PatchingFleet-Groups4"):
         matches = lint(json.dumps(stacks[name]), config=ManualArgs(regions=["us-east-1"]))
         assert [str(match) for match in matches] == [], name
+
+
+def hooked_group(stack: Stack, group_id: str) -> PatchWorkflow:
+    """A group with hook documents of its own for Linux and Windows, all under the group's id."""
+    scope = Construct(stack, group_id)
+    service = group_id.lower()
+    hooks = LifecycleHooks(
+        pre_install=StopAppHook(scope, "Stop", service_name=service),
+        post_install=UpdateAppHook(scope, "Update", service_name=service),
+        on_exit=StartAppHook(scope, "Start", service_name=service, health_port=8080),
+    )
+    return PatchWorkflow(
+        scope,
+        "Patching",
+        schedule=WindowSchedule.cron("0 3 ? * SUN *"),
+        duration=Duration.hours(3),
+        patch_groups=[service],
+        hooks=hooks,
+    )
+
+
+def test_groups_with_their_own_hook_documents_are_spread_under_one_megabyte(tmp_path: Path) -> None:
+    # 16 such groups take about 1.1 MB in one template: packing by resources alone would put them all in one.
+    fleets: list[PatchFleet] = []
+
+    def hooked_fleet(app: App) -> None:
+        fleets.append(PatchFleet(app, "Fleet", stack_name_prefix="Hooked"))
+        for index in range(16):
+            fleets[0].add_group(f"App{index:02d}", build=hooked_group)
+
+    assembly = synth_assembly(tmp_path, hooked_fleet)
+    manifest = json.loads((assembly / "manifest.json").read_text())
+    sizes = {
+        artifact["properties"]["stackName"]: (assembly / artifact["properties"]["templateFile"]).stat().st_size
+        for artifact in manifest["artifacts"].values()
+        if artifact.get("type") == "aws:cloudformation:stack"
+    }
+    assert sorted(sizes) == ["Hooked-Groups1", "Hooked-Groups2"]
+    assert max(sizes.values()) <= MAX_TEMPLATE_BYTES
+    assert sum(sizes.values()) > MAX_TEMPLATE_BYTES
+    for stack in fleets[0].group_stacks:
+        assert footprint(stack).estimated_template_bytes >= sizes[stack.stack_name], stack.stack_name
+    assert sorted(fleets[0].workflows) == [f"App{index:02d}" for index in range(16)]
 
 
 def test_packing_is_deterministic_and_respects_the_stack_size(tmp_path: Path) -> None:
