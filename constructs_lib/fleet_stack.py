@@ -22,7 +22,7 @@ from .fleet_description import (
 )
 from .lifecycle_hooks import LifecycleHooks
 from .patch_baseline import ApprovalRule, OperatingSystem, PatchBaselineOptions, PatchFilter
-from .patch_fleet import MAX_TEMPLATE_BYTES, add_stack_limits
+from .patch_fleet import MAX_TEMPLATE_BYTES, add_stack_limits, footprint
 from .patch_workflow import PatchWorkflow
 from .schedule import WindowSchedule
 from .service_manager import HookPlatform
@@ -30,6 +30,10 @@ from .start_app_hook import StartAppHook
 from .stop_app_hook import StopAppHook
 from .update_app_hook import UpdateAppHook
 from .window_role import MaintenanceWindowRole
+
+# The smallest share of a template any resource of this stack takes (a log group's is about 280 bytes).
+_MIN_BYTES_PER_RESOURCE = 100
+_SUPPRESS_INDENTATION_CONTEXT = "@aws-cdk/core:suppressTemplateIndentation"
 
 
 def resource_prefix(fleet: FleetDescription, environment: str) -> str:
@@ -49,9 +53,12 @@ class FleetPatchingStack(Stack):
     beside other environments, without clashes: documents, windows and baselines are named
     ``<fleet>-<environment>-<group>-...`` (SSM names are per account and region) and the role, whose
     name IAM shares across regions, ``<fleet>-<environment>-PatchWindow-<region>``.
-    Synth fails, naming the stack, when it would hold more than 500 resources; construction fails when its
-    hook documents alone would pass the 1 MB template limit (about 19 groups with Linux and Windows hooks).
-    That is a lower bound: the whole template passes 1 MB at about 14 such groups, which CDK warns about.
+    Synth fails, naming the stack, when it would hold more than 500 resources; construction fails when the
+    template will certainly pass 1 MB: its hook documents as CDK writes them (indented, unless
+    ``suppress_template_indentation``) plus 100 bytes for every resource. With Linux and Windows hooks that
+    refuses 16 groups indented and 19 unindented; unindented, 19 is exactly where the template passes 1 MB,
+    indented it already does at 15, which only CDK's synth warning reports. StackSets serve the template
+    unindented.
     """
 
     def __init__(
@@ -73,9 +80,12 @@ class FleetPatchingStack(Stack):
         self.output_policy: iam.ManagedPolicy | None = None
         self.output = self._define_output(fleet.output) if fleet.output else None
         self.workflows: dict[str, PatchWorkflow] = {}
-        self._document_bytes = 0
         for group in fleet.groups:
             self.workflows[group.name] = self._define_group(group, fleet.settings(group, spec))
+        indentation_suppressed = kwargs.get("suppress_template_indentation")
+        if indentation_suppressed is None:
+            indentation_suppressed = bool(self.node.try_get_context(_SUPPRESS_INDENTATION_CONTEXT))
+        self._check_template_size(indented=not indentation_suppressed)
         add_stack_limits(self)
 
     def _define_group(self, group: PatchGroupSpec, settings: ResolvedSettings) -> PatchWorkflow:
@@ -130,15 +140,23 @@ class FleetPatchingStack(Stack):
         self, scope: Construct, spec: HookSpec, names: str, platforms: tuple[HookPlatform, ...]
     ) -> LifecycleHooks:
         stop, update, start = _hook_documents(scope, spec, names, platforms)
-        # Documents carry whole scripts: they reach the template size limit long before the resource limit.
-        self._document_bytes += stop.content_bytes + update.content_bytes + start.content_bytes
-        if self._document_bytes > MAX_TEMPLATE_BYTES:
+        return LifecycleHooks(pre_install=stop, post_install=update, on_exit=start)
+
+    def _check_template_size(self, *, indented: bool) -> None:
+        """Fail when the template will certainly pass 1 MB. Documents carry whole scripts: they reach the size
+        limit long before the resource limit, and their size is known before CDK renders the template."""
+        used = footprint(self)
+        documents = used.indented_document_bytes if indented else used.document_bytes
+        at_least = documents + _MIN_BYTES_PER_RESOURCE * used.resources
+        if at_least > MAX_TEMPLATE_BYTES:
+            advice = "give groups that run the same app one group, or split the groups over two fleets"
+            if indented:
+                advice = f"pass suppress_template_indentation=True (documents: {used.document_bytes} bytes), {advice}"
             fail(
                 f"stack {self.stack_name} would exceed CloudFormation's template size limit: its hook documents "
-                f"alone take {self._document_bytes} bytes and a template may hold {MAX_TEMPLATE_BYTES}; "
-                "give groups that run the same app one group, or spread the groups over more environments"
+                f"and {used.resources} resources take at least {at_least} bytes and a template may hold "
+                f"{MAX_TEMPLATE_BYTES}; {advice}"
             )
-        return LifecycleHooks(pre_install=stop, post_install=update, on_exit=start)
 
 
 def _baseline(

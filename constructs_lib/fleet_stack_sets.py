@@ -43,6 +43,8 @@ def account_template(
             environment=environment,
             synthesizer=BootstraplessSynthesizer(),
             description=fleet.wave_description(environment),
+            # The StackSet gets this template re-serialized, compact when it must be: its size limit is compact.
+            suppress_template_indentation=True,
         )
         template: dict[str, Any] = app.synth().get_stack_by_name(ACCOUNT_STACK_ID).template
     return template

@@ -11,7 +11,9 @@ from aws_cdk import App, Environment, Stack
 from aws_cdk.assertions import Match, Template
 
 from constructs_lib import FleetDescription, FleetPatchingStack
-from tests.builders import new_app, new_stack
+from constructs_lib.fleet_stack_sets import account_template
+from constructs_lib.patch_fleet import MAX_TEMPLATE_BYTES
+from tests.builders import new_app, new_stack, synth_assembly
 
 
 def fleet(*groups: dict[str, Any], output: dict[str, Any] | None = None, **environment: Any) -> FleetDescription:
@@ -166,14 +168,44 @@ def test_too_many_groups_for_one_stack_fail_synth_naming_it() -> None:
         synth(description, stack_name="acme-dev-patching")
 
 
-def test_too_many_hook_documents_for_one_template_are_refused_naming_the_stack() -> None:
-    description = fleet(*(web(name=f"group{index}", patch_group=f"group{index}") for index in range(25)))
+def hooked_groups(count: int) -> FleetDescription:
+    """``count`` groups with Linux and Windows hooks: about 63 KB of indented documents each."""
+    return fleet(*(web(name=f"group{index}", patch_group=f"group{index}") for index in range(count)))
+
+
+def test_a_template_certain_to_pass_one_megabyte_is_refused_naming_the_stack() -> None:
     with pytest.raises(
         ValueError,
-        match=r"stack acme-dev-patching would exceed CloudFormation's template size limit: "
-        r"its hook documents alone take 1\d{6} bytes and a template may hold 1000000",
+        match=r"stack acme-dev-patching would exceed CloudFormation's template size limit: its hook documents "
+        r"and \d+ resources take at least 1\d{6} bytes and a template may hold 1000000; pass "
+        r"suppress_template_indentation=True \(documents: \d+ bytes\), give groups that run the same app one "
+        r"group, or split the groups over two fleets",
     ):
-        synth(description, stack_name="acme-dev-patching")
+        synth(hooked_groups(16), stack_name="acme-dev-patching")
+
+
+def test_unindented_the_same_groups_fit_and_the_refusal_was_right(tmp_path: Path) -> None:
+    description = hooked_groups(16)
+
+    def unindented(app: App) -> None:
+        FleetPatchingStack(app, "Patching", fleet=description, environment="dev", suppress_template_indentation=True)
+
+    assembly = synth_assembly(tmp_path, unindented)
+    written = (assembly / "Patching.template.json").read_text()
+    assert len(written.encode()) < MAX_TEMPLATE_BYTES
+    assert len(json.dumps(json.loads(written), indent=1).encode()) > MAX_TEMPLATE_BYTES
+
+
+def test_unindented_templates_are_refused_past_their_own_bound() -> None:
+    with pytest.raises(
+        ValueError, match=r"take at least 1\d{6} bytes and a template may hold 1000000; give groups that run"
+    ):
+        synth(hooked_groups(20), stack_name="acme-dev-patching", suppress_template_indentation=True)
+
+
+def test_a_stack_set_serves_groups_that_fit_only_unindented() -> None:
+    template = account_template(hooked_groups(16), "dev", validate=False)
+    assert len(json.dumps(template, separators=(",", ":")).encode()) < MAX_TEMPLATE_BYTES
 
 
 def test_a_stack_set_template_over_one_megabyte_is_refused_naming_it(monkeypatch: pytest.MonkeyPatch) -> None:
