@@ -151,7 +151,10 @@ class FleetPatchingStack(Stack):
         if at_least > MAX_TEMPLATE_BYTES:
             advice = "give groups that run the same app one group, or split the groups over two fleets"
             if indented:
-                advice = f"pass suppress_template_indentation=True (documents: {used.document_bytes} bytes), {advice}"
+                advice = (
+                    "suppress template indentation (suppress_template_indentation=True or the context "
+                    f"{_SUPPRESS_INDENTATION_CONTEXT}; documents: {used.document_bytes} bytes), {advice}"
+                )
             fail(
                 f"stack {self.stack_name} would exceed CloudFormation's template size limit: its hook documents "
                 f"and {used.resources} resources take at least {at_least} bytes and a template may hold "

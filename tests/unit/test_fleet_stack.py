@@ -13,7 +13,7 @@ from aws_cdk.assertions import Match, Template
 from constructs_lib import FleetDescription, FleetPatchingStack
 from constructs_lib.fleet_stack_sets import account_template
 from constructs_lib.patch_fleet import MAX_TEMPLATE_BYTES
-from tests.builders import new_app, new_stack, synth_assembly
+from tests.builders import CDK_CONTEXT, new_app, new_stack, synth_assembly
 
 
 def fleet(*groups: dict[str, Any], output: dict[str, Any] | None = None, **environment: Any) -> FleetDescription:
@@ -177,11 +177,18 @@ def test_a_template_certain_to_pass_one_megabyte_is_refused_naming_the_stack() -
     with pytest.raises(
         ValueError,
         match=r"stack acme-dev-patching would exceed CloudFormation's template size limit: its hook documents "
-        r"and \d+ resources take at least 1\d{6} bytes and a template may hold 1000000; pass "
-        r"suppress_template_indentation=True \(documents: \d+ bytes\), give groups that run the same app one "
-        r"group, or split the groups over two fleets",
+        r"and \d+ resources take at least 1\d{6} bytes and a template may hold 1000000; suppress template "
+        r"indentation \(suppress_template_indentation=True or the context "
+        r"@aws-cdk/core:suppressTemplateIndentation; documents: \d+ bytes\), give groups that run the same app "
+        r"one group, or split the groups over two fleets",
     ):
         synth(hooked_groups(16), stack_name="acme-dev-patching")
+
+
+def test_the_suppress_indentation_context_counts_documents_unindented() -> None:
+    app = App(context={**CDK_CONTEXT, "@aws-cdk/core:suppressTemplateIndentation": True})
+    stack = FleetPatchingStack(app, "Patching", fleet=hooked_groups(16), environment="dev")
+    assert len(stack.workflows) == 16
 
 
 def test_unindented_the_same_groups_fit_and_the_refusal_was_right(tmp_path: Path) -> None:
