@@ -56,9 +56,8 @@ class FleetPatchingStack(Stack):
     Synth fails, naming the stack, when it would hold more than 500 resources; construction fails when the
     template will certainly pass 1 MB: its hook documents as CDK writes them (indented, unless
     ``suppress_template_indentation``) plus 100 bytes for every resource. With Linux and Windows hooks that
-    refuses 16 groups indented and 19 unindented; unindented, 19 is exactly where the template passes 1 MB,
-    indented it already does at 15, which only CDK's synth warning reports. StackSets serve the template
-    unindented.
+    refuses 16 groups indented and 20 unindented; the template passes 1 MB one group earlier (15 and 19),
+    which only CDK's synth warning reports. StackSets serve the template unindented.
     """
 
     def __init__(

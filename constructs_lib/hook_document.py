@@ -158,10 +158,12 @@ class HookDocument(Construct):
                 f"hook document content must not exceed {MAX_CONTENT_BYTES} bytes (64 KB); "
                 f"got {self.content_bytes} bytes; move code into a script installed on the instance"
             )
-        # Its size in a template as CDK writes it, one space per level and four levels deep (Resources, id,
-        # Properties, Content): what counts against the 1 MB template limit unless indentation is suppressed.
-        indented = json.dumps(self.content, indent=1)
-        self.indented_bytes = len(indented.encode("utf-8")) + 4 * indented.count("\n")
+        # Its share of a template as CDK writes it (JavaScript's JSON.stringify), the 1 MB limit's unit:
+        # compact when indentation is suppressed, else one space per level and four levels deep (Resources,
+        # id, Properties, Content).
+        self.compact_bytes = len(json.dumps(self.content, separators=(",", ":"), ensure_ascii=False).encode())
+        indented = json.dumps(self.content, indent=1, ensure_ascii=False)
+        self.indented_bytes = len(indented.encode()) + 4 * indented.count("\n")
         self.cfn_document = ssm.CfnDocument(
             self,
             "Resource",

@@ -55,7 +55,7 @@ def footprint(scope: IConstruct) -> Footprint:
         elif isinstance(child, CfnOutput):
             outputs += 1
         elif isinstance(child, HookDocument):
-            document_bytes += child.content_bytes
+            document_bytes += child.compact_bytes
             indented_document_bytes += child.indented_bytes
     return Footprint(resources, outputs, document_bytes, indented_document_bytes)
 

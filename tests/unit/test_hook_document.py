@@ -248,15 +248,22 @@ def test_from_document_name_passes_tokens(stack: Stack) -> None:
     assert HookDocument.from_document_name(stack, "Existing", name).document_name == name
 
 
-def test_indented_bytes_is_the_documents_share_of_a_synthesized_template(tmp_path: Path) -> None:
-    documents: list[HookDocument] = []
+def test_compact_and_indented_bytes_are_the_documents_share_of_a_synthesized_template(tmp_path: Path) -> None:
+    documents: dict[str, HookDocument] = {}
 
-    def one_document(app: App) -> None:
-        stack = Stack(app, "One", synthesizer=DefaultStackSynthesizer(generate_bootstrap_version_rule=False))
-        documents.append(StopAppHook(stack, "Stop", service_name="app"))
+    def one_document_each_way(app: App) -> None:
+        for stack_id, compact in (("Indented", False), ("Compact", True)):
+            stack = Stack(
+                app,
+                stack_id,
+                synthesizer=DefaultStackSynthesizer(generate_bootstrap_version_rule=False),
+                suppress_template_indentation=compact,
+            )
+            documents[stack_id] = StopAppHook(stack, "Stop", service_name="app")
 
-    assembly = synth_assembly(tmp_path, one_document)
-    template_bytes = (assembly / "One.template.json").stat().st_size
-    (document,) = documents
-    assert document.content_bytes < document.indented_bytes < template_bytes
-    assert template_bytes - document.indented_bytes < 300  # the resource around the content
+    assembly = synth_assembly(tmp_path, one_document_each_way)
+    indented = (assembly / "Indented.template.json").stat().st_size
+    compact = (assembly / "Compact.template.json").stat().st_size
+    assert documents["Compact"].compact_bytes <= documents["Compact"].content_bytes
+    assert 0 < compact - documents["Compact"].compact_bytes < 300  # the resource around the content
+    assert 0 < indented - documents["Indented"].indented_bytes < 300

@@ -227,7 +227,7 @@ def app_with_stop_hooks(stack_name: str, *, past_the_limit: bool) -> App:
     stack = Stack(app, stack_name, stack_name=stack_name)
     add_stack_limits(stack)
     first = StopAppHook(stack, "Stop0", service_name="app")
-    fitting = MAX_TEMPLATE_BYTES // first.content_bytes
+    fitting = MAX_TEMPLATE_BYTES // first.compact_bytes
     for index in range(1, fitting + 1 if past_the_limit else fitting):
         StopAppHook(stack, f"Stop{index}", service_name="app")
     return app
