@@ -243,7 +243,7 @@ def test_synth_fails_naming_the_stack_whose_hook_documents_pass_the_template_siz
         app.synth()
 
 
-def test_hook_documents_under_the_template_size_limit_pass() -> None:
+def test_hook_documents_that_fit_one_megabyte_do_not_trip_the_check() -> None:
     app_with_stop_hooks("Light", past_the_limit=False).synth()
 
 
