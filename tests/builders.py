@@ -56,6 +56,14 @@ def template(stack: Stack) -> Template:
     return Template.from_stack(stack)
 
 
+def only_properties(stack: Stack, resource_type: str) -> dict[str, Any]:
+    """The Properties of the stack's one resource of ``resource_type`` (fails unless there is exactly one)."""
+    resources = template(stack).find_resources(resource_type)
+    assert len(resources) == 1
+    props: dict[str, Any] = next(iter(resources.values()))["Properties"]
+    return props
+
+
 def window(stack: Stack, construct_id: str = "Window", **overrides: Any) -> MaintenanceWindow:
     """A valid weekly window; keywords override its settings."""
     settings: dict[str, Any] = {

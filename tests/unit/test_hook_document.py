@@ -17,16 +17,9 @@ from constructs_lib import (
     ScriptLanguage,
     StopAppHook,
 )
-from tests.builders import hook, synth_assembly, template
+from tests.builders import hook, only_properties, synth_assembly, template
 
 DOCUMENT = "AWS::SSM::Document"
-
-
-def only_document(stack: Stack) -> dict[str, Any]:
-    documents = template(stack).find_resources(DOCUMENT)
-    assert len(documents) == 1
-    props: dict[str, Any] = next(iter(documents.values()))["Properties"]
-    return props
 
 
 LINUX_STOP = HookScript.inline('#!/usr/bin/env bash\nsystemctl stop "$SSM_ServiceName"', language=ScriptLanguage.SHELL)
@@ -45,7 +38,7 @@ def test_linux_and_windows_steps_with_preconditions(stack: Stack) -> None:
         timeout=Duration.minutes(5),
         working_directory="/tmp",
     )
-    props = only_document(stack)
+    props = only_properties(stack, DOCUMENT)
     assert props["DocumentType"] == "Command"
     assert props["DocumentFormat"] == "JSON"
     assert props["Name"] == "Demo-Stop"
@@ -76,7 +69,7 @@ def test_linux_and_windows_steps_with_preconditions(stack: Stack) -> None:
 
 def test_defaults(stack: Stack) -> None:
     document = hook(stack)
-    props = only_document(stack)
+    props = only_properties(stack, DOCUMENT)
     assert "Name" not in props  # CloudFormation generates a unique name
     assert props["UpdateMethod"] == "NewVersion"
     assert "parameters" not in props["Content"]
@@ -89,7 +82,7 @@ def test_defaults(stack: Stack) -> None:
 
 def test_windows_only_document(stack: Stack) -> None:
     hook(stack, linux=None, windows=HookScript.inline("Write-Output hi", language=ScriptLanguage.POWERSHELL))
-    (step,) = only_document(stack)["Content"]["mainSteps"]
+    (step,) = only_properties(stack, DOCUMENT)["Content"]["mainSteps"]
     assert step["action"] == "aws:runPowerShellScript"
 
 
@@ -105,7 +98,7 @@ def test_custom_parameter_with_its_own_pattern(stack: Stack) -> None:
             ),
         },
     )
-    assert only_document(stack)["Content"]["parameters"]["HealthUrl"] == {
+    assert only_properties(stack, DOCUMENT)["Content"]["parameters"]["HealthUrl"] == {
         "type": "String",
         "description": "Where the app answers",
         "default": "http://127.0.0.1:8080/health?full=1",
@@ -116,12 +109,12 @@ def test_custom_parameter_with_its_own_pattern(stack: Stack) -> None:
 
 def test_parameters_are_sorted_by_name(stack: Stack) -> None:
     hook(stack, parameters={"Zeta": "z", "Alpha": "a"})
-    assert list(only_document(stack)["Content"]["parameters"]) == ["Alpha", "Zeta"]
+    assert list(only_properties(stack, DOCUMENT)["Content"]["parameters"]) == ["Alpha", "Zeta"]
 
 
 def test_content_just_under_64_kb_synthesizes(stack: Stack) -> None:
     hook(stack, script="\n".join(["echo " + "x" * 90] * 640))
-    assert len(json.dumps(only_document(stack)["Content"])) < 64 * 1024
+    assert len(json.dumps(only_properties(stack, DOCUMENT)["Content"])) < 64 * 1024
 
 
 @pytest.mark.parametrize(
@@ -203,7 +196,7 @@ def test_tokens_are_passed_through_unchecked(stack: Stack) -> None:
         document_name=name,
         parameters={"Service": HookParameter(default=service, allowed_pattern="^[a-z]+$")},
     )
-    props = only_document(stack)
+    props = only_properties(stack, DOCUMENT)
     assert props["Name"] == {"Ref": "Name"}
     assert props["Content"]["parameters"]["Service"]["default"] == {"Ref": "Service"}
 

@@ -18,16 +18,9 @@ from constructs_lib import (
     PatchTaskOptions,
     RebootOption,
 )
-from tests.builders import hook, logical_id, targets, template, window
+from tests.builders import hook, logical_id, only_properties, targets, window
 
 TASK = "AWS::SSM::MaintenanceWindowTask"
-
-
-def only_task(stack: Stack) -> dict[str, Any]:
-    tasks = template(stack).find_resources(TASK)
-    assert len(tasks) == 1
-    props: dict[str, Any] = next(iter(tasks.values()))["Properties"]
-    return props
 
 
 def test_defines_the_hooked_patch_task(stack: Stack) -> None:
@@ -52,7 +45,7 @@ def test_defines_the_hooked_patch_task(stack: Stack) -> None:
         delivery_timeout=Duration.minutes(30),
         comment="weekly patching",
     )
-    assert only_task(stack) == {
+    assert only_properties(stack, TASK) == {
         "WindowId": {"Ref": stack.get_logical_id(mw.cfn_window)},
         "TaskType": "RUN_COMMAND",
         "TaskArn": "AWS-RunPatchBaselineWithHooks",
@@ -83,7 +76,7 @@ def test_defines_the_hooked_patch_task(stack: Stack) -> None:
 def test_defaults(stack: Stack) -> None:
     mw = window(stack)
     task = mw.add_patch_task("Patch", targets=[targets(mw)])
-    props = only_task(stack)
+    props = only_properties(stack, TASK)
     assert props["MaxConcurrency"] == "10%"
     assert props["MaxErrors"] == "1"
     assert props["Priority"] == 1
@@ -105,7 +98,9 @@ def test_defaults(stack: Stack) -> None:
 def test_scan_without_hooks(stack: Stack) -> None:
     mw = window(stack)
     mw.add_patch_task("Scan", targets=[targets(mw)], operation=PatchOperation.SCAN, hooks=LifecycleHooks())
-    params = only_task(stack)["TaskInvocationParameters"]["MaintenanceWindowRunCommandParameters"]["Parameters"]
+    params = only_properties(stack, TASK)["TaskInvocationParameters"]["MaintenanceWindowRunCommandParameters"][
+        "Parameters"
+    ]
     assert params["Operation"] == ["Scan"]
 
 
@@ -113,7 +108,7 @@ def test_several_targets(stack: Stack) -> None:
     mw = window(stack)
     a, b = targets(mw, "Web"), targets(mw, "Api")
     PatchTask(stack, "Patch", window=mw, targets=[a, b])
-    assert only_task(stack)["Targets"][0]["Values"] == [
+    assert only_properties(stack, TASK)["Targets"][0]["Values"] == [
         {"Ref": stack.get_logical_id(a.cfn_target)},
         {"Ref": stack.get_logical_id(b.cfn_target)},
     ]
@@ -185,7 +180,7 @@ def test_tokens_are_passed_through_unchecked(stack: Stack) -> None:
     errors = CfnParameter(stack, "Errors").value_as_string
     priority = CfnParameter(stack, "Priority", type="Number").value_as_number
     mw.add_patch_task("Patch", targets=[targets(mw)], max_concurrency=concurrency, max_errors=errors, priority=priority)  # type: ignore[arg-type]  # a number token is a float
-    props = only_task(stack)
+    props = only_properties(stack, TASK)
     assert props["MaxConcurrency"] == {"Ref": "Concurrency"}
     assert props["MaxErrors"] == {"Ref": "Errors"}
     assert props["Priority"] == {"Ref": "Priority"}
