@@ -20,6 +20,7 @@ from constructs_lib import (
     UpdateAppHook,
     WindowSchedule,
 )
+from constructs_lib.cli.assembly import stack_templates
 from constructs_lib.patch_fleet import MAX_TEMPLATE_BYTES, PatchFleet, add_stack_limits, footprint
 from tests.builders import CDK_CONTEXT, synth_assembly
 
@@ -118,17 +119,14 @@ def test_groups_with_their_own_hook_documents_are_spread_under_one_megabyte(tmp_
             fleets[0].add_group(f"App{index:02d}", build=hooked_group)
 
     assembly = synth_assembly(tmp_path, hooked_fleet)
-    manifest = json.loads((assembly / "manifest.json").read_text())
-    sizes = {
-        artifact["properties"]["stackName"]: (assembly / artifact["properties"]["templateFile"]).stat().st_size
-        for artifact in manifest["artifacts"].values()
-        if artifact.get("type") == "aws:cloudformation:stack"
-    }
-    assert sorted(sizes) == ["Hooked-Groups1", "Hooked-Groups2"]
+    sizes = {artifact: path.stat().st_size for artifact, path in stack_templates(assembly).items()}
+    stacks = fleets[0].group_stacks
+    assert [stack.stack_name for stack in stacks] == ["Hooked-Groups1", "Hooked-Groups2"]
+    assert sorted(sizes) == sorted(stack.artifact_id for stack in stacks)
     assert max(sizes.values()) <= MAX_TEMPLATE_BYTES
     assert sum(sizes.values()) > MAX_TEMPLATE_BYTES
-    for stack in fleets[0].group_stacks:
-        assert footprint(stack).estimated_template_bytes >= sizes[stack.stack_name], stack.stack_name
+    for stack in stacks:
+        assert footprint(stack).estimated_template_bytes >= sizes[stack.artifact_id], stack.stack_name
     assert sorted(fleets[0].workflows) == [f"App{index:02d}" for index in range(16)]
 
 
