@@ -87,7 +87,7 @@ example: setup
 
 # Rehearse the default app's hooks through the whole lifecycle, on this machine, with a real local service.
 rehearse: synth
-	python -m constructs_lib.cli.rehearse_demo --assembly cdk.out --stack PatchingDemo --task PatchingTask
+	python -m examples.demo.rehearse --assembly cdk.out --stack PatchingDemo --task PatchingTask
 
 # Benchmarks measure this machine; targets are checked by reading bench/results.json, never in tests.
 bench: setup

@@ -3,7 +3,7 @@
 
 from aws_cdk import App
 
-from constructs_lib.demo_stack import PatchingDemoStack
+from examples.demo.stack import PatchingDemoStack
 
 app = App()
 PatchingDemoStack(app, "PatchingDemo")

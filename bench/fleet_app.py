@@ -19,7 +19,7 @@ from constructs_lib import (
     StopAppHook,
     WindowSchedule,
 )
-from constructs_lib.patch_fleet import PatchFleet
+from constructs_lib.fleet.packing import PatchFleet
 
 
 def build(app: App, groups: int) -> PatchFleet:

@@ -43,7 +43,7 @@ from constructs_lib import (
     WindowSchedule,
     WindowTargets,
 )
-from constructs_lib.demo_stack import PatchingDemoStack
+from examples.demo.stack import PatchingDemoStack
 from tests.builders import ROOT, new_stack
 
 

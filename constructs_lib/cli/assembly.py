@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .._constants import HOOK_PARAMETERS, NOOP_DOCUMENT, PATCH_DOCUMENT
+from .._internal.constants import HOOK_PARAMETERS, NOOP_DOCUMENT, PATCH_DOCUMENT
 
 
 class AssemblyError(Exception):

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TextIO
 
-from ..fleet_description import EnvironmentSpec, FleetDescription, FleetFileError, PatchGroupSpec, ResolvedSettings
+from ..fleet.description import EnvironmentSpec, FleetDescription, FleetFileError, PatchGroupSpec, ResolvedSettings
 from .schedule_preview import describe, next_starts
 
 

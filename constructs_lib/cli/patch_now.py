@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from .._constants import PATCH_DOCUMENT
+from .._internal.constants import PATCH_DOCUMENT
 from .assembly import AssemblyError, choose_task
 
 TERMINAL = {"Success", "Failed", "Cancelled", "TimedOut", "Cancelling"}

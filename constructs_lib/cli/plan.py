@@ -17,8 +17,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
-from .._constants import NOOP_DOCUMENT
-from ..rollout import estimate_rollout
+from .._internal.constants import NOOP_DOCUMENT
+from ..operations.estimate import estimate_rollout
 from .assembly import AssemblyError, HookModel, StackModel, TaskModel, WindowModel, load_template, read_stack
 from .schedule_preview import describe, next_starts
 

@@ -30,7 +30,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, TextIO
 
-from .._constants import HOOK_PARAMETERS, NOOP_DOCUMENT
+from .._internal.constants import HOOK_PARAMETERS, NOOP_DOCUMENT
 from .assembly import AssemblyError, choose_task, load_template
 
 # The document's eight steps, in order (named here; AWS's own step names are not published).

@@ -7,7 +7,6 @@ import re
 import signal
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -15,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from constructs_lib import HookScript
-from constructs_lib.cli.rehearse_demo import free_port, launch
+from examples.demo.rehearse import free_port, launch, service_command
 
 __all__ = ["DemoService", "HookRun", "free_port", "listener", "port_open", "run_hook", "wait_for"]
 
@@ -68,7 +67,7 @@ class DemoService:
 
     @property
     def start_command(self) -> str:
-        return f"{sys.executable} -m constructs_lib.cli.demo_service --port {self.port} {self.flags}".strip()
+        return service_command(self.port, self.flags)
 
     @property
     def ssm(self) -> dict[str, str]:

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from constructs_lib import HookScript, _paths
+from constructs_lib import HookScript
+from constructs_lib._internal import paths as _paths
 from tests.hook_scripts.harness import DemoService, free_port, listener, port_open, run_hook
 
 LINUX = _paths.HOOK_SCRIPTS_DIR / "linux"

@@ -23,8 +23,8 @@ from constructs_lib import (
 )
 from constructs_lib.cli.assembly import AssemblyError
 from constructs_lib.cli.rehearse import RehearsalError, parse_args, run
-from constructs_lib.cli.rehearse_demo import reboot_command
-from constructs_lib.demo_stack import PatchingDemoStack
+from examples.demo.rehearse import reboot_command
+from examples.demo.stack import PatchingDemoStack
 from tests.builders import synth_assembly
 from tests.hook_scripts.harness import DemoService, free_port
 

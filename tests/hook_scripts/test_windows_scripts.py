@@ -10,7 +10,8 @@ import pytest
 import tree_sitter_powershell
 from tree_sitter import Language, Node, Parser
 
-from constructs_lib import HookScript, _paths
+from constructs_lib import HookScript
+from constructs_lib._internal import paths as _paths
 
 WINDOWS = _paths.HOOK_SCRIPTS_DIR / "windows"
 HOOKS = ["stop_app_gracefully", "update_app", "start_app_and_verify"]

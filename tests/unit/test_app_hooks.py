@@ -10,7 +10,7 @@ import pytest
 from aws_cdk import Duration, Stack
 
 from constructs_lib import HookPlatform, HookScript, ServiceManager, StartAppHook, StopAppHook, UpdateAppHook
-from constructs_lib.service_manager import (
+from constructs_lib._internal.rules import (
     COMMAND_PATTERN,
     HEALTH_URL_PATTERN,
     PID_FILE_PATTERN,

@@ -9,7 +9,7 @@ import pytest
 from aws_cdk import App
 
 from bench.replay import replay, replay_typed, service_modules, stack_templates, without_stack_own_parts
-from constructs_lib.demo_stack import PatchingDemoStack
+from examples.demo.stack import PatchingDemoStack
 from tests.builders import synth_assembly
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from constructs_lib import _paths
+from constructs_lib._internal import paths as _paths
 from tests.builders import CDK_CONTEXT, ROOT, new_app, template
 from tests.scenarios import default_app
 

@@ -190,7 +190,11 @@ WRONG_FIELDS = [
     ("groups.0.hooks.port", 70000, "groups[0].hooks.port: got 70000; Input should be less than or equal to 65535"),
     ("groups.0.hooks.update_command", "a; b", "groups[0].hooks.update_command: got 'a; b'; must be one simple command"),
     ("groups.0.hooks.health_url", "ftp://x", "groups[0].hooks.health_url: got 'ftp://x'; must be an http(s) URL"),
-    ("groups.0.hooks.health_port", 8080, "groups[0].hooks: got the entry; give exactly one of health_url and"),
+    (
+        "groups.0.hooks.health_port",
+        8080,
+        "groups[0].hooks: got the entry; provide either health_url or health_port, not both",
+    ),
     (
         "groups.0.hooks.start_timeout_seconds",
         2,
@@ -265,7 +269,7 @@ def test_a_window_wrong_in_one_environment_names_group_and_environment() -> None
     data = with_change("groups.0.duration_hours", 2)
     data["environments"][1]["overrides"] = {"cutoff_hours": 2}
     assert problems_of(data) == [
-        "groups[0]: in environment prod, cutoff_hours must be less than duration_hours; "
+        "groups[0]: in environment prod, cutoff_hours must be shorter than duration_hours; "
         "got cutoff_hours=2, duration_hours=2"
     ]
 

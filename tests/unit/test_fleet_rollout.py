@@ -22,7 +22,7 @@ from aws_cdk import App
 from cfnlint.api import ManualArgs, lint
 
 from constructs_lib import FleetDescription, FleetPatchingStack
-from constructs_lib.fleet_stack_sets import MAX_TEMPLATE_BODY_BYTES
+from constructs_lib.fleet.stack_sets import MAX_TEMPLATE_BODY_BYTES
 from examples.organization.app import FLEET_FILE, build
 from tests.builders import CDK_CONTEXT, ROOT, synth_assembly
 
@@ -301,7 +301,7 @@ def test_the_pipeline_example_deploys_dev_then_prod(tmp_path: Path) -> None:
 
 def test_stack_set_templates_are_strictly_validated_too(monkeypatch: pytest.MonkeyPatch) -> None:
     # Negative control: an out-of-range value in the per-account template fails the StackSets' synth.
-    from constructs_lib import fleet_stack_sets
+    from constructs_lib.fleet import stack_sets as fleet_stack_sets
 
     class BrokenStack(FleetPatchingStack):
         def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -11,8 +11,8 @@ from aws_cdk import App, Environment, Stack
 from aws_cdk.assertions import Match, Template
 
 from constructs_lib import FleetDescription, FleetPatchingStack
-from constructs_lib.fleet_stack_sets import account_template
-from constructs_lib.patch_fleet import MAX_TEMPLATE_BYTES
+from constructs_lib.fleet.packing import MAX_TEMPLATE_BYTES
+from constructs_lib.fleet.stack_sets import account_template
 from tests.builders import CDK_CONTEXT, new_app, new_stack, synth_assembly
 
 
@@ -217,7 +217,7 @@ def test_a_stack_set_serves_groups_that_fit_only_unindented() -> None:
 
 def test_a_stack_set_template_over_one_megabyte_is_refused_naming_it(monkeypatch: pytest.MonkeyPatch) -> None:
     # No real fleet gets here before the stack's own checks; a lower limit exercises the guard.
-    from constructs_lib import fleet_stack_sets
+    from constructs_lib.fleet import stack_sets as fleet_stack_sets
 
     monkeypatch.setattr(fleet_stack_sets, "MAX_TEMPLATE_BYTES", 52_000)
     description = stack_set_fleet()
@@ -275,7 +275,7 @@ def test_a_linux_only_group_has_no_windows_steps() -> None:
 
 
 def test_a_stack_set_template_near_the_limit_is_staged_compact(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    from constructs_lib import fleet_stack_sets
+    from constructs_lib.fleet import stack_sets as fleet_stack_sets
 
     description = stack_set_fleet()
     compact = len(
@@ -292,7 +292,7 @@ def test_a_stack_set_template_near_the_limit_is_staged_compact(monkeypatch: pyte
 def test_every_allowed_retention_names_a_cdk_retention() -> None:
     from aws_cdk import aws_logs as logs
 
-    from constructs_lib.fleet_description import LOG_RETENTIONS
+    from constructs_lib.fleet.description import LOG_RETENTIONS
 
     assert [name for name in LOG_RETENTIONS.values() if not hasattr(logs.RetentionDays, name)] == []
     assert len(set(LOG_RETENTIONS.values())) == len(LOG_RETENTIONS)

@@ -11,7 +11,7 @@ from aws_cdk import App, Validations
 from aws_cdk import aws_iam as iam
 from cdk_nag import AwsSolutionsChecks
 
-from constructs_lib.demo_stack import PatchingDemoStack
+from examples.demo.stack import PatchingDemoStack
 from tests.builders import ENV, new_app, new_stack
 from tests.scenarios import fleet_account_stack
 

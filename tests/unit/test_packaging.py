@@ -62,7 +62,7 @@ def test_wheel_carries_hook_scripts_and_resolves_them_when_installed(tmp_path: P
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     probe = (
-        "import constructs_lib, constructs_lib._paths as p; from constructs_lib import HookScript; "
+        "import constructs_lib, constructs_lib._internal.paths as p; from constructs_lib import HookScript; "
         "print(constructs_lib.__file__); print(p.HOOK_SCRIPTS_DIR); "
         "print(HookScript.from_file('linux/update_app.sh').lines[0])"
     )

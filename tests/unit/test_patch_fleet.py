@@ -21,7 +21,7 @@ from constructs_lib import (
     WindowSchedule,
 )
 from constructs_lib.cli.assembly import stack_templates
-from constructs_lib.patch_fleet import MAX_TEMPLATE_BYTES, PatchFleet, add_stack_limits, footprint
+from constructs_lib.fleet.packing import MAX_TEMPLATE_BYTES, PatchFleet, add_stack_limits, footprint
 from tests.builders import CDK_CONTEXT, synth_assembly
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 from typing import Any, get_type_hints
 
 import pytest
@@ -14,9 +13,11 @@ from constructs_lib import (
     HookDocument,
     LifecycleHooks,
     PatchOperation,
+    PatchRunOptions,
     PatchTask,
     PatchTaskOptions,
     RebootOption,
+    TaskOptions,
 )
 from tests.builders import hook, logical_id, only_properties, targets, window
 
@@ -186,6 +187,23 @@ def test_tokens_are_passed_through_unchecked(stack: Stack) -> None:
     assert props["Priority"] == {"Ref": "Priority"}
 
 
-def test_patch_task_options_match_the_constructor() -> None:
-    keywords = set(inspect.signature(PatchTask.__init__).parameters) - {"self", "scope", "construct_id", "window"}
-    assert set(get_type_hints(PatchTaskOptions)) == keywords
+def test_fails_on_an_unknown_keyword_naming_it(stack: Stack) -> None:
+    mw = window(stack)
+    with pytest.raises(TypeError, match=r"PatchTask got unexpected keyword argument\(s\) max_concurency; allowed: "):
+        mw.add_patch_task("Patch", targets=[targets(mw)], max_concurency="5")  # type: ignore[call-arg]
+
+
+def test_every_option_of_the_option_set_reaches_the_task(stack: Stack) -> None:
+    mw = window(stack)
+    options: PatchTaskOptions = {"priority": 3, "task_name": "Named", "description": "d", "comment": "c"}
+    mw.add_patch_task("Patch", targets=[targets(mw)], **options)
+    props = only_properties(stack, TASK)
+    assert (props["Priority"], props["Name"], props["Description"]) == (3, "Named", "d")
+    assert props["TaskInvocationParameters"]["MaintenanceWindowRunCommandParameters"]["Comment"] == "c"
+
+
+def test_the_option_sets_nest() -> None:
+    run = set(get_type_hints(PatchRunOptions))
+    assert run == {"operation", "reboot_option", "hooks", "max_concurrency", "max_errors"}
+    assert run < set(get_type_hints(TaskOptions)) < set(get_type_hints(PatchTaskOptions))
+    assert set(get_type_hints(PatchTaskOptions)) - set(get_type_hints(TaskOptions)) == {"description", "comment"}

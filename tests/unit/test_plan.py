@@ -1,5 +1,5 @@
 """patch-plan and patch-plan-diff: schedules against known dates (daylight saving included), rollout
-waves, the Markdown report and its Mermaid chart, and the diff wording."""
+batches, the Markdown report and its Mermaid chart, and the diff wording."""
 
 from __future__ import annotations
 
@@ -26,8 +26,8 @@ from constructs_lib import (
 from constructs_lib.cli import plan, plan_diff
 from constructs_lib.cli.assembly import read_stack
 from constructs_lib.cli.schedule_preview import describe, next_starts
-from constructs_lib.demo_stack import PatchingDemoStack
-from constructs_lib.rollout import estimate_rollout, instances_at_once
+from constructs_lib.operations.estimate import estimate_rollout, instances_at_once
+from examples.demo.stack import PatchingDemoStack
 from tests.builders import CDK_CONTEXT, synth_assembly, template
 
 AFTER = datetime(2026, 2, 25, tzinfo=UTC)
@@ -117,23 +117,23 @@ def test_instances_at_once(max_concurrency: str, fleet: int, at_once: int) -> No
     assert instances_at_once(max_concurrency, fleet) == at_once
 
 
-def test_waves_and_the_cutoff() -> None:
+def test_batches_and_the_cutoff() -> None:
     late = estimate_rollout(
         fleet_size=200, max_concurrency="10%", minutes_per_instance=20, duration_hours=3, cutoff_hours=1
     )
-    assert (late.at_once, late.waves, late.minutes, late.available_minutes, late.fits) == (20, 10, 200, 120, False)
+    assert (late.at_once, late.batches, late.minutes, late.available_minutes, late.fits) == (20, 10, 200, 120, False)
     assert late.describe() == (
-        "200 instances, 20 at a time: 10 wave(s) of 20 min = 3h20, does NOT end before the "
+        "200 instances, 20 at a time: 10 batch(es) of 20 min = 3h20, does NOT end before the "
         "cutoff (2h after the window opens)"
     )
     on_time = estimate_rollout(
         fleet_size=25, max_concurrency="5", minutes_per_instance=30, duration_hours=4, cutoff_hours=1
     )
-    assert (on_time.waves, on_time.minutes, on_time.fits) == (5, 150, True)
+    assert (on_time.batches, on_time.minutes, on_time.fits) == (5, 150, True)
     exact = estimate_rollout(
         fleet_size=4, max_concurrency="2", minutes_per_instance=60, duration_hours=3, cutoff_hours=1
     )
-    assert exact.fits  # 2 waves x 60 min = 120 min = the time before the cutoff
+    assert exact.fits  # 2 batches x 60 min = 120 min = the time before the cutoff
 
 
 def test_rollout_needs_a_fleet() -> None:
@@ -159,7 +159,7 @@ def test_workflow_warns_when_the_fleet_cannot_finish_before_the_cutoff(stack: St
     Annotations.from_stack(stack).has_warning(
         "/TestStack/Web",
         Match.string_like_regexp(
-            r"patch run can't finish before the cutoff: 200 instances, 20 at a time: 10 wave\(s\)"
+            r"patch run can't finish before the cutoff: 200 instances, 20 at a time: 10 batch\(es\)"
         ),
     )
 
@@ -237,7 +237,7 @@ def test_plan_window_section(demo_plan: str) -> None:
         "- Operation **Install**, reboot option **RebootIfNeeded**, max concurrency 10%, max errors 1, priority 1"
     ) in weekly
     assert (
-        "- Rollout: 200 instances, 20 at a time: 10 wave(s) of 20 min = 3h20, does NOT end before the cutoff "
+        "- Rollout: 200 instances, 20 at a time: 10 batch(es) of 20 min = 3h20, does NOT end before the cutoff "
         "(2h after the window opens)"
     ) in weekly
 

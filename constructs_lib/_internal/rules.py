@@ -1,0 +1,237 @@
+"""The rule book: every CloudFormation/SSM rule the library enforces, as pure functions (no CDK).
+
+The constructs call these and raise ``ValueError`` naming the keyword; the fleet description calls the
+same functions, and pydantic reports the message under the field's path in the file. Each rule is
+written here once. A check skips a string that is an unresolved CDK token (``tokens``); numbers that
+may be tokens are screened by ``validation`` before they get here.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+import zoneinfo
+from collections.abc import Collection, Sequence
+from typing import Any, NoReturn
+
+from .tokens import is_list_token, is_unresolved_text
+from .vocabulary import OperatingSystem, PatchFilterKey, ScheduleKind
+
+# ---------------------------------------------------------------------------------------------------------
+# Generic checks: every message names the keyword, shows the value received and says what is allowed.
+
+
+def fail(message: str) -> NoReturn:
+    """Raise the library's configuration error."""
+    raise ValueError(message)
+
+
+def _unresolved(value: Any) -> bool:
+    return isinstance(value, str) and is_unresolved_text(value)
+
+
+def check_int_range(keyword: str, value: int | None, low: int, high: int | None = None) -> None:
+    """Check that a plain integer lies in ``low..high`` (``high`` None means no upper bound)."""
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or value < low or (high is not None and value > high):
+        allowed = f"an integer from {low} to {high}" if high is not None else f"an integer of at least {low}"
+        fail(f"{keyword} must be {allowed}; got {keyword}={value!r}")
+
+
+def check_length(keyword: str, value: str | None, low: int, high: int) -> None:
+    """Check a string's length."""
+    if value is None or _unresolved(value):
+        return
+    if not low <= len(value) <= high:
+        fail(f"{keyword} must be {low} to {high} characters long; got {len(value)} characters: {value!r}")
+
+
+def check_pattern(keyword: str, value: str | None, pattern: re.Pattern[str], rule: str) -> None:
+    """Check a string against a service pattern, describing the rule in words."""
+    if value is None or _unresolved(value):
+        return
+    if not pattern.fullmatch(value):
+        fail(f"{keyword} must be {rule}; got {keyword}={value!r}")
+
+
+def check_count(keyword: str, values: Sequence[Any], low: int, high: int) -> None:
+    """Check how many items a list holds (a list token's length is unknown)."""
+    if len(values) == 1 and isinstance(values[0], str) and is_list_token(values[0]):
+        return
+    if not low <= len(values) <= high:
+        fail(f"{keyword} must hold {low} to {high} items; got {len(values)}")
+
+
+def check_unique(keyword: str, values: Sequence[str]) -> None:
+    """Reject duplicates in a list the service treats as a set."""
+    seen: set[str] = set()
+    for value in values:
+        if value in seen and not _unresolved(value):
+            fail(f"{keyword} must not repeat a value; got {value!r} twice")
+        seen.add(value)
+
+
+# Extra characters allowed beside letters, spaces and digits in tag keys, target keys and patch groups
+# (the service pattern is ^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$).
+_TAG_PUNCTUATION = frozenset("_.:/=+-@")
+TAG_CHARSET_RULE = "letters, digits, spaces and _ . : / = + - @"
+
+
+def check_tag_charset(keyword: str, value: str) -> None:
+    """Check the Unicode class pattern ^[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*$ used by tags and patch groups."""
+    if _unresolved(value):
+        return
+    for char in value:
+        if unicodedata.category(char)[0] not in "LZN" and char not in _TAG_PUNCTUATION:
+            fail(f"{keyword} may contain only {TAG_CHARSET_RULE}; got {keyword}={value!r} with {char!r}")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Names.
+
+# SSM names for documents, windows, targets, tasks and baselines.
+RESOURCE_NAME = re.compile(r"^[a-zA-Z0-9_\-.]{3,128}$")
+RESOURCE_NAME_RULE = "3 to 128 characters from a-z, A-Z, 0-9, _, - and ."
+
+
+def check_resource_name(keyword: str, value: str | None) -> None:
+    """Check an SSM resource name (documents, windows, targets, tasks, baselines)."""
+    check_pattern(keyword, value, RESOURCE_NAME, RESOURCE_NAME_RULE)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Maintenance windows (SSM API CreateMaintenanceWindow; user guide "Cron and rate expressions").
+
+DURATION_HOURS_RANGE = (1, 24)
+CUTOFF_HOURS_RANGE = (0, 23)
+SCHEDULE_OFFSET_RANGE = (1, 6)
+
+
+def check_cutoff_before_duration(
+    cutoff_hours: int, duration_hours: int, *, cutoff: str = "cutoff", duration: str = "duration", unit: str = "h"
+) -> None:
+    """No task may start later than the cutoff: the cutoff must be shorter than the window."""
+    if cutoff_hours >= duration_hours:
+        fail(
+            f"{cutoff} must be shorter than {duration}; "
+            f"got {cutoff}={cutoff_hours}{unit}, {duration}={duration_hours}{unit}"
+        )
+
+
+def check_offset_with_cron(offset: int | None, kind: ScheduleKind, expression: str) -> None:
+    """A schedule offset works with cron schedules only (a token schedule is judged at deploy)."""
+    if offset is not None and kind not in (ScheduleKind.CRON, ScheduleKind.UNRESOLVED):
+        fail(f"schedule_offset works with cron schedules only; got schedule={expression}")
+
+
+@functools.cache
+def _iana_time_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def check_time_zone(name: str | None) -> None:
+    """Check that ``name`` is an IANA time zone (from the pinned tzdata package, the same on every host)."""
+    if name is None or _unresolved(name):
+        return
+    if name not in _iana_time_zones():
+        fail(
+            f"schedule_timezone must be an IANA time zone name such as America/New_York or Europe/Berlin; "
+            f"got schedule_timezone={name!r}"
+        )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Rate control (Run Command MaxConcurrency / MaxErrors).
+
+_MAX_CONCURRENCY = re.compile(r"^([1-9][0-9]*|[1-9][0-9]%|[1-9]%|100%)$")
+_MAX_ERRORS = re.compile(r"^([1-9][0-9]*|[0]|[1-9][0-9]%|[0-9]%|100%)$")
+_RATE_RULE = "a count such as 10 or a percentage such as 10% (1% to 100%), at most 7 characters"
+
+
+def check_max_concurrency(max_concurrency: str) -> None:
+    """Check max_concurrency: a count or a percentage from 1% to 100%, at most 7 characters."""
+    check_pattern("max_concurrency", max_concurrency, _MAX_CONCURRENCY, _RATE_RULE)
+    check_length("max_concurrency", max_concurrency, 1, 7)
+
+
+def check_max_errors(max_errors: str) -> None:
+    """Check max_errors: 0, a count or a percentage from 0% to 100%, at most 7 characters."""
+    check_pattern("max_errors", max_errors, _MAX_ERRORS, "0, " + _RATE_RULE.replace("(1% to", "(0% to"))
+    check_length("max_errors", max_errors, 1, 7)
+
+
+def check_rate_control(max_concurrency: str, max_errors: str) -> None:
+    """Check max_concurrency and max_errors against the Run Command formats."""
+    check_max_concurrency(max_concurrency)
+    check_max_errors(max_errors)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Patch baselines (SSM API DescribePatchProperties).
+
+_K = PatchFilterKey
+_RPM_KEYS = frozenset({_K.PRODUCT, _K.CLASSIFICATION, _K.SEVERITY})
+_DEB_KEYS = frozenset({_K.PRODUCT, _K.PRIORITY, _K.SECTION})
+_DEB_FAMILY = (OperatingSystem.DEBIAN, OperatingSystem.UBUNTU, OperatingSystem.RASPBIAN)
+# Filter keys valid in baselines per OS. Rocky, Alma and Raspbian are not listed by the API; they
+# follow their families (RHEL and Debian).
+FILTER_KEYS_BY_OS: dict[OperatingSystem, frozenset[PatchFilterKey]] = {
+    OperatingSystem.WINDOWS: frozenset({_K.PRODUCT, _K.PRODUCT_FAMILY, _K.CLASSIFICATION, _K.MSRC_SEVERITY}),
+    OperatingSystem.MACOS: frozenset({_K.PRODUCT, _K.CLASSIFICATION}),
+    **dict.fromkeys(_DEB_FAMILY, _DEB_KEYS),
+    **{system: _RPM_KEYS for system in OperatingSystem if system.is_linux and system not in _DEB_FAMILY},
+}
+
+
+def check_filter_keys(operating_system: OperatingSystem, keys: Collection[PatchFilterKey], keyword: str) -> None:
+    """Every patch filter key must be one the OS supports."""
+    allowed = FILTER_KEYS_BY_OS[operating_system]
+    for key in keys:
+        if key not in allowed:
+            fail(
+                f"{keyword} {key.value} is not valid for {operating_system.value}; allowed: "
+                f"{', '.join(sorted(k.value for k in allowed))}"
+            )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Hooks (AWS-RunPatchBaselineWithHooks and the typed app hooks' parameters).
+
+
+def check_hooks_platforms(operating_systems: Collection[OperatingSystem]) -> None:
+    """AWS-RunPatchBaselineWithHooks runs on Linux and Windows Server only: hooks need one of them."""
+    if operating_systems and all(system is OperatingSystem.MACOS for system in operating_systems):
+        fail(
+            "hooks need Linux or Windows instances: AWS-RunPatchBaselineWithHooks does not support macOS; "
+            "got baselines for MACOS only"
+        )
+
+
+def check_one_health_check(health_url: str | None, health_port: int | None) -> None:
+    """The start hook verifies health one way: an HTTP URL or a TCP port, not both and not neither."""
+    if (health_url is None) == (health_port is None):
+        fail(
+            f"provide either health_url or health_port, not both; got health_url={health_url!r}, "
+            f"health_port={health_port!r}"
+        )
+
+
+# Precise allowedPatterns of the app hooks' parameters, valid in Java and Go regex.
+SERVICE_NAME_PATTERN = r"^[A-Za-z0-9@_.:-]{1,256}$"
+SERVICE_NAME_RULE = "1 to 256 characters from A-Z, a-z, 0-9, @, _, ., : and -"
+SERVICE_MANAGER_PATTERN = r"^(service|pidfile)$"
+PID_FILE_PATTERN = r"^$|^/[A-Za-z0-9._/-]{1,1024}$|^[A-Za-z]:\\[A-Za-z0-9._\\ -]{1,259}$"
+# One simple command: no ; | & $ ` < > \ or line breaks, so a value can't chain or redirect.
+COMMAND_PATTERN = r"^[A-Za-z0-9 _./:=@%+,~'\"-]{0,1024}$"
+COMMAND_RULE = (
+    "one simple command of at most 1024 characters without ; | & $ ` < > \\ or line breaks "
+    "(put pipelines in a script on the instance)"
+)
+SECONDS_PATTERN = r"^(0|[1-9][0-9]{0,5})$"
+PORT_PATTERN = r"^$|^([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$"
+HEALTH_URL_PATTERN = r"^$|^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~%/?=&+-]*)?$"
+HEALTH_URL_RULE = "an http:// or https:// URL without quotes, spaces or $"
+HTTP_STATUS_PATTERN = r"^[1-5][0-9]{2}$"
+BOOLEAN_PATTERN = r"^(true|false)$"

@@ -1,0 +1,145 @@
+"""CommandOutput: where patch runs write their full output, S3 and/or CloudWatch Logs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from .._internal.nag import acknowledge, acknowledge_wildcards
+from .._internal.rules import check_length, fail
+from .._internal.validation import whole_units
+
+# Why the write grants hold wildcards, for the cdk-nag acknowledgment wherever they are attached.
+WRITE_GRANTS_REASON = (
+    "SSM Agent writes command output as objects under one key prefix of one bucket and as log streams of one "
+    "log group; logs:DescribeLogGroups supports no resource-level permissions."
+)
+_KEY_PREFIX_MAX = 400  # the task's own path is appended; OutputS3KeyPrefix allows 500 characters
+
+
+class CommandOutput(Construct):
+    """Defines where patch runs write their output: an S3 bucket and/or a CloudWatch Logs group.
+
+    Run Command shows only the first 48,000 characters of output; the full output of every hook and
+    install step goes here. The instance profile writes it, not the maintenance-window role: call
+    ``grant_write(instance_role)`` for your instances' role. Each task writes under its own prefix
+    (``<key_prefix>/<stack>/<window>/<task>/``), so scan and install runs and different windows never
+    mix. A created bucket is encrypted (SSE-S3), SSL-only, blocks public access, expires objects, and
+    logs server access to a second bucket.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        bucket: s3.IBucket | None = None,
+        s3_output: bool = True,
+        expiration: Duration | None = None,
+        key_prefix: str = "patching",
+        cloudwatch_output: bool = True,
+        log_group: logs.ILogGroup | None = None,
+        retention: logs.RetentionDays = logs.RetentionDays.THREE_MONTHS,
+    ) -> None:
+        """Define the output locations.
+
+        Args:
+            bucket: your bucket for the output. Default: a bucket is defined (with an access-log bucket).
+            s3_output: write output to S3. Default: True.
+            expiration: how long a created bucket keeps output, whole days. Default: 90 days.
+            key_prefix: the first part of every task's S3 key prefix. Default: "patching".
+            cloudwatch_output: stream output to CloudWatch Logs. Default: True.
+            log_group: your log group. Default: a log group is defined with ``retention``.
+            retention: how long a created log group keeps output. Default: three months.
+        """
+        super().__init__(scope, construct_id)
+        if not s3_output and not cloudwatch_output:
+            fail("provide s3_output, cloudwatch_output or both; command output needs a destination")
+        if bucket is not None and not s3_output:
+            fail("provide either bucket or s3_output=False, not both")
+        if log_group is not None and not cloudwatch_output:
+            fail("provide either log_group or cloudwatch_output=False, not both")
+        check_length("key_prefix", key_prefix, 1, _KEY_PREFIX_MAX)
+        if key_prefix.startswith("/") or key_prefix.endswith("/"):
+            fail(f"key_prefix must not start or end with '/'; got key_prefix={key_prefix!r}")
+        expiration_days = whole_units("expiration", expiration or Duration.days(90), "days")
+        if expiration_days < 1:
+            fail(f"expiration must be at least 1 day; got expiration={expiration_days} days")
+        self.key_prefix = key_prefix
+        self.bucket: s3.IBucket | None = None
+        if s3_output:
+            self.bucket = bucket or self._define_bucket(expiration_days)
+        self.log_group: logs.ILogGroup | None = None
+        if cloudwatch_output:
+            self.log_group = log_group or logs.LogGroup(
+                self, "Logs", retention=retention, removal_policy=RemovalPolicy.RETAIN
+            )
+
+    def _define_bucket(self, expiration_days: int) -> s3.IBucket:
+        access_logs = self._secure_bucket(
+            "AccessLogs", expiration_days, object_ownership=s3.ObjectOwnership.BUCKET_OWNER_PREFERRED
+        )
+        acknowledge(
+            access_logs,
+            "S1",
+            reason="This bucket receives the output bucket's server access logs; logging its own access would recurse.",
+        )
+        return self._secure_bucket(
+            "Bucket",
+            expiration_days,
+            server_access_logs_bucket=access_logs,
+            server_access_logs_prefix="command-output/",
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+        )
+
+    def _secure_bucket(self, construct_id: str, expiration_days: int, **extra: Any) -> s3.Bucket:
+        return s3.Bucket(
+            self,
+            construct_id,
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            enforce_ssl=True,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            removal_policy=RemovalPolicy.RETAIN,
+            lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(expiration_days))],
+            **extra,
+        )
+
+    def key_prefix_for(self, task: Construct) -> str:
+        """The S3 key prefix of one task's output: ``<key_prefix>/<construct path of the task>``."""
+        return f"{self.key_prefix}/{task.node.path}"
+
+    def write_grants(self) -> list[tuple[list[str], list[str]]]:
+        """(actions, resources) SSM Agent needs to write this output, as plain values (no jsii round trips)."""
+        writes: list[tuple[list[str], list[str]]] = []
+        if self.bucket is not None:
+            writes.append((["s3:PutObject"], [self.bucket.arn_for_objects(f"{self.key_prefix}/*")]))
+            writes.append((["s3:GetEncryptionConfiguration"], [self.bucket.bucket_arn]))
+        if self.log_group is not None:
+            arn = self.log_group.log_group_arn
+            writes.append((["logs:DescribeLogGroups"], ["*"]))
+            writes.append((["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"], [arn, f"{arn}:*"]))
+        return writes
+
+    def grant_write(self, grantee: iam.IGrantable) -> None:
+        """Grant an instance role exactly what SSM Agent needs to write this output.
+
+        S3: s3:PutObject under ``key_prefix`` and s3:GetEncryptionConfiguration on the bucket (plus the
+        bucket key's encrypt permissions when it has one). CloudWatch Logs: logs:DescribeLogGroups, and
+        creating and writing log streams in the one log group.
+        """
+        writes = self.write_grants()
+        for actions, resources in writes:
+            iam.Grant.add_to_principal(grantee=grantee, actions=actions, resource_arns=resources)
+        if self.bucket is not None and self.bucket.encryption_key is not None:
+            self.bucket.encryption_key.grant_encrypt(grantee)
+        if isinstance(grantee, Construct):
+            acknowledge_wildcards(
+                grantee,
+                resources=[resource for _, resources in writes for resource in resources],
+                reason=WRITE_GRANTS_REASON,
+            )

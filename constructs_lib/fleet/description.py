@@ -1,0 +1,507 @@
+"""FleetDescription: the patch groups of an organisation and where they go, as Python or as a YAML/JSON file.
+
+One description drives both deployment shapes (``define_fleet_stages`` for CDK stages and pipelines,
+``FleetStackSets`` for service-managed StackSets). Environments are listed in rollout order: each is
+one wave (dev before prod), and its ``overrides`` replace the fleet's and the groups' settings there.
+
+A file is checked field by field, and every wrong field is reported at once with the file, its path
+in the file, the value and what is allowed (``FleetFileError``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal, Self
+
+import yaml
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+
+from .._internal import defaults
+from .._internal.rules import (
+    COMMAND_PATTERN,
+    COMMAND_RULE,
+    HEALTH_URL_PATTERN,
+    SERVICE_NAME_PATTERN,
+    check_cutoff_before_duration,
+    check_filter_keys,
+    check_hooks_platforms,
+    check_max_concurrency,
+    check_max_errors,
+    check_offset_with_cron,
+    check_one_health_check,
+    check_tag_charset,
+    check_time_zone,
+    check_unique,
+)
+from .._internal.schedule_expressions import parse_expression
+from .._internal.vocabulary import ComplianceLevel, OperatingSystem, PatchFilterKey, RebootOption
+
+
+class FleetFileError(ValueError):
+    """A fleet description that can't be used: one line per wrong field, all reported together."""
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.source = source
+        self.problems = problems
+        count = f"{len(problems)} wrong field{'' if len(problems) == 1 else 's'}"
+        super().__init__(f"{source}: {count}\n" + "\n".join(f"  {problem}" for problem in problems))
+
+
+def _matching(pattern: str, rule: str) -> AfterValidator:
+    """A string check that says what is allowed in words rather than as a regular expression."""
+
+    def check(value: str) -> str:
+        if not re.search(pattern, value):
+            raise ValueError(f"must be {rule}")
+        return value
+
+    return AfterValidator(check)
+
+
+def _not_a_number(value: Any) -> Any:
+    # YAML reads 012345678901 as a number and drops the leading zero: account ids must be quoted.
+    if isinstance(value, int) and not isinstance(value, bool):
+        raise ValueError("must be a quoted string of 12 digits (unquoted, YAML reads a number and drops leading zeros)")
+    return value
+
+
+def _count_as_text(value: Any) -> Any:
+    # max_concurrency: 5 and max_errors: 1 read as numbers in YAML; SSM takes them as text.
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+def _schedule(expression: str) -> str:
+    normalized, _ = parse_expression(expression)
+    return normalized
+
+
+def _time_zone(name: str) -> str:
+    check_time_zone(name)
+    return name
+
+
+def _max_concurrency(value: str) -> str:
+    check_max_concurrency(value)
+    return value
+
+
+def _max_errors(value: str) -> str:
+    check_max_errors(value)
+    return value
+
+
+def _patch_group(value: str) -> str:
+    check_tag_charset("patch_group", value)
+    return value
+
+
+Name = Annotated[str, _matching(r"^[A-Za-z][A-Za-z0-9-]{1,19}$", "2 to 20 letters, digits and hyphens, first a letter")]
+EnvironmentName = Annotated[str, _matching(r"^[a-z][a-z0-9]{1,11}$", "2 to 12 lower-case letters and digits")]
+GroupName = Annotated[
+    str, _matching(r"^[A-Za-z][A-Za-z0-9-]{1,39}$", "2 to 40 letters, digits and hyphens, first a letter")
+]
+AccountId = Annotated[str, BeforeValidator(_not_a_number), _matching(r"^[0-9]{12}$", "12 digits")]
+OrganizationalUnitId = Annotated[
+    str, _matching(r"^(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32})$", "an OU id (ou-xxxx-xxxxxxxx) or root id")
+]
+Region = Annotated[str, _matching(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]{1,2}$", "a region name such as eu-west-1")]
+ServiceName = Annotated[str, _matching(SERVICE_NAME_PATTERN, "1 to 256 characters from A-Z, a-z, 0-9 and @ _ . : -")]
+Command = Annotated[str, _matching(COMMAND_PATTERN, COMMAND_RULE)]
+HealthUrl = Annotated[str, _matching(HEALTH_URL_PATTERN, "an http(s) URL such as http://127.0.0.1:8080/health")]
+Port = Annotated[int, Field(ge=1, le=65535)]
+FilterValues = Annotated[list[Annotated[str, Field(min_length=1, max_length=64)]], Field(min_length=1, max_length=20)]
+
+
+class _Model(BaseModel):
+    # Unknown keys are errors (a typo would otherwise be ignored silently); descriptions are immutable.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False, use_enum_values=False)
+
+
+class GroupSettings(_Model):
+    """Settings a group takes from the fleet's ``defaults``, its own fields and its environment's ``overrides``.
+
+    Unset fields (None) take the value from the level before; what no level sets takes the default below.
+
+    Args:
+        schedule: a cron(...), rate(...) or at(...) expression. Default: cron(0 3 ? * SUN *).
+        schedule_timezone: IANA time zone of the schedule. Default: UTC.
+        schedule_offset: days after the cron date, 1 to 6, e.g. to run prod a few days after dev. Default: none.
+        duration_hours: how long the window stays open, 1 to 24. Default: 3.
+        cutoff_hours: how long before the end no task starts, 0 to 23 and below duration_hours. Default: 1.
+        approve_after_days: days after release a patch is approved, 0 to 360. Default: 7.
+        compliance_level: severity reported for a missing approved patch. Default: UNSPECIFIED.
+        reboot_option: RebootIfNeeded or NoReboot. Default: RebootIfNeeded.
+        max_concurrency: instances patched at once, a count or percentage. Default: 10%.
+        max_errors: errors before the run stops, a count or percentage. Default: 1.
+    """
+
+    schedule: Annotated[str, AfterValidator(_schedule)] | None = None
+    schedule_timezone: Annotated[str, AfterValidator(_time_zone)] | None = None
+    schedule_offset: Annotated[int, Field(ge=1, le=6)] | None = None
+    duration_hours: Annotated[int, Field(ge=1, le=24)] | None = None
+    cutoff_hours: Annotated[int, Field(ge=0, le=23)] | None = None
+    approve_after_days: Annotated[int, Field(ge=0, le=360)] | None = None
+    compliance_level: ComplianceLevel | None = None
+    reboot_option: RebootOption | None = None
+    max_concurrency: Annotated[str, BeforeValidator(_count_as_text), AfterValidator(_max_concurrency)] | None = None
+    max_errors: Annotated[str, BeforeValidator(_count_as_text), AfterValidator(_max_errors)] | None = None
+
+
+@dataclass(frozen=True)
+class ResolvedSettings:
+    """A group's settings in one environment, every level applied (see GroupSettings for the meaning)."""
+
+    schedule: str
+    schedule_timezone: str | None
+    schedule_offset: int | None
+    duration_hours: int
+    cutoff_hours: int
+    approve_after_days: int
+    compliance_level: ComplianceLevel
+    reboot_option: RebootOption
+    max_concurrency: str
+    max_errors: str
+
+
+_SETTING_DEFAULTS: dict[str, Any] = {
+    "schedule_timezone": None,
+    "schedule_offset": None,
+    "schedule": defaults.SCHEDULE,
+    "duration_hours": defaults.DURATION_HOURS,
+    "cutoff_hours": defaults.CUTOFF_HOURS,
+    "approve_after_days": defaults.APPROVE_AFTER_DAYS,
+    "compliance_level": defaults.COMPLIANCE_LEVEL,
+    "reboot_option": defaults.REBOOT_OPTION,
+    "max_concurrency": defaults.MAX_CONCURRENCY,
+    "max_errors": defaults.MAX_ERRORS,
+}
+_SETTING_FIELDS = tuple(GroupSettings.model_fields)
+
+
+class HookSpec(_Model):
+    """The app the hooks stop before patching, update after it and start and verify on exit.
+
+    Args:
+        service: the systemd unit or Windows service.
+        port: a localhost TCP port that must close before the app counts as stopped. Default: none.
+        drain_command: one simple command run before stopping. Default: none.
+        stop_timeout_seconds: how long to wait for the app to stop, 1 to 3600. Default: 60.
+        escalate_to_kill: kill the app when it does not stop in time. Default: False, the hook fails.
+        update_command: one simple command that updates the app. Default: none, nothing is updated.
+        verify_command: one simple command that proves the update worked. Default: none.
+        update_timeout_seconds: limit for update_command, 1 to 7200. Default: 600.
+        health_url: an http(s) URL answering 200 when the app is healthy. Default: none; then health_port.
+        health_port: a localhost TCP port accepting connections when healthy. Default: none; then health_url.
+        start_timeout_seconds: how long to wait for health after start, 3 to 3600 (checks run every 2 s).
+            Default: 120.
+    """
+
+    service: ServiceName
+    port: Port | None = None
+    drain_command: Command | None = None
+    stop_timeout_seconds: Annotated[int, Field(ge=1, le=3600)] = defaults.STOP_TIMEOUT_SECONDS
+    escalate_to_kill: bool = False
+    update_command: Command | None = None
+    verify_command: Command | None = None
+    update_timeout_seconds: Annotated[int, Field(ge=1, le=7200)] = defaults.UPDATE_TIMEOUT_SECONDS
+    health_url: HealthUrl | None = None
+    health_port: Port | None = None
+    start_timeout_seconds: Annotated[int, Field(ge=3, le=3600)] = defaults.START_TIMEOUT_SECONDS
+
+    @model_validator(mode="after")
+    def _one_health_check(self) -> Self:
+        check_one_health_check(self.health_url, self.health_port)
+        return self
+
+
+class PatchGroupSpec(GroupSettings):
+    """One patch group: its instances (tagged ``PatchGroup=<patch_group>``), OSes, hooks and settings.
+
+    Args:
+        name: the group's name in resource names, 2 to 40 letters, digits and hyphens.
+        patch_group: the PatchGroup tag value of its instances. Default: name.
+        operating_systems: one baseline each, registered to the patch group.
+        baseline_filters: per OS, the patch filters ({key: [1 to 20 values]}) a patch must match to be
+            approved. Default: none, every patch is approved after approve_after_days.
+        hooks: the app to stop, update and start. Default: no hooks (AWS-Noop).
+        overrides: settings for this group in named environments only, applied last, e.g.
+            ``{prod: {max_concurrency: "5%"}}``. Default: none.
+        Every GroupSettings field may be set here too.
+    """
+
+    name: GroupName
+    patch_group: Annotated[str, AfterValidator(_patch_group), Field(min_length=1, max_length=256)] | None = None
+    operating_systems: Annotated[list[OperatingSystem], Field(min_length=1)]
+    # At most 4 keys apply to any OS, below the 5 filters a rule may hold.
+    baseline_filters: dict[OperatingSystem, dict[PatchFilterKey, FilterValues]] = {}
+    hooks: HookSpec | None = None
+    overrides: dict[str, GroupSettings] = {}
+
+    @property
+    def tag_value(self) -> str:
+        """The PatchGroup tag value of the group's instances."""
+        return self.patch_group or self.name
+
+    @model_validator(mode="after")
+    def _operating_systems(self) -> Self:
+        check_unique("operating_systems", [system.value for system in self.operating_systems])
+        if self.hooks is not None:
+            check_hooks_platforms(self.operating_systems)
+        for system, filters in self.baseline_filters.items():
+            if system not in self.operating_systems:
+                raise ValueError(f"baseline_filters names {system.value}, which is not in operating_systems")
+            check_filter_keys(system, list(filters), "baseline_filters key")
+        return self
+
+
+# The retention periods CloudWatch Logs accepts, in days, and the CDK's RetentionDays member for each.
+LOG_RETENTIONS = {
+    1: "ONE_DAY",
+    3: "THREE_DAYS",
+    5: "FIVE_DAYS",
+    7: "ONE_WEEK",
+    14: "TWO_WEEKS",
+    30: "ONE_MONTH",
+    60: "TWO_MONTHS",
+    90: "THREE_MONTHS",
+    120: "FOUR_MONTHS",
+    150: "FIVE_MONTHS",
+    180: "SIX_MONTHS",
+    365: "ONE_YEAR",
+    400: "THIRTEEN_MONTHS",
+    545: "EIGHTEEN_MONTHS",
+    731: "TWO_YEARS",
+    1096: "THREE_YEARS",
+    1827: "FIVE_YEARS",
+    2192: "SIX_YEARS",
+    2557: "SEVEN_YEARS",
+    2922: "EIGHT_YEARS",
+    3288: "NINE_YEARS",
+    3653: "TEN_YEARS",
+}
+
+
+def _retention(days: int) -> int:
+    if days not in LOG_RETENTIONS:
+        raise ValueError(f"must be a CloudWatch Logs retention: {', '.join(map(str, LOG_RETENTIONS))} days")
+    return days
+
+
+class OutputSpec(_Model):
+    """Where every patch run of the fleet writes its full output, in each account and region.
+
+    Args:
+        s3: write output to an S3 bucket of each stack. Default: True.
+        cloudwatch: stream output to a CloudWatch Logs group of each stack. Default: True.
+        retention_days: how long output is kept, a CloudWatch Logs retention (1, 3, 5, 7, 14, 30, 60, 90, ...).
+            Default: 90.
+    """
+
+    s3: bool = True
+    cloudwatch: bool = True
+    retention_days: Annotated[int, AfterValidator(_retention)] = 90
+
+    @model_validator(mode="after")
+    def _a_destination(self) -> Self:
+        if not self.s3 and not self.cloudwatch:
+            raise ValueError("set s3, cloudwatch or both to true; output needs a destination")
+        return self
+
+
+class EnvironmentSpec(_Model):
+    """One environment, a wave of the rollout: where it deploys and what it changes.
+
+    Args:
+        name: 2 to 12 lower-case letters and digits, e.g. dev or prod.
+        accounts: the accounts of the CDK-stages shape (one stage per account and region). Default: none.
+        organizational_units: the OUs (or root) of the StackSet shape. Default: none.
+        regions: the regions, in deployment order.
+        overrides: settings that replace the fleet's and the groups' here. Default: none.
+        max_concurrent_percentage: StackSet accounts deployed at once per region, 1 to 100. Default: 25.
+        failure_tolerance_percentage: StackSet accounts that may fail per region, 0 to 100. Default: 0.
+        region_concurrency: SEQUENTIAL (regions one after another) or PARALLEL. Default: SEQUENTIAL.
+    """
+
+    name: EnvironmentName
+    accounts: list[AccountId] = []
+    organizational_units: list[OrganizationalUnitId] = []
+    regions: Annotated[list[Region], Field(min_length=1)]
+    overrides: GroupSettings = GroupSettings()
+    max_concurrent_percentage: Annotated[int, Field(ge=1, le=100)] = 25
+    failure_tolerance_percentage: Annotated[int, Field(ge=0, le=100)] = 0
+    region_concurrency: Literal["SEQUENTIAL", "PARALLEL"] = "SEQUENTIAL"
+
+    @model_validator(mode="after")
+    def _targets(self) -> Self:
+        if not self.accounts and not self.organizational_units:
+            raise ValueError("give accounts (CDK stages), organizational_units (StackSets) or both")
+        check_unique("accounts", self.accounts)
+        check_unique("organizational_units", self.organizational_units)
+        check_unique("regions", self.regions)
+        return self
+
+
+class FleetDescription(_Model):
+    """The fleet: its groups and the environments they roll out to, in order.
+
+    Build it in Python (``FleetDescription(name=..., groups=[...], environments=[...])``) or read it
+    with ``FleetDescription.from_file("fleet.yaml")``; both check every field.
+
+    Args:
+        name: prefixes every stack, StackSet and resource name, 2 to 20 letters, digits and hyphens.
+        defaults: settings every group starts from. Default: the GroupSettings defaults.
+        groups: the patch groups.
+        environments: the waves of the rollout, in order (dev before prod).
+        output: command output to S3 and/or CloudWatch Logs in every stack, with a managed policy to attach
+            to the instances' roles. Default: none, output stays in Run Command (first 48,000 characters).
+        stack_set_call_as: SELF from the management account or DELEGATED_ADMIN from a delegated
+            administrator account. Default: SELF.
+    """
+
+    name: Name
+    defaults: GroupSettings = GroupSettings()
+    groups: Annotated[list[PatchGroupSpec], Field(min_length=1)]
+    environments: Annotated[list[EnvironmentSpec], Field(min_length=1)]
+    output: OutputSpec | None = None
+    stack_set_call_as: Literal["SELF", "DELEGATED_ADMIN"] = "SELF"
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> FleetDescription:
+        """Read and check a YAML (.yaml, .yml) or JSON (.json) fleet file; raises FleetFileError."""
+        path = Path(path)
+        if path.suffix not in (".yaml", ".yml", ".json"):
+            raise FleetFileError(str(path), [f"the file must end in .yaml, .yml or .json; got {path.suffix!r}"])
+        try:
+            text = path.read_text(encoding="utf-8")
+            data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError, yaml.YAMLError) as error:
+            raise FleetFileError(str(path), [f"can't be read: {error}".replace("\n", " ")]) from error
+        return cls.from_data(data, source=str(path))
+
+    @classmethod
+    def from_data(cls, data: Any, *, source: str = "fleet description") -> FleetDescription:
+        """Check parsed data (a mapping as read from YAML or JSON); raises FleetFileError."""
+        if not isinstance(data, Mapping):
+            raise FleetFileError(source, [f"must be a mapping with name, groups and environments; got {data!r}"])
+        try:
+            return cls.model_validate(data)
+        except ValidationError as error:
+            problems = [line for problem in error.errors() for line in _describe(problem)]
+            raise FleetFileError(source, problems) from None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        problems = [
+            *_duplicates("groups", "name", [group.name for group in self.groups]),
+            *_duplicates("groups", "patch_group", [group.tag_value for group in self.groups]),
+            *_duplicates("environments", "name", [environment.name for environment in self.environments]),
+            *_shared_places(self.environments),
+            *_unknown_override_environments(self.groups, {environment.name for environment in self.environments}),
+        ]
+        for index, group in enumerate(self.groups):
+            for environment in self.environments:
+                problem = _window_problem(self.settings(group, environment))
+                if problem:
+                    problems.append(f"groups[{index}]: in environment {environment.name}, {problem}")
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
+
+    def settings(self, group: PatchGroupSpec, environment: EnvironmentSpec) -> ResolvedSettings:
+        """The group's settings in ``environment``: built-in defaults, then the fleet's ``defaults``, the
+        group's own, the environment's ``overrides`` and the group's ``overrides`` for that environment."""
+        merged = dict(_SETTING_DEFAULTS)
+        levels = (self.defaults, group, environment.overrides, group.overrides.get(environment.name, GroupSettings()))
+        for level in levels:
+            merged.update({key: value for key in _SETTING_FIELDS if (value := getattr(level, key)) is not None})
+        return ResolvedSettings(**merged)
+
+    def environment(self, name: str) -> EnvironmentSpec:
+        """The environment called ``name``."""
+        for environment in self.environments:
+            if environment.name == name:
+                return environment
+        raise KeyError(f"no environment {name!r}; the fleet has {', '.join(e.name for e in self.environments)}")
+
+    def wave_description(self, environment: str) -> str:
+        """The rollout position of ``environment``, e.g. "acme patching with lifecycle hooks: wave 2 of 2
+        (prod, after dev)", used as stack and StackSet description so every diff shows the order."""
+        names = [spec.name for spec in self.environments]
+        index = names.index(self.environment(environment).name)
+        after = f"after {', '.join(names[:index])}" if index else "first"
+        return f"{self.name} patching with lifecycle hooks: wave {index + 1} of {len(names)} ({environment}, {after})"
+
+    def rollout_order(self) -> Iterator[str]:
+        """One line per wave, in order, for reviewers: the environment, its targets and regions."""
+        for index, environment in enumerate(self.environments, start=1):
+            targets = [*environment.accounts, *environment.organizational_units]
+            yield (
+                f"wave {index} of {len(self.environments)}: {environment.name} -> {', '.join(targets)} "
+                f"in {', '.join(environment.regions)}"
+            )
+
+
+def _duplicates(field: str, key: str, values: list[str]) -> Iterator[str]:
+    first: dict[str, int] = {}
+    for index, value in enumerate(values):
+        earlier = first.setdefault(value, index)
+        if earlier != index:
+            yield f"{field}[{index}].{key}: got {value!r}; must be unique, {field}[{earlier}] has it already"
+
+
+def _unknown_override_environments(groups: list[PatchGroupSpec], known: set[str]) -> Iterator[str]:
+    for index, group in enumerate(groups):
+        for name in group.overrides:
+            if name not in known:
+                yield (
+                    f"groups[{index}].overrides.{name}: unknown environment; the fleet has {', '.join(sorted(known))}"
+                )
+
+
+def _shared_places(environments: list[EnvironmentSpec]) -> Iterator[str]:
+    # Patch groups register once per account and region: two environments there would clash.
+    owner: dict[tuple[str, str], str] = {}
+    for index, environment in enumerate(environments):
+        for field in ("accounts", "organizational_units"):
+            for position, target in enumerate(getattr(environment, field)):
+                for region in environment.regions:
+                    other = owner.setdefault((target, region), environment.name)
+                    if other != environment.name:
+                        yield (
+                            f"environments[{index}].{field}[{position}]: got {target!r}; it is in environment "
+                            f"{other} already in {region}, and an account or OU belongs to one environment a region"
+                        )
+                        break
+
+
+def _window_problem(settings: ResolvedSettings) -> str | None:
+    """The window rules that span fields, as the constructs check them, on one environment's settings."""
+    try:
+        check_cutoff_before_duration(
+            settings.cutoff_hours, settings.duration_hours, cutoff="cutoff_hours", duration="duration_hours", unit=""
+        )
+        check_offset_with_cron(settings.schedule_offset, parse_expression(settings.schedule)[1], settings.schedule)
+    except ValueError as problem:
+        return str(problem)
+    return None
+
+
+def _describe(problem: Mapping[str, Any]) -> list[str]:
+    """The wrong fields of one validation error: path in the file, the value found and what is allowed."""
+    path = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in problem["loc"]).lstrip(".")
+    message = str(problem["msg"]).removeprefix("Value error, ")
+    if not path:
+        return message.splitlines()  # consistency problems name their own paths
+    # The library's own checks end in "; got keyword=value": the value is shown once, up front.
+    message = re.sub(r"; got \w+=.*$", "", message)
+    if problem["type"] == "missing":
+        return [f"{path}: missing; this field is required"]
+    if problem["type"] == "extra_forbidden":
+        return [f"{path}: unknown field; check its spelling against the documented fields"]
+    value = problem.get("input")
+    shown = "the entry" if isinstance(value, Mapping) else repr(value)
+    return [f"{path}: got {shown}; {message}"]

@@ -1,0 +1,76 @@
+"""UpdateAppHook: the post-install hook that updates the app itself."""
+
+from __future__ import annotations
+
+from typing import Unpack
+
+from aws_cdk import Duration
+from constructs import Construct
+
+from ..._internal import defaults
+from .base import AppHook, AppHookOptions
+from .parameters import command_parameter, seconds_parameter
+
+_MAX_UPDATE_SECONDS = 7200
+_MAX_VERIFY_SECONDS = 3600
+_KILL_AFTER_SECONDS = 5
+
+
+class UpdateAppHook(AppHook):
+    """Defines the post-install hook document running hook_scripts/*/update_app.
+
+    Steps: with no update command, succeed; run the update command (bounded); run the verify
+    command (bounded); a failure logs the command's last 20 output lines and fails the hook, which
+    makes AWS-RunPatchBaselineWithHooks skip the reboot and run on-exit.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        service_name: str,
+        update_command: str | None = None,
+        update_timeout: Duration | None = None,
+        verify_command: str | None = None,
+        verify_timeout: Duration | None = None,
+        **options: Unpack[AppHookOptions],
+    ) -> None:
+        """Define the hook.
+
+        Args:
+            service_name: the app's name, used in the log.
+            update_command: one simple command that updates the app, run on every platform the fleet has.
+                Default: none, the hook succeeds without doing anything.
+            update_timeout: limit for update_command, 1 s to 2 h. Default: 10 minutes.
+            verify_command: one simple command that proves the update worked (e.g. a version check).
+                Default: none, the update command's exit code decides.
+            verify_timeout: limit for verify_command, 1 s to 1 h. Default: 60 seconds.
+            options: document_name, description, timeout and platforms, as for every app hook (AppHookOptions).
+                Default description: "Post-install hook: update <service_name>".
+        """
+        update_timeout = update_timeout or Duration.seconds(defaults.UPDATE_TIMEOUT_SECONDS)
+        verify_timeout = verify_timeout or Duration.seconds(defaults.VERIFY_TIMEOUT_SECONDS)
+        parameters = {
+            "UpdateCommand": command_parameter("update_command", update_command, "Updates the app"),
+            "UpdateTimeoutSeconds": seconds_parameter(
+                "update_timeout", update_timeout, 1, _MAX_UPDATE_SECONDS, "Limit for UpdateCommand"
+            ),
+            "VerifyCommand": command_parameter("verify_command", verify_command, "Proves the update worked"),
+            "VerifyTimeoutSeconds": seconds_parameter(
+                "verify_timeout", verify_timeout, 1, _MAX_VERIFY_SECONDS, "Limit for VerifyCommand"
+            ),
+        }
+        worst_case = (int(update_timeout.to_seconds()) + _KILL_AFTER_SECONDS if update_command else 0) + (
+            int(verify_timeout.to_seconds()) + _KILL_AFTER_SECONDS if verify_command else 0
+        )
+        super().__init__(
+            scope,
+            construct_id,
+            script="update_app",
+            service_name=service_name,
+            parameters=parameters,
+            worst_case_seconds=worst_case,
+            default_description=f"Post-install hook: update {service_name}",
+            **options,
+        )

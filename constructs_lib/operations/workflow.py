@@ -1,0 +1,171 @@
+"""PatchWorkflow: window, targets, hooked patch task and baselines in one statement."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Unpack
+
+from aws_cdk import Annotations, Duration
+from constructs import Construct
+
+from .._internal import defaults
+from .._internal.options import check_keywords
+from .._internal.rules import check_hooks_platforms, fail
+from .._internal.validation import check_int_range, is_unresolved
+from ..core.maintenance_window import MaintenanceWindow, WindowOptions
+from ..core.patch_baseline import PatchBaseline, PatchBaselineOptions
+from ..core.patch_task import PatchOperation, PatchTask, TaskOptions
+from ..core.schedule import WindowSchedule
+from ..core.window_target import WindowTargets
+from .estimate import RolloutEstimate, estimate_rollout
+
+# The tag key Patch Manager reads to pick an instance's patch group (the spaced form "Patch Group"
+# is impossible with instance-metadata tags).
+PATCH_GROUP_TAG = "PatchGroup"
+
+
+class PatchWorkflowOptions(WindowOptions, TaskOptions, total=False):
+    """The window's and the task's optional keywords, as PatchWorkflow forwards them (see each for defaults)."""
+
+
+# What the scan task shares with the install task: rate control, role, delivery, output and notifications.
+_SCAN_TASK_KEYWORDS = (
+    "max_concurrency",
+    "max_errors",
+    "priority",
+    "service_role",
+    "delivery_timeout",
+    "output",
+    "notifications",
+)
+
+
+def _pick(options: PatchWorkflowOptions, keys: Any) -> Any:
+    """The options named by ``keys`` (an option set or a tuple of names) that the caller gave."""
+    names = keys.__annotations__ if isinstance(keys, type) else keys
+    return {key: value for key, value in options.items() if key in names}
+
+
+class PatchWorkflow(Construct):
+    """Defines a complete hooked patch run: a maintenance window, its targets, the patch task, and
+    optionally one baseline per operating system registered to the workflow's patch groups.
+
+    Several operating systems share one window and task: give one baseline per OS, all registered to
+    the same patch groups (optionally as default baselines). A scan-only run can sit beside the install
+    run on its own schedule. Exposes ``window``, ``targets``, ``task``, ``baselines``, ``scan_window``
+    and ``scan_task`` for further composition.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        schedule: WindowSchedule,
+        duration: Duration,
+        targets: WindowTargets | None = None,
+        patch_groups: Sequence[str] = (),
+        baselines: Sequence[PatchBaselineOptions] = (),
+        scan_schedule: WindowSchedule | None = None,
+        scan_duration: Duration | None = None,
+        expected_fleet_size: int | None = None,
+        minutes_per_instance: int = defaults.MINUTES_PER_INSTANCE,
+        **options: Unpack[PatchWorkflowOptions],
+    ) -> None:
+        """Define the workflow.
+
+        Args:
+            schedule: when the window opens.
+            duration: how long the window stays open, whole hours from 1 to 24.
+            targets: the instances to patch. Default: instances tagged PatchGroup with one of patch_groups.
+            patch_groups: patch groups the baselines are registered to and, by default, targeted.
+                Default: none; then targets is required and baselines must be default baselines.
+            baselines: one PatchBaselineOptions per operating system, defined as children of the workflow
+                and registered to patch_groups. Default: none, the groups keep the baselines they have.
+            scan_schedule: also scan (Operation Scan, no hooks) on this schedule in a window of its own,
+                e.g. daily compliance scans beside a weekly install. Default: no scan run.
+            scan_duration: how long the scan window stays open (its cutoff is 0). Default: 1 hour.
+            expected_fleet_size: how many instances the targets hold; with it, synth adds a warning when
+                max_concurrency can't patch them all before the cutoff. Default: no estimate.
+            minutes_per_instance: how long one instance takes to patch, for that estimate. Default: 30.
+            options: the window's keywords (WindowOptions) and the task's (TaskOptions), with their defaults
+                there; output and notifications serve the scan task too. The task's name defaults to "Patch".
+        """
+        check_keywords("PatchWorkflow", options, PatchWorkflowOptions)
+        super().__init__(scope, construct_id)
+        if targets is None:
+            if not patch_groups:
+                fail("provide targets or patch_groups; the workflow needs instances to patch")
+            targets = WindowTargets.from_tags({PATCH_GROUP_TAG: list(patch_groups)})
+        self.baselines: tuple[PatchBaseline, ...] = tuple(self._define_baselines(baselines, patch_groups))
+        hooks = options.get("hooks")
+        if hooks is not None and not hooks.is_empty and self.baselines:
+            check_hooks_platforms([baseline.operating_system for baseline in self.baselines])
+        self.window = MaintenanceWindow(
+            self, "Window", schedule=schedule, duration=duration, **_pick(options, WindowOptions)
+        )
+        self.targets = self.window.add_targets("Targets", targets)
+        self.task: PatchTask = self.window.add_patch_task(
+            "Patch", targets=[self.targets], **_pick(options, TaskOptions)
+        )
+        self.rollout: RolloutEstimate | None = None
+        if expected_fleet_size is not None:
+            max_concurrency = options.get("max_concurrency", defaults.MAX_CONCURRENCY)
+            self._estimate_rollout(expected_fleet_size, minutes_per_instance, max_concurrency)
+        self.scan_window: MaintenanceWindow | None = None
+        self.scan_task: PatchTask | None = None
+        if scan_schedule is not None:
+            self.scan_window = MaintenanceWindow(
+                self,
+                "ScanWindow",
+                schedule=scan_schedule,
+                duration=scan_duration or Duration.hours(defaults.SCAN_DURATION_HOURS),
+                cutoff=Duration.hours(0),
+                **_pick(options, ("schedule_timezone", "start_date", "end_date")),
+            )
+            self.scan_task = self.scan_window.add_patch_task(
+                "Scan",
+                targets=[self.scan_window.add_targets("Targets", targets)],
+                operation=PatchOperation.SCAN,
+                **_pick(options, _SCAN_TASK_KEYWORDS),
+            )
+
+    def _estimate_rollout(self, fleet_size: int, minutes_per_instance: int, max_concurrency: str) -> None:
+        check_int_range("expected_fleet_size", fleet_size, 1)
+        check_int_range("minutes_per_instance", minutes_per_instance, 1, 24 * 60)
+        hours = (self.window.duration_hours, self.window.cutoff_hours)
+        if any(is_unresolved(value) for value in (*hours, max_concurrency)):
+            return
+        self.rollout = estimate_rollout(
+            fleet_size=fleet_size,
+            max_concurrency=max_concurrency,
+            minutes_per_instance=minutes_per_instance,
+            duration_hours=hours[0],
+            cutoff_hours=hours[1],
+        )
+        if not self.rollout.fits:
+            Annotations.of(self).add_warning_v2(
+                "constructs-lib:rollout-exceeds-cutoff",
+                f"patch run can't finish before the cutoff: {self.rollout.describe()}; raise max_concurrency, "
+                "lengthen the window or split the fleet",
+            )
+
+    def _define_baselines(
+        self, baselines: Sequence[PatchBaselineOptions], patch_groups: Sequence[str]
+    ) -> list[PatchBaseline]:
+        defined: dict[str, PatchBaseline] = {}
+        for options in baselines:
+            system = options["operating_system"]
+            if system.value in defined:
+                fail(f"baselines must hold one baseline per operating system; got {system.value} twice")
+            if "patch_groups" in options:
+                fail("baselines must not set patch_groups; the workflow registers them to its own patch_groups")
+            if not patch_groups and not options.get("default_baseline", False):
+                fail(
+                    f"baselines {system.value} would apply to no instance: give the workflow patch_groups "
+                    "or make it a default_baseline"
+                )
+            construct_id = "Baseline" + system.value.title().replace("_", "")
+            registered: PatchBaselineOptions = {**options, "patch_groups": patch_groups}
+            defined[system.value] = PatchBaseline(self, construct_id, **registered)
+        return [defined[system] for system in sorted(defined)]
