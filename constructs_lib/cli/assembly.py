@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from .._internal.constants import HOOK_PARAMETERS, NOOP_DOCUMENT, PATCH_DOCUMENT
+from .command import CommandError
 
 
-class AssemblyError(Exception):
+class AssemblyError(CommandError):
     """The assembly or template does not hold what was asked for."""
 
 

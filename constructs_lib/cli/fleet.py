@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import TextIO
 
 from ..fleet.description import EnvironmentSpec, FleetDescription, FleetFileError, PatchGroupSpec, ResolvedSettings
+from .command import CommandError, run_command
 from .schedule_preview import describe, next_starts
 
 
@@ -100,7 +101,10 @@ def order_warnings(fleet: FleetDescription, starts: dict[str, dict[str, datetime
 
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
-    fleet = FleetDescription.from_file(args.file)
+    try:
+        fleet = FleetDescription.from_file(args.file)
+    except FleetFileError as error:
+        raise CommandError(str(error)) from None
     after = args.after or datetime.now(UTC)
     if after.tzinfo is None:
         after = after.replace(tzinfo=UTC)
@@ -118,11 +122,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the patch-fleet command."""
-    try:
-        return run(parse_args(argv), sys.stdout)
-    except FleetFileError as error:
-        sys.stderr.write(f"patch-fleet: {error}\n")
-        return 2
+    return run_command("patch-fleet", lambda: run(parse_args(argv), sys.stdout))
 
 
 if __name__ == "__main__":

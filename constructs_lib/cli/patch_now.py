@@ -23,13 +23,14 @@ from dataclasses import dataclass
 from typing import Any, TextIO
 
 from .._internal.constants import PATCH_DOCUMENT
-from .assembly import AssemblyError, choose_task
+from .assembly import choose_task
+from .command import CommandError, run_command
 
 TERMINAL = {"Success", "Failed", "Cancelled", "TimedOut", "Cancelling"}
 TARGET_TYPE = "AWS::SSM::MaintenanceWindowTarget"
 
 
-class PatchNowError(AssemblyError):
+class PatchNowError(CommandError):
     """A problem with the stack or the task, reported to the user as one line."""
 
 
@@ -184,17 +185,16 @@ def run(
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the patch-now command."""
     args = parse_args(argv)
-    try:
-        import boto3  # the CLI's own dependency (extra "cli"); synth never needs it
-    except ImportError:
-        sys.stderr.write("patch-now needs boto3: pip install 'constructs-lib[cli]'\n")
-        return 2
-    session = boto3.Session(region_name=args.region)
-    try:
+
+    def command() -> int:
+        try:
+            import boto3  # the CLI's own dependency (extra "cli"); synth never needs it
+        except ImportError as error:
+            raise CommandError("needs boto3: pip install 'constructs-lib[cli]'") from error
+        session = boto3.Session(region_name=args.region)
         return run(args, session.client("cloudformation"), session.client("ssm"), sys.stdout)
-    except AssemblyError as error:
-        sys.stderr.write(f"patch-now: {error}\n")
-        return 2
+
+    return run_command("patch-now", command)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,8 @@ from typing import TextIO
 
 from .._internal.constants import NOOP_DOCUMENT
 from ..operations.estimate import estimate_rollout
-from .assembly import AssemblyError, HookModel, StackModel, TaskModel, WindowModel, load_template, read_stack
+from .assembly import HookModel, StackModel, TaskModel, WindowModel, load_template, read_stack
+from .command import run_command
 from .schedule_preview import describe, next_starts
 
 SLOT_WORDS = {"pre_install": "pre-install hook", "post_install": "post-install hook", "on_exit": "on-exit hook"}
@@ -199,11 +200,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the patch-plan command."""
-    try:
-        return run(parse_args(argv), sys.stdout)
-    except AssemblyError as error:
-        sys.stderr.write(f"patch-plan: {error}\n")
-        return 2
+    return run_command("patch-plan", lambda: run(parse_args(argv), sys.stdout))
 
 
 if __name__ == "__main__":

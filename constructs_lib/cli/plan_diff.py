@@ -17,7 +17,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from .assembly import AssemblyError, StackModel, TaskModel, WindowModel, load_template, read_stack
+from .assembly import StackModel, TaskModel, WindowModel, load_template, read_stack
+from .command import run_command
 from .plan import SLOT_WORDS
 from .schedule_preview import describe
 
@@ -165,11 +166,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the patch-plan-diff command."""
-    try:
-        return run(parse_args(argv), sys.stdout)
-    except AssemblyError as error:
-        sys.stderr.write(f"patch-plan-diff: {error}\n")
-        return 2
+    return run_command("patch-plan-diff", lambda: run(parse_args(argv), sys.stdout))
 
 
 if __name__ == "__main__":

@@ -31,7 +31,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from .._internal.constants import HOOK_PARAMETERS, NOOP_DOCUMENT
-from .assembly import AssemblyError, choose_task, load_template
+from .assembly import choose_task, load_template
+from .command import CommandError, run_command
 
 # The document's eight steps, in order (named here; AWS's own step names are not published).
 STEPS = (
@@ -62,7 +63,7 @@ class Status(StrEnum):
     NOT_REHEARSABLE = "NotRehearsable"
 
 
-class RehearsalError(AssemblyError):
+class RehearsalError(CommandError):
     """A problem with the template, the task or the arguments, reported as one line."""
 
 
@@ -329,11 +330,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the patch-rehearse command."""
-    try:
-        return run(parse_args(argv), sys.stdout)
-    except AssemblyError as error:
-        sys.stderr.write(f"patch-rehearse: {error}\n")
-        return 2
+    return run_command("patch-rehearse", lambda: run(parse_args(argv), sys.stdout))
 
 
 if __name__ == "__main__":

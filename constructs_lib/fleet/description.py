@@ -17,8 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
 
-import yaml
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+try:
+    import yaml
+    from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+except ImportError as missing:  # pragma: no cover - exercised by an install without the extra
+    raise ImportError(
+        f"fleet descriptions need pydantic and PyYAML ({missing.name} is missing): pip install 'constructs-lib[fleet]'"
+    ) from missing
 
 from .._internal import defaults
 from .._internal.rules import (
