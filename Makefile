@@ -16,7 +16,7 @@ CDK := node_modules/.bin/cdk --no-notices
 PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: help setup synth test lint typecheck unit validate cfn-lint shellcheck rehearse plan diff bench example clean
+.PHONY: help setup synth test lint typecheck unit validate cfn-lint shellcheck rehearse plan diff bench example compat wheel clean
 
 help:
 	@echo "make synth   set up and synthesize the default app into cdk.out/"
@@ -26,6 +26,8 @@ help:
 	@echo "make rehearse  rehearse the default app's patch task in every scenario against a local service"
 	@echo "make bench   measure synth against the CDK floor, fleet scale and the test suite (minutes)"
 	@echo "make example synthesize the organisation rollout example into cdk.out/organization/"
+	@echo "make wheel   build the library's wheel into dist/ (to install it in your own app)"
+	@echo "make compat  install the wheel beside the lowest aws-cdk-lib it admits and synthesize (downloads)"
 	@echo "make clean   remove .venv, node_modules and cdk.out"
 
 $(PY_STAMP): pyproject.toml constraints.txt
@@ -93,5 +95,13 @@ rehearse: synth
 bench: setup
 	python bench/run.py
 
+wheel: setup
+	python -m pip wheel --quiet --no-deps --no-build-isolation --disable-pip-version-check -w dist .
+	@ls dist/constructs_lib-*.whl
+
+# Outside `make test`: it downloads another aws-cdk-lib from the package registry.
+compat: setup
+	python -m pytest -q -m compat tests/packaging/test_cdk_range.py
+
 clean:
-	rm -rf $(VENV) node_modules cdk.out
+	rm -rf $(VENV) node_modules cdk.out dist

@@ -189,36 +189,34 @@ def _platforms(group: PatchGroupSpec) -> tuple[HookPlatform, ...]:
 def _hook_documents(
     scope: Construct, hooks: HookSpec, names: str, platforms: tuple[HookPlatform, ...]
 ) -> tuple[StopAppHook, UpdateAppHook, StartAppHook]:
+    def shared(hook_id: str) -> dict[str, Any]:
+        """What every app hook of the group takes: its id, the service, a scoped name and the platforms."""
+        return {
+            "scope": scope,
+            "construct_id": hook_id,
+            "service_name": hooks.service,
+            "document_name": f"{names}-{hook_id}",
+            "platforms": platforms,
+        }
+
     return (
         StopAppHook(
-            scope,
-            "StopApp",
-            service_name=hooks.service,
+            **shared("StopApp"),
             port=hooks.port,
             drain_command=hooks.drain_command,
             stop_timeout=Duration.seconds(hooks.stop_timeout_seconds),
             escalate_to_kill=hooks.escalate_to_kill,
-            document_name=f"{names}-StopApp",
-            platforms=platforms,
         ),
         UpdateAppHook(
-            scope,
-            "UpdateApp",
-            service_name=hooks.service,
+            **shared("UpdateApp"),
             update_command=hooks.update_command,
             verify_command=hooks.verify_command,
             update_timeout=Duration.seconds(hooks.update_timeout_seconds),
-            document_name=f"{names}-UpdateApp",
-            platforms=platforms,
         ),
         StartAppHook(
-            scope,
-            "StartApp",
-            service_name=hooks.service,
+            **shared("StartApp"),
             health_url=hooks.health_url,
             health_port=hooks.health_port,
             start_timeout=Duration.seconds(hooks.start_timeout_seconds),
-            document_name=f"{names}-StartApp",
-            platforms=platforms,
         ),
     )

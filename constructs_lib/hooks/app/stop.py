@@ -53,7 +53,7 @@ class StopAppHook(AppHook):
             drain_command: one simple command run first, e.g. to deregister from a load balancer.
                 Default: none.
             drain_timeout: limit for drain_command, 1 s to 1 h. Default: 60 seconds.
-            drain_wait: pause after draining for connections to finish, 0 to 1 h. Default: none.
+            drain_wait: pause after draining for connections to finish, 0 to 1 h. Default: 0 seconds, no pause.
             stop_timeout: how long to wait for the app to stop, 1 s to 1 h. Default: 60 seconds.
             escalate_to_kill: kill the app when it does not stop in time. Default: False, the hook fails.
             options: document_name, description, timeout and platforms, as for every app hook (AppHookOptions).
