@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
 
+from .._internal import defaults
 from .._internal.constants import PATCH_DOCUMENT
 from .assembly import choose_task
 from .command import CommandError, run_command
@@ -80,8 +81,8 @@ def plan(template: dict[str, Any], physical_ids: dict[str, str], args: argparse.
     base: dict[str, Any] = {
         "DocumentName": PATCH_DOCUMENT,
         "Parameters": parameters,
-        "MaxConcurrency": args.max_concurrency or props.get("MaxConcurrency", "10%"),
-        "MaxErrors": args.max_errors or props.get("MaxErrors", "1"),
+        "MaxConcurrency": args.max_concurrency or props.get("MaxConcurrency", defaults.MAX_CONCURRENCY),
+        "MaxErrors": args.max_errors or props.get("MaxErrors", defaults.MAX_ERRORS),
         "Comment": f"patch-now: {args.stack} {props.get('Name', logical_id)}"[:100],
     }
     if "OutputS3BucketName" in run_command:
