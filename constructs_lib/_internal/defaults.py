@@ -6,9 +6,11 @@ docstring's ``Default:`` line and the behaviour can't drift apart.
 
 from __future__ import annotations
 
-from .vocabulary import ComplianceLevel, RebootOption
+from .vocabulary import ComplianceLevel, PatchOperation, RebootOption
 
-# Rate control of a patch run (Run Command's MaxConcurrency and MaxErrors).
+# What a patch run does, and its rate control (Run Command's MaxConcurrency and MaxErrors).
+OPERATION = PatchOperation.INSTALL
+REBOOT_OPTION = RebootOption.REBOOT_IF_NEEDED
 MAX_CONCURRENCY = "10%"
 MAX_ERRORS = "1"
 PRIORITY = 1
@@ -22,7 +24,6 @@ SCAN_DURATION_HOURS = 1
 # Baselines a fleet defines.
 APPROVE_AFTER_DAYS = 7
 COMPLIANCE_LEVEL = ComplianceLevel.UNSPECIFIED
-REBOOT_OPTION = RebootOption.REBOOT_IF_NEEDED
 
 # The typed app hooks.
 STOP_TIMEOUT_SECONDS = 60
@@ -36,6 +37,9 @@ EXPECTED_STATUS = 200
 STEP_TIMEOUT_MARGIN_SECONDS = 60
 # A hook document's step timeout when none is given.
 HOOK_TIMEOUT_SECONDS = 3600
+
+# Where command output goes: the first part of every task's S3 key prefix.
+OUTPUT_KEY_PREFIX = "patching"
 
 # Rollout estimates.
 MINUTES_PER_INSTANCE = 30

@@ -16,7 +16,7 @@ from collections.abc import Collection, Sequence
 from typing import Any, NoReturn
 
 from .tokens import is_list_token, is_unresolved_text
-from .vocabulary import OperatingSystem, PatchFilterKey, ScheduleKind
+from .vocabulary import OperatingSystem, PatchFilterKey, PatchOperation, ScheduleKind
 
 # ---------------------------------------------------------------------------------------------------------
 # Generic checks: every message names the keyword, shows the value received and says what is allowed.
@@ -200,6 +200,15 @@ def check_filter_keys(operating_system: OperatingSystem, keys: Collection[PatchF
 # Hooks (AWS-RunPatchBaselineWithHooks and the typed app hooks' parameters).
 
 
+def check_no_hooks_with_scan(operation: PatchOperation, has_hooks: bool) -> None:
+    """With Operation Scan, AWS-RunPatchBaselineWithHooks stops after the scan: a hook would never run."""
+    if operation is PatchOperation.SCAN and has_hooks:
+        fail(
+            "hooks must not be set when operation is Scan: AWS-RunPatchBaselineWithHooks stops after the "
+            "scan and no hook runs; use PatchOperation.INSTALL or drop hooks"
+        )
+
+
 def check_hooks_platforms(operating_systems: Collection[OperatingSystem]) -> None:
     """AWS-RunPatchBaselineWithHooks runs on Linux and Windows Server only: hooks need one of them."""
     if operating_systems and all(system is OperatingSystem.MACOS for system in operating_systems):
@@ -211,12 +220,23 @@ def check_hooks_platforms(operating_systems: Collection[OperatingSystem]) -> Non
 
 def check_one_health_check(health_url: str | None, health_port: int | None) -> None:
     """The start hook verifies health one way: an HTTP URL or a TCP port, not both and not neither."""
-    if (health_url is None) == (health_port is None):
+    if health_url is None and health_port is None:
+        fail("provide health_url or health_port: the start hook needs a health check; got neither")
+    if health_url is not None and health_port is not None:
         fail(
             f"provide either health_url or health_port, not both; got health_url={health_url!r}, "
             f"health_port={health_port!r}"
         )
 
+
+# The typed app hooks' time limits in whole seconds, (lowest, highest): one hour for waits, two for updates.
+DRAIN_TIMEOUT_RANGE = (1, 3600)
+DRAIN_WAIT_RANGE = (0, 3600)
+STOP_TIMEOUT_RANGE = (1, 3600)
+UPDATE_TIMEOUT_RANGE = (1, 7200)
+VERIFY_TIMEOUT_RANGE = (1, 3600)
+START_TIMEOUT_RANGE = (1, 3600)
+HEALTH_INTERVAL_RANGE = (1, 300)
 
 # Precise allowedPatterns of the app hooks' parameters, valid in Java and Go regex.
 SERVICE_NAME_PATTERN = r"^[A-Za-z0-9@_.:-]{1,256}$"

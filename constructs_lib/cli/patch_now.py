@@ -87,7 +87,9 @@ def plan(template: dict[str, Any], physical_ids: dict[str, str], args: argparse.
     }
     if "OutputS3BucketName" in run_command:
         base["OutputS3BucketName"] = resolve(run_command["OutputS3BucketName"])
-        base["OutputS3KeyPrefix"] = f"{resolve(run_command.get('OutputS3KeyPrefix', 'patching'))}/patch-now"
+        base["OutputS3KeyPrefix"] = (
+            f"{resolve(run_command.get('OutputS3KeyPrefix', defaults.OUTPUT_KEY_PREFIX))}/patch-now"
+        )
     cloudwatch = run_command.get("CloudWatchOutputConfig")
     if cloudwatch and cloudwatch.get("CloudWatchOutputEnabled"):
         base["CloudWatchOutputConfig"] = {

@@ -10,6 +10,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from .._internal import defaults
 from .._internal.nag import acknowledge, acknowledge_wildcards
 from .._internal.rules import check_length, fail
 from .._internal.validation import whole_units
@@ -41,7 +42,7 @@ class CommandOutput(Construct):
         bucket: s3.IBucket | None = None,
         s3_output: bool = True,
         expiration: Duration | None = None,
-        key_prefix: str = "patching",
+        key_prefix: str = defaults.OUTPUT_KEY_PREFIX,
         cloudwatch_output: bool = True,
         log_group: logs.ILogGroup | None = None,
         retention: logs.RetentionDays = logs.RetentionDays.THREE_MONTHS,

@@ -87,7 +87,7 @@ class MaintenanceWindow(Construct):
             duration: how long the window stays open, whole hours from 1 to 24.
             options: the optional keywords and their defaults, in MaintenanceWindowOptions.
         """
-        check_keywords("MaintenanceWindow", options, MaintenanceWindowOptions)
+        check_keywords(MaintenanceWindow.__init__, options, MaintenanceWindowOptions)
         cutoff = options.get("cutoff")
         schedule_timezone = options.get("schedule_timezone")
         schedule_offset = options.get("schedule_offset")

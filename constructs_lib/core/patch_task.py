@@ -18,6 +18,7 @@ from .._internal.rules import (
     RESOURCE_NAME,
     check_count,
     check_length,
+    check_no_hooks_with_scan,
     check_rate_control,
     check_resource_name,
     fail,
@@ -133,8 +134,8 @@ class PatchTask(Construct):
             targets: the window targets to patch (at least one; Run Command tasks need targets).
             options: the optional keywords and their defaults, in PatchTaskOptions.
         """
-        check_keywords("PatchTask", options, PatchTaskOptions)
-        operation = options.get("operation", PatchOperation.INSTALL)
+        check_keywords(PatchTask.__init__, options, PatchTaskOptions)
+        operation = options.get("operation", defaults.OPERATION)
         hooks = options.get("hooks")
         max_concurrency = options.get("max_concurrency", defaults.MAX_CONCURRENCY)
         max_errors = options.get("max_errors", defaults.MAX_ERRORS)
@@ -144,11 +145,7 @@ class PatchTask(Construct):
         cutoff_behavior = options.get("cutoff_behavior")
         super().__init__(scope, construct_id)
         _check_targets(window, targets)
-        if operation is PatchOperation.SCAN and hooks is not None and not hooks.is_empty:
-            fail(
-                "hooks must not be set when operation is Scan: AWS-RunPatchBaselineWithHooks stops after the "
-                "scan and no hook runs; use PatchOperation.INSTALL or drop hooks"
-            )
+        check_no_hooks_with_scan(operation, hooks is not None and not hooks.is_empty)
         check_rate_control(max_concurrency, max_errors)
         priority = options.get("priority", defaults.PRIORITY)
         check_int_range("priority", priority, 0)
@@ -162,7 +159,9 @@ class PatchTask(Construct):
         self.window = window
         self.targets = tuple(targets)
         self.operation = operation
-        self.reboot_option = options.get("reboot_option", RebootOption.REBOOT_IF_NEEDED)
+        self.reboot_option = options.get("reboot_option", defaults.REBOOT_OPTION)
+        self.max_concurrency = max_concurrency
+        self.max_errors = max_errors
         self.hooks = hooks
         self.task_name = task_name
         self.output = options.get("output")

@@ -31,6 +31,9 @@ from .._internal.rules import (
     COMMAND_RULE,
     HEALTH_URL_PATTERN,
     SERVICE_NAME_PATTERN,
+    START_TIMEOUT_RANGE,
+    STOP_TIMEOUT_RANGE,
+    UPDATE_TIMEOUT_RANGE,
     check_cutoff_before_duration,
     check_filter_keys,
     check_hooks_platforms,
@@ -65,6 +68,11 @@ def _matching(pattern: str, rule: str) -> AfterValidator:
         return value
 
     return AfterValidator(check)
+
+
+def _within(allowed: tuple[int, int]) -> Any:
+    """A field bound to a (lowest, highest) range of the rule book."""
+    return Field(ge=allowed[0], le=allowed[1])
 
 
 def _not_a_number(value: Any) -> Any:
@@ -208,14 +216,17 @@ class HookSpec(_Model):
     service: ServiceName
     port: Port | None = None
     drain_command: Command | None = None
-    stop_timeout_seconds: Annotated[int, Field(ge=1, le=3600)] = defaults.STOP_TIMEOUT_SECONDS
+    stop_timeout_seconds: Annotated[int, _within(STOP_TIMEOUT_RANGE)] = defaults.STOP_TIMEOUT_SECONDS
     escalate_to_kill: bool = False
     update_command: Command | None = None
     verify_command: Command | None = None
-    update_timeout_seconds: Annotated[int, Field(ge=1, le=7200)] = defaults.UPDATE_TIMEOUT_SECONDS
+    update_timeout_seconds: Annotated[int, _within(UPDATE_TIMEOUT_RANGE)] = defaults.UPDATE_TIMEOUT_SECONDS
     health_url: HealthUrl | None = None
     health_port: Port | None = None
-    start_timeout_seconds: Annotated[int, Field(ge=3, le=3600)] = defaults.START_TIMEOUT_SECONDS
+    # Above the fleet's fixed health interval: the start hook's timeout must outlast one interval.
+    start_timeout_seconds: Annotated[int, Field(ge=defaults.HEALTH_INTERVAL_SECONDS + 1, le=START_TIMEOUT_RANGE[1])] = (
+        defaults.START_TIMEOUT_SECONDS
+    )
 
     @model_validator(mode="after")
     def _one_health_check(self) -> Self:

@@ -12,9 +12,16 @@ from constructs import Construct
 from .._internal import defaults
 from .._internal.constants import PATCH_DOCUMENT
 from .._internal.options import check_keywords
-from .._internal.rules import RESOURCE_NAME, check_pattern, check_rate_control, check_resource_name, fail
+from .._internal.rules import (
+    RESOURCE_NAME,
+    check_no_hooks_with_scan,
+    check_pattern,
+    check_rate_control,
+    check_resource_name,
+    fail,
+)
 from ..core.command_output import CommandOutput
-from ..core.patch_task import PatchOperation, PatchRunOptions, RebootOption
+from ..core.patch_task import PatchRunOptions
 from ..core.window_target import WindowTargets
 
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -54,18 +61,14 @@ class PatchNowAssociation(Construct):
             options: what the run does (operation, reboot_option, hooks, max_concurrency, max_errors), with
                 their defaults in PatchRunOptions.
         """
-        check_keywords("PatchNowAssociation", options, PatchRunOptions)
+        check_keywords(PatchNowAssociation.__init__, options, PatchRunOptions)
         super().__init__(scope, construct_id)
         hooks = options.get("hooks")
-        operation = options.get("operation", PatchOperation.INSTALL)
-        reboot_option = options.get("reboot_option", RebootOption.REBOOT_IF_NEEDED)
+        operation = options.get("operation", defaults.OPERATION)
+        reboot_option = options.get("reboot_option", defaults.REBOOT_OPTION)
         max_concurrency = options.get("max_concurrency", defaults.MAX_CONCURRENCY)
         max_errors = options.get("max_errors", defaults.MAX_ERRORS)
-        if operation is PatchOperation.SCAN and hooks is not None and not hooks.is_empty:
-            fail(
-                "hooks must not be set when operation is Scan: no hook runs after a scan; "
-                "use PatchOperation.INSTALL or drop hooks"
-            )
+        check_no_hooks_with_scan(operation, hooks is not None and not hooks.is_empty)
         if any(key == "resource-groups:ResourceTypeFilters" for key, _ in targets.targets):
             fail(
                 "targets for an association can't filter resource types; use "

@@ -91,7 +91,7 @@ class PatchWorkflow(Construct):
             options: the window's keywords (WindowOptions) and the task's (TaskOptions), with their defaults
                 there; output and notifications serve the scan task too. The task's name defaults to "Patch".
         """
-        check_keywords("PatchWorkflow", options, PatchWorkflowOptions)
+        check_keywords(PatchWorkflow.__init__, options, PatchWorkflowOptions)
         super().__init__(scope, construct_id)
         if targets is None:
             if not patch_groups:
@@ -110,8 +110,7 @@ class PatchWorkflow(Construct):
         )
         self.rollout: RolloutEstimate | None = None
         if expected_fleet_size is not None:
-            max_concurrency = options.get("max_concurrency", defaults.MAX_CONCURRENCY)
-            self._estimate_rollout(expected_fleet_size, minutes_per_instance, max_concurrency)
+            self._estimate_rollout(expected_fleet_size, minutes_per_instance, self.task.max_concurrency)
         self.scan_window: MaintenanceWindow | None = None
         self.scan_task: PatchTask | None = None
         if scan_schedule is not None:

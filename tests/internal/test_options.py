@@ -59,7 +59,21 @@ def test_accepts_the_keyword_its_option_set_declares(construct: str, stack: Stac
     BUILDERS[construct](stack, VALID[construct])
 
 
-def test_the_message_lists_what_is_allowed() -> None:
-    with pytest.raises(TypeError, match=r"^Window got unexpected keyword argument\(s\) cutof; allowed: .*\bcutoff\b"):
-        check_keywords("Window", {"cutof": 1}, WindowOptions)
-    check_keywords("Window", {"cutoff": 1}, WindowOptions)
+def window(*, schedule: str, **options: object) -> None:
+    """A stand-in constructor: one keyword of its own beside its options."""
+
+
+def test_the_message_lists_every_keyword_the_constructor_takes() -> None:
+    pattern = r"^window got unexpected keyword argument\(s\) cutof; allowed: .*\bcutoff\b.*\bschedule\b"
+    with pytest.raises(TypeError, match=pattern):
+        check_keywords(window, {"cutof": 1}, WindowOptions)
+    check_keywords(window, {"cutoff": 1}, WindowOptions)
+
+
+@pytest.mark.parametrize("construct", ["StopAppHook", "UpdateAppHook", "StartAppHook"])
+@pytest.mark.parametrize("private", ["script", "worst_case_seconds", "default_description"])
+def test_an_app_hook_names_itself_and_hides_its_base_s_keywords(construct: str, private: str, stack: Stack) -> None:
+    with pytest.raises(
+        TypeError, match=rf"^{construct} got unexpected keyword argument\(s\) {private}; allowed: .*service_name"
+    ):
+        BUILDERS[construct](stack, {private: 1})

@@ -12,7 +12,7 @@ import pytest
 
 from constructs_lib._internal import defaults, rules
 from constructs_lib._internal.schedule_expressions import parse_expression
-from constructs_lib._internal.vocabulary import OperatingSystem, PatchFilterKey, ScheduleKind
+from constructs_lib._internal.vocabulary import OperatingSystem, PatchFilterKey, PatchOperation, ScheduleKind
 
 
 def test_cutoff_must_be_shorter_than_duration_in_either_vocabulary() -> None:
@@ -45,10 +45,21 @@ def test_hooks_need_linux_or_windows() -> None:
     rules.check_hooks_platforms([])
 
 
-@pytest.mark.parametrize(("url", "port"), [(None, None), ("http://127.0.0.1/health", 8080)])
-def test_exactly_one_health_check(url: str | None, port: int | None) -> None:
-    with pytest.raises(ValueError, match=r"^provide either health_url or health_port, not both; got health_url="):
-        rules.check_one_health_check(url, port)
+def test_a_health_check_is_required() -> None:
+    with pytest.raises(ValueError, match=r"^provide health_url or health_port: the start hook needs a health check; "):
+        rules.check_one_health_check(None, None)
+
+
+def test_only_one_health_check() -> None:
+    with pytest.raises(ValueError, match=r"^provide either health_url or health_port, not both; got health_url='h"):
+        rules.check_one_health_check("http://127.0.0.1/health", 8080)
+
+
+def test_no_hooks_with_scan() -> None:
+    with pytest.raises(ValueError, match=r"^hooks must not be set when operation is Scan: .* no hook runs"):
+        rules.check_no_hooks_with_scan(PatchOperation.SCAN, True)
+    rules.check_no_hooks_with_scan(PatchOperation.SCAN, False)
+    rules.check_no_hooks_with_scan(PatchOperation.INSTALL, True)
 
 
 @pytest.mark.parametrize(("url", "port"), [("http://127.0.0.1/health", None), (None, 8080)])

@@ -35,9 +35,9 @@ def command_parameter(keyword: str, command: str | None, description: str) -> Ho
     return parameter(keyword, command or "", COMMAND_PATTERN, COMMAND_RULE, description)
 
 
-def seconds_parameter(keyword: str, duration: Duration, low: int, high: int, description: str) -> HookParameter:
-    """A whole-seconds parameter in ``low..high``."""
-    seconds = whole_seconds(keyword, duration, low, high)
+def seconds_parameter(keyword: str, duration: Duration, allowed: tuple[int, int], description: str) -> HookParameter:
+    """A whole-seconds parameter in the ``allowed`` (lowest, highest) range of the rule book."""
+    seconds = whole_seconds(keyword, duration, *allowed)
     return HookParameter(default=str(seconds), allowed_pattern=SECONDS_PATTERN, description=description)
 
 

@@ -7,14 +7,13 @@ from typing import Unpack
 from aws_cdk import Duration
 from constructs import Construct
 
-from ..._internal import defaults
+from ..._internal import defaults, rules
+from ..._internal.options import check_keywords
 from ..._internal.rules import HEALTH_URL_PATTERN, HEALTH_URL_RULE, HTTP_STATUS_PATTERN, check_one_health_check, fail
 from .base import AppHook, AppHookOptions
 from .parameters import parameter, port_parameter, seconds_parameter
 from .service_manager import ServiceManager, ServiceManagerKind
 
-_MAX_START_SECONDS = 3600
-_MAX_INTERVAL_SECONDS = 300
 # One health check may take up to 5 s (curl --max-time), a service start up to the start timeout.
 _CHECK_SECONDS = 5
 
@@ -59,6 +58,7 @@ class StartAppHook(AppHook):
             options: document_name, description, timeout and platforms, as for every app hook (AppHookOptions).
                 Default description: "On-exit hook: start <service_name> and verify it is healthy".
         """
+        check_keywords(StartAppHook.__init__, options, AppHookOptions)
         manager = service_manager or ServiceManager.service()
         start_timeout = start_timeout or Duration.seconds(defaults.START_TIMEOUT_SECONDS)
         health_interval = health_interval or Duration.seconds(defaults.HEALTH_INTERVAL_SECONDS)
@@ -82,10 +82,10 @@ class StartAppHook(AppHook):
             ),
             "HealthPort": port_parameter("health_port", health_port, "TCP port that must accept connections"),
             "StartTimeoutSeconds": seconds_parameter(
-                "start_timeout", start_timeout, 1, _MAX_START_SECONDS, "How long to wait for health"
+                "start_timeout", start_timeout, rules.START_TIMEOUT_RANGE, "How long to wait for health"
             ),
             "HealthIntervalSeconds": seconds_parameter(
-                "health_interval", health_interval, 1, _MAX_INTERVAL_SECONDS, "Pause between health checks"
+                "health_interval", health_interval, rules.HEALTH_INTERVAL_RANGE, "Pause between health checks"
             ),
         }
         start_seconds = int(start_timeout.to_seconds())

@@ -7,13 +7,13 @@ from typing import Unpack
 from aws_cdk import Duration
 from constructs import Construct
 
-from ..._internal import defaults
+from ..._internal import defaults, rules
+from ..._internal.options import check_keywords
 from ..._internal.rules import BOOLEAN_PATTERN
 from .base import AppHook, AppHookOptions
 from .parameters import command_parameter, parameter, port_parameter, seconds_parameter
 from .service_manager import ServiceManager
 
-_MAX_WAIT_SECONDS = 3600
 # Extra wait after SIGKILL, and the grace timeout gives a drain command before killing it.
 _KILL_WAIT_SECONDS = 10
 _KILL_AFTER_SECONDS = 5
@@ -59,6 +59,7 @@ class StopAppHook(AppHook):
             options: document_name, description, timeout and platforms, as for every app hook (AppHookOptions).
                 Default description: "Pre-install hook: stop <service_name> gracefully".
         """
+        check_keywords(StopAppHook.__init__, options, AppHookOptions)
         manager = service_manager or ServiceManager.service()
         drain_timeout = drain_timeout or Duration.seconds(defaults.DRAIN_TIMEOUT_SECONDS)
         drain_wait = drain_wait or Duration.seconds(0)
@@ -68,11 +69,11 @@ class StopAppHook(AppHook):
             "Port": port_parameter("port", port, "A TCP port that must close"),
             "DrainCommand": command_parameter("drain_command", drain_command, "Run before stopping"),
             "DrainTimeoutSeconds": seconds_parameter(
-                "drain_timeout", drain_timeout, 1, _MAX_WAIT_SECONDS, "Limit for DrainCommand"
+                "drain_timeout", drain_timeout, rules.DRAIN_TIMEOUT_RANGE, "Limit for DrainCommand"
             ),
-            "DrainSeconds": seconds_parameter("drain_wait", drain_wait, 0, _MAX_WAIT_SECONDS, "Pause after draining"),
+            "DrainSeconds": seconds_parameter("drain_wait", drain_wait, rules.DRAIN_WAIT_RANGE, "Pause after draining"),
             "StopTimeoutSeconds": seconds_parameter(
-                "stop_timeout", stop_timeout, 1, _MAX_WAIT_SECONDS, "How long to wait for the app to stop"
+                "stop_timeout", stop_timeout, rules.STOP_TIMEOUT_RANGE, "How long to wait for the app to stop"
             ),
             "EscalateToKill": parameter(
                 "escalate_to_kill",

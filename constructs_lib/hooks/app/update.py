@@ -7,12 +7,11 @@ from typing import Unpack
 from aws_cdk import Duration
 from constructs import Construct
 
-from ..._internal import defaults
+from ..._internal import defaults, rules
+from ..._internal.options import check_keywords
 from .base import AppHook, AppHookOptions
 from .parameters import command_parameter, seconds_parameter
 
-_MAX_UPDATE_SECONDS = 7200
-_MAX_VERIFY_SECONDS = 3600
 _KILL_AFTER_SECONDS = 5
 
 
@@ -49,16 +48,17 @@ class UpdateAppHook(AppHook):
             options: document_name, description, timeout and platforms, as for every app hook (AppHookOptions).
                 Default description: "Post-install hook: update <service_name>".
         """
+        check_keywords(UpdateAppHook.__init__, options, AppHookOptions)
         update_timeout = update_timeout or Duration.seconds(defaults.UPDATE_TIMEOUT_SECONDS)
         verify_timeout = verify_timeout or Duration.seconds(defaults.VERIFY_TIMEOUT_SECONDS)
         parameters = {
             "UpdateCommand": command_parameter("update_command", update_command, "Updates the app"),
             "UpdateTimeoutSeconds": seconds_parameter(
-                "update_timeout", update_timeout, 1, _MAX_UPDATE_SECONDS, "Limit for UpdateCommand"
+                "update_timeout", update_timeout, rules.UPDATE_TIMEOUT_RANGE, "Limit for UpdateCommand"
             ),
             "VerifyCommand": command_parameter("verify_command", verify_command, "Proves the update worked"),
             "VerifyTimeoutSeconds": seconds_parameter(
-                "verify_timeout", verify_timeout, 1, _MAX_VERIFY_SECONDS, "Limit for VerifyCommand"
+                "verify_timeout", verify_timeout, rules.VERIFY_TIMEOUT_RANGE, "Limit for VerifyCommand"
             ),
         }
         worst_case = (int(update_timeout.to_seconds()) + _KILL_AFTER_SECONDS if update_command else 0) + (

@@ -227,7 +227,7 @@ def test_a_given_timeout_above_the_worst_case_is_kept(stack: Stack) -> None:
         ),
         (
             lambda s: StartAppHook(s, "H", service_name="demo"),
-            r"provide either health_url or health_port, not both; got health_url=None, health_port=None",
+            r"provide health_url or health_port: the start hook needs a health check; got neither",
         ),
         (
             lambda s: StartAppHook(s, "H", service_name="demo", health_url="http://x/health", health_port=80),
