@@ -169,7 +169,9 @@ def check_rate_control(max_concurrency: str, max_errors: str) -> None:
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Patch baselines (SSM API DescribePatchProperties).
+# Patch baselines (SSM API CreatePatchBaseline and DescribePatchProperties).
+
+APPROVE_AFTER_DAYS_RANGE = (0, 360)
 
 _K = PatchFilterKey
 _RPM_KEYS = frozenset({_K.PRODUCT, _K.CLASSIFICATION, _K.SEVERITY})

@@ -14,6 +14,7 @@ from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from .._internal.rules import (
+    APPROVE_AFTER_DAYS_RANGE,
     check_count,
     check_filter_keys,
     check_length,
@@ -111,8 +112,9 @@ class ApprovalRule:
             )
         days = whole_units("approve_after", self.approve_after, "days")
         object.__setattr__(self, "_approve_after_days", days)
-        if days is not None and not is_unresolved(days) and not 0 <= days <= 360:
-            fail(f"approve_after must be 0 to 360 days; got approve_after={days} days")
+        low, high = APPROVE_AFTER_DAYS_RANGE
+        if days is not None and not is_unresolved(days) and not low <= days <= high:
+            fail(f"approve_after must be {low} to {high} days; got approve_after={days} days")
         if isinstance(self.approve_until, str):
             _check_until_date(self.approve_until)
         check_count("filters", self.filters, 0, 5)

@@ -27,9 +27,13 @@ except ImportError as missing:  # pragma: no cover - exercised by an install wit
 
 from .._internal import defaults
 from .._internal.rules import (
+    APPROVE_AFTER_DAYS_RANGE,
     COMMAND_PATTERN,
     COMMAND_RULE,
+    CUTOFF_HOURS_RANGE,
+    DURATION_HOURS_RANGE,
     HEALTH_URL_PATTERN,
+    SCHEDULE_OFFSET_RANGE,
     SERVICE_NAME_PATTERN,
     START_TIMEOUT_RANGE,
     STOP_TIMEOUT_RANGE,
@@ -154,10 +158,10 @@ class GroupSettings(_Model):
 
     schedule: Annotated[str, AfterValidator(_schedule)] | None = None
     schedule_timezone: Annotated[str, AfterValidator(_time_zone)] | None = None
-    schedule_offset: Annotated[int, Field(ge=1, le=6)] | None = None
-    duration_hours: Annotated[int, Field(ge=1, le=24)] | None = None
-    cutoff_hours: Annotated[int, Field(ge=0, le=23)] | None = None
-    approve_after_days: Annotated[int, Field(ge=0, le=360)] | None = None
+    schedule_offset: Annotated[int, _within(SCHEDULE_OFFSET_RANGE)] | None = None
+    duration_hours: Annotated[int, _within(DURATION_HOURS_RANGE)] | None = None
+    cutoff_hours: Annotated[int, _within(CUTOFF_HOURS_RANGE)] | None = None
+    approve_after_days: Annotated[int, _within(APPROVE_AFTER_DAYS_RANGE)] | None = None
     compliance_level: ComplianceLevel | None = None
     reboot_option: RebootOption | None = None
     max_concurrency: Annotated[str, BeforeValidator(_count_as_text), AfterValidator(_max_concurrency)] | None = None
