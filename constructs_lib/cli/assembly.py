@@ -88,6 +88,9 @@ class HookModel:
     linux: list[str] = field(default_factory=list)
     windows: list[str] = field(default_factory=list)
     defined_in_template: bool = False
+    # The values baked in as parameter defaults, and each platform's step timeout in seconds.
+    parameters: dict[str, str] = field(default_factory=dict)
+    step_timeouts: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -203,12 +206,20 @@ def _hook(slot: str, reference: Any, resources: dict[str, Any]) -> HookModel:
         if resource.get("Type") == "AWS::SSM::Document":
             props = resource["Properties"]
             hook = HookModel(slot, render(props.get("Name", reference["Ref"])), defined_in_template=True)
-            for step in props["Content"].get("mainSteps", []):
-                lines = list(step.get("inputs", {}).get("runCommand", []))
-                if step.get("action") == "aws:runShellScript":
+            content = props["Content"]
+            hook.parameters = {
+                name: render(declared.get("default", "")) for name, declared in content.get("parameters", {}).items()
+            }
+            for step in content.get("mainSteps", []):
+                inputs = step.get("inputs", {})
+                lines = list(inputs.get("runCommand", []))
+                platform = {"aws:runShellScript": "Linux", "aws:runPowerShellScript": "Windows"}.get(step.get("action"))
+                if platform == "Linux":
                     hook.linux = lines
-                elif step.get("action") == "aws:runPowerShellScript":
+                elif platform == "Windows":
                     hook.windows = lines
+                if platform and "timeoutSeconds" in inputs:
+                    hook.step_timeouts[platform] = render(inputs["timeoutSeconds"])
             return hook
     return HookModel(slot, render(reference))
 

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from .assembly import StackModel, TaskModel, WindowModel, load_template, read_stack
+from .assembly import HookModel, StackModel, TaskModel, WindowModel, load_template, read_stack
 from .command import run_command
 from .plan import SLOT_WORDS
 from .schedule_preview import describe
@@ -86,16 +86,26 @@ def compare_tasks(old: TaskModel, new: TaskModel) -> list[str]:
         if previous.name != hook.name:
             changes.append(f"task {new.name} {SLOT_WORDS[slot]} changes from {previous.name} to {hook.name}")
             continue
-        for platform, old_lines, new_lines in (
-            ("Linux", previous.linux, hook.linux),
-            ("Windows", previous.windows, hook.windows),
-        ):
-            changed = _changed_lines(old_lines, new_lines)
-            if changed:
-                changes.append(
-                    f"{SLOT_WORDS[slot].replace(' hook', '')} hook {hook.name} {platform} script changed: "
-                    f"{changed} line{'s' if changed != 1 else ''}"
-                )
+        changes += compare_hooks(previous, hook)
+    return changes
+
+
+def compare_hooks(old: HookModel, new: HookModel) -> list[str]:
+    """A hook document's changes: its scripts, the values baked into its parameters, its step timeouts."""
+    changes = []
+    hook = f"{SLOT_WORDS[new.slot].replace(' hook', '')} hook {new.name}"
+    for platform, old_lines, new_lines in (("Linux", old.linux, new.linux), ("Windows", old.windows, new.windows)):
+        changed = _changed_lines(old_lines, new_lines)
+        if changed:
+            changes.append(f"{hook} {platform} script changed: {changed} line{'s' if changed != 1 else ''}")
+    for name in sorted(old.parameters.keys() & new.parameters.keys()):
+        if old.parameters[name] != new.parameters[name]:
+            changes.append(f"{hook} parameter {name} changes from {old.parameters[name]!r} to {new.parameters[name]!r}")
+    changes += _added_removed(f"{hook} parameter", set(old.parameters), set(new.parameters))
+    for platform in sorted(old.step_timeouts.keys() & new.step_timeouts.keys()):
+        before, after = old.step_timeouts[platform], new.step_timeouts[platform]
+        if before != after:
+            changes.append(f"{hook} {platform} step timeout changes from {before}s to {after}s")
     return changes
 
 

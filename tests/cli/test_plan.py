@@ -398,6 +398,27 @@ def test_diff_wording(demo_template: dict[str, Any]) -> None:
     ]
 
 
+def test_diff_reports_hook_parameters_and_step_timeouts(demo_template: dict[str, Any]) -> None:
+    # What a changed stop_timeout does to a StopAppHook: the baked-in value and the derived step timeout.
+    new = copy.deepcopy(demo_template)
+    content = by_name(new, "AWS::SSM::Document", "PatchingDemo-StopAppGracefully")["Content"]
+    content["parameters"]["StopTimeoutSeconds"]["default"] = "90"
+    del content["parameters"]["EscalateToKill"]
+    content["parameters"]["RunAs"] = {"type": "String", "default": "app"}
+    for step in content["mainSteps"]:
+        step["inputs"]["timeoutSeconds"] += 30
+    before = by_name(demo_template, "AWS::SSM::Document", "PatchingDemo-StopAppGracefully")["Content"]
+    seconds = before["mainSteps"][0]["inputs"]["timeoutSeconds"]
+    hook = "pre-install hook PatchingDemo-StopAppGracefully"
+    assert words(demo_template, new) == [
+        f"{hook} parameter StopTimeoutSeconds changes from '60' to '90'",
+        f"{hook} parameter RunAs added",
+        f"{hook} parameter EscalateToKill removed",
+        f"{hook} Linux step timeout changes from {seconds}s to {seconds + 30}s",
+        f"{hook} Windows step timeout changes from {seconds}s to {seconds + 30}s",
+    ]
+
+
 def test_diff_reports_a_moved_time_zone_and_a_removed_task(demo_template: dict[str, Any]) -> None:
     new = copy.deepcopy(demo_template)
     by_name(new, "AWS::SSM::MaintenanceWindow", "PatchingDemo-DailyScan")["ScheduleTimezone"] = "Europe/Berlin"
