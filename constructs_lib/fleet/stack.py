@@ -56,7 +56,7 @@ class FleetPatchingStack(Stack):
     Synth fails, naming the stack, when it would hold more than 500 resources; construction fails when the
     template will certainly pass 1 MB: its hook documents as CDK writes them (indented, unless
     ``suppress_template_indentation``) plus 100 bytes for every resource. With Linux and Windows hooks that
-    refuses 16 groups indented and 20 unindented; the template passes 1 MB one group earlier (15 and 19),
+    refuses 14 groups indented and 17 unindented; the template passes 1 MB one group earlier (13 and 16),
     which only CDK's synth warning reports. StackSets serve the template unindented.
     """
 

@@ -30,29 +30,61 @@ whole_number SSM_StopTimeoutSeconds "$stop_timeout"
 port="${SSM_Port:-}"
 escalate="${SSM_EscalateToKill:-false}"
 
-still_up() {
-  service_running || { [ -n "$port" ] && port_open "$port"; }
+# verified_stopped: true only with positive evidence that the app is down, which it leaves in EVIDENCE:
+# the manager says stopped (or, with no process recorded, the port is closed), and a given port is closed.
+# STATE holds what the manager last said.
+verified_stopped() {
+  STATE="$(service_state)"
+  local kind="${STATE%% *}" why="${STATE#* }"
+  if [ -n "$port" ]; then
+    port_open "$port" && return 1
+    why="$why, port $port closed"
+  fi
+  case "$kind" in
+    stopped) EVIDENCE="$why" ;;
+    # A pid file that is gone names no process; only a closed port then proves the app is down.
+    unknown) [ "$SERVICE_MANAGER" = pidfile ] && [ -n "$port" ] && [ ! -e "$PID_FILE" ] || return 1
+      EVIDENCE="$why" ;;
+    *) return 1 ;;
+  esac
 }
 
-# wait_stopped SECONDS: poll until the process is gone and the port closed. $SECONDS counts whole
-# seconds, so "<=" waits at least the full timeout (and at most a second more).
+# wait_stopped SECONDS: poll, quickly at first (50 ms, doubling to 1 s), until verified_stopped. $SECONDS
+# counts whole seconds, so "<=" waits at least the full timeout (and at most a second more).
 wait_stopped() {
-  local deadline=$((SECONDS + $1))
-  while still_up; do
+  local deadline=$((SECONDS + $1)) step=0
+  local -a pauses=(0.05 0.1 0.2 0.4 0.8 1)
+  until verified_stopped; do
     [ "$SECONDS" -le "$deadline" ] || return 1
-    sleep 1
+    sleep "${pauses[step]}"
+    if [ "$step" -lt $((${#pauses[@]} - 1)) ]; then step=$((step + 1)); fi
   done
+  return 0
 }
 
 finish() {
   [ "$SERVICE_MANAGER" = pidfile ] && rm -f "$PID_FILE"
-  log "$SERVICE_NAME stopped after $(elapsed)s"
+  log "$SERVICE_NAME stopped after $(elapsed)s (verified: $EVIDENCE)"
   exit 0
 }
 
-if ! service_running; then
-  log "$SERVICE_NAME is already stopped"
+# last_seen: what the last check saw, for a failure message.
+last_seen() {
+  local seen="${STATE#* }"
+  if [ -n "$port" ]; then
+    if port_open "$port"; then seen="$seen, port $port open"; else seen="$seen, port $port closed"; fi
+  fi
+  printf '%s' "$seen"
+}
+
+if verified_stopped; then
+  log "$SERVICE_NAME is already stopped (verified: $EVIDENCE)"
   exit 0
+fi
+if [ "${STATE%% *}" = unknown ]; then
+  hint=""
+  [ "$SERVICE_MANAGER" = pidfile ] && [ -z "$port" ] && hint="; set Port so a closed port can prove it is stopped"
+  die "cannot tell whether $SERVICE_NAME runs: $(last_seen)$hint"
 fi
 
 if [ -n "$drain_command" ]; then
@@ -73,4 +105,4 @@ if [ "$escalate" = true ]; then
   force_stop
   wait_stopped 10 && finish
 fi
-die "$SERVICE_NAME did not stop within ${stop_timeout}s${port:+ (port $port)}; set EscalateToKill=true to force it"
+die "$SERVICE_NAME did not stop within ${stop_timeout}s (last seen: $(last_seen)); set EscalateToKill=true to force it"

@@ -18,29 +18,63 @@ $stopTimeout = Get-IntParam 'SSM_StopTimeoutSeconds' 60
 $port = $env:SSM_Port
 $escalate = $env:SSM_EscalateToKill -eq 'true'
 
-function Test-StillUp {
-    return (Test-ServiceRunning) -or ($port -and (Test-PortOpen ([int]$port)))
+# True only with positive evidence that the app is down, which it leaves in $script:Evidence: the manager
+# says stopped (or, with no process recorded, the port is closed), and a given port is closed.
+# $script:State holds what the manager last said.
+function Test-VerifiedStopped {
+    $script:State = Get-ServiceState
+    $why = $script:State.Why
+    if ($port) {
+        if (Test-PortOpen ([int]$port)) { return $false }
+        $why = "$why, port $port closed"
+    }
+    if ($script:State.Kind -eq 'stopped') {
+        $script:Evidence = $why
+        return $true
+    }
+    # A pid file that is gone names no process; only a closed port then proves the app is down.
+    if ($script:State.Kind -eq 'unknown' -and $ServiceManager -eq 'pidfile' -and $port -and -not (Test-Path -Path $PidFile)) {
+        $script:Evidence = $why
+        return $true
+    }
+    return $false
 }
 
-# Poll until the process is gone and the port closed.
+# Poll, quickly at first (50 ms, doubling to 1 s), until Test-VerifiedStopped.
 function Wait-Stopped([int]$Seconds) {
     $deadline = (Get-Date).AddSeconds($Seconds)
-    while (Test-StillUp) {
+    $pauseMilliseconds = 50
+    while (-not (Test-VerifiedStopped)) {
         if ((Get-Date) -ge $deadline) { return $false }
-        Start-Sleep -Seconds 1
+        Start-Sleep -Milliseconds $pauseMilliseconds
+        $pauseMilliseconds = [Math]::Min(2 * $pauseMilliseconds, 1000)
     }
     return $true
 }
 
 function Complete-Stop {
     if ($ServiceManager -eq 'pidfile') { Remove-Item -Path $PidFile -ErrorAction SilentlyContinue }
-    Write-HookLog "$ServiceName stopped after $(Get-ElapsedSeconds)s"
+    Write-HookLog "$ServiceName stopped after $(Get-ElapsedSeconds)s (verified: $($script:Evidence))"
     exit 0
 }
 
-if (-not (Test-ServiceRunning)) {
-    Write-HookLog "$ServiceName is already stopped"
+# What the last check saw, for a failure message.
+function Get-LastSeen {
+    $seen = $script:State.Why
+    if ($port) {
+        $portState = if (Test-PortOpen ([int]$port)) { 'open' } else { 'closed' }
+        $seen = "$seen, port $port $portState"
+    }
+    return $seen
+}
+
+if (Test-VerifiedStopped) {
+    Write-HookLog "$ServiceName is already stopped (verified: $($script:Evidence))"
     exit 0
+}
+if ($script:State.Kind -eq 'unknown') {
+    $hint = if ($ServiceManager -eq 'pidfile' -and -not $port) { '; set Port so a closed port can prove it is stopped' } else { '' }
+    Stop-Hook "cannot tell whether $ServiceName runs: $(Get-LastSeen)$hint"
 }
 
 if ($drainCommand) {
@@ -61,5 +95,4 @@ if ($escalate) {
     Stop-ServiceForcefully
     if (Wait-Stopped 10) { Complete-Stop }
 }
-$portNote = if ($port) { " (port $port)" } else { '' }
-Stop-Hook "$ServiceName did not stop within ${stopTimeout}s$portNote; set EscalateToKill=true to force it"
+Stop-Hook "$ServiceName did not stop within ${stopTimeout}s (last seen: $(Get-LastSeen)); set EscalateToKill=true to force it"

@@ -45,12 +45,17 @@ def port_open(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
-def run_hook(name: str, ssm: dict[str, str], workdir: Path, *, limit: float = 60) -> HookRun:
+def run_hook(
+    name: str, ssm: dict[str, str], workdir: Path, *, limit: float = 60, path_first: Path | None = None
+) -> HookRun:
     """Run hook_scripts/linux/<name>.sh as the synthesized document holds it (includes inlined), with
-    only the given SSM_<Name> variables set, in ``workdir`` like the agent's scratch folder."""
+    only the given SSM_<Name> variables set, in ``workdir`` like the agent's scratch folder; ``path_first``
+    puts a folder of stand-in commands (a fake systemctl) first on PATH."""
     script = workdir / f"{name}.sh"
     script.write_text(HookScript.from_file(f"linux/{name}.sh").text + "\n")
     env = {key: value for key, value in os.environ.items() if not key.startswith("SSM_")}
+    if path_first is not None:
+        env["PATH"] = f"{path_first}{os.pathsep}{env['PATH']}"
     env.update({f"SSM_{key}": value for key, value in ssm.items()})
     started = time.monotonic()
     result = subprocess.run(["bash", str(script)], cwd=workdir, env=env, capture_output=True, text=True, timeout=limit)

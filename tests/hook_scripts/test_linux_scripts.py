@@ -109,7 +109,10 @@ def test_normal_stop_update_start(service: DemoService, tmp_path: Path) -> None:
     stop = run_hook("stop_app_gracefully", {**service.ssm, "Port": str(service.port)}, tmp_path)
     assert stop.status == 0, stop.stdout
     assert stop.seconds < 10
-    assert re.search(r"stop_app_gracefully: demo-app stopped after \d+s$", stop.last_log)
+    assert re.search(
+        rf"stop_app_gracefully: demo-app stopped after \d+s \(verified: process \d+ has exited, port {service.port} closed\)$",
+        stop.last_log,
+    )
     assert not port_open(service.port)
     assert not service.pid_file.exists()
 
@@ -165,7 +168,10 @@ def test_stop_waits_for_a_slow_shutdown(tmp_path: Path) -> None:
         )
         assert run.status == 0
         assert 2 <= run.seconds < 10
-        assert re.search(r"demo-app stopped after \d+s$", run.last_log)
+        assert re.search(
+            rf"demo-app stopped after \d+s \(verified: process \d+ has exited, port {service.port} closed\)$",
+            run.last_log,
+        )
     finally:
         service.kill()
 
@@ -173,18 +179,39 @@ def test_stop_waits_for_a_slow_shutdown(tmp_path: Path) -> None:
 # ---- idempotence ---------------------------------------------------------------------------------
 
 
-def test_stop_when_already_stopped(service: DemoService, tmp_path: Path) -> None:
-    run = run_hook("stop_app_gracefully", service.ssm, tmp_path)
+def test_stop_when_already_stopped_proves_it_by_the_closed_port(service: DemoService, tmp_path: Path) -> None:
+    run = run_hook("stop_app_gracefully", {**service.ssm, "Port": str(service.port)}, tmp_path)
     assert run.status == 0
     assert run.seconds < 5
-    assert run.last_log.endswith("stop_app_gracefully: demo-app is already stopped")
+    assert run.last_log.endswith(
+        f"stop_app_gracefully: demo-app is already stopped (verified: no process id in {service.pid_file}, "
+        f"port {service.port} closed)"
+    )
+
+
+def test_stop_without_a_pid_file_or_port_cannot_tell_and_fails(service: DemoService, tmp_path: Path) -> None:
+    run = run_hook("stop_app_gracefully", service.ssm, tmp_path)
+    assert run.status == 1
+    assert run.last_log.endswith(
+        f"FAILED: cannot tell whether demo-app runs: no process id in {service.pid_file}; "
+        "set Port so a closed port can prove it is stopped"
+    )
+
+
+def test_stop_without_a_pid_file_while_the_port_is_open_fails(service: DemoService, tmp_path: Path) -> None:
+    with listener(service.port):
+        run = run_hook("stop_app_gracefully", {**service.ssm, "Port": str(service.port)}, tmp_path)
+        assert run.status == 1
+        assert run.last_log.endswith(
+            f"FAILED: cannot tell whether demo-app runs: no process id in {service.pid_file}, port {service.port} open"
+        )
 
 
 def test_stop_with_a_stale_pid_file(service: DemoService, tmp_path: Path) -> None:
     service.pid_file.write_text("999999\n")
     run = run_hook("stop_app_gracefully", service.ssm, tmp_path)
     assert run.status == 0
-    assert run.last_log.endswith("demo-app is already stopped")
+    assert run.last_log.endswith("demo-app is already stopped (verified: process 999999 has exited)")
 
 
 def test_start_when_already_running_and_healthy(service: DemoService, tmp_path: Path) -> None:
@@ -216,8 +243,10 @@ def test_app_refuses_to_stop_within_the_timeout(tmp_path: Path) -> None:
         )
         assert run.status == 1
         assert 2 <= run.seconds < 8
-        assert run.last_log.endswith(
-            f"FAILED: demo-app did not stop within 2s (port {service.port}); set EscalateToKill=true to force it"
+        assert re.search(
+            rf"FAILED: demo-app did not stop within 2s \(last seen: process \d+ is alive, port {service.port} open\); "
+            "set EscalateToKill=true to force it$",
+            run.last_log,
         )
         assert service.running()
     finally:
@@ -236,7 +265,7 @@ def test_app_refusing_to_stop_is_killed_when_escalation_is_configured(tmp_path: 
         assert run.status == 0
         assert 2 <= run.seconds < 15
         assert "demo-app did not stop within 2s; sending SIGKILL" in run.stdout
-        assert re.search(r"demo-app stopped after \d+s$", run.last_log)
+        assert re.search(r"demo-app stopped after \d+s \(verified: process \d+ has exited", run.last_log)
         assert not port_open(service.port)
     finally:
         service.kill()

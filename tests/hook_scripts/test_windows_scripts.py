@@ -20,7 +20,11 @@ PARSER = Parser(Language(tree_sitter_powershell.language()))
 # What each hook says at each step, in both languages (the PowerShell side may interpolate differently).
 STEP_MESSAGES = {
     "stop_app_gracefully": [
-        "is already stopped",
+        "is already stopped (verified:",
+        "cannot tell whether",
+        "set Port so a closed port can prove it is stopped",
+        "(last seen:",
+        "(verified:",
         "draining",
         "for connections to drain",
         "stopping",

@@ -22,10 +22,12 @@ _KILL_AFTER_SECONDS = 5
 class StopAppHook(AppHook):
     """Defines the pre-install hook document running hook_scripts/*/stop_app_gracefully.
 
-    Steps: if the app is not running, succeed; run the drain command (bounded); wait the drain
-    period; ask the service manager to stop the app; wait up to ``stop_timeout`` for the process to
-    exit and ``port`` to close; then SIGKILL it if ``escalate_to_kill``, else fail, which makes
-    AWS-RunPatchBaselineWithHooks skip installation and run on-exit.
+    Steps: if the app is verifiably stopped, succeed; if the manager cannot tell, fail; run the drain
+    command (bounded); wait the drain period; ask the service manager to stop the app; wait up to
+    ``stop_timeout`` until the manager says stopped (inactive or failed, not deactivating; or the
+    recorded process has exited) and ``port`` is closed; then SIGKILL it if ``escalate_to_kill``, else
+    fail, which makes AWS-RunPatchBaselineWithHooks skip installation and run on-exit. "Stopped" is only
+    ever reported with that evidence, named in the hook's last line.
     """
 
     def __init__(

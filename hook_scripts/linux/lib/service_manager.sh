@@ -34,6 +34,44 @@ process_alive() {
   [ "${state%% *}" != Z ]
 }
 
+# service_state: what the manager can prove about the app, as "<kind> <evidence>" on stdout, kind one of
+#   running  the manager or the recorded process says the app runs (a unit that is still deactivating runs)
+#   stopped  the manager says the unit is inactive or failed, or the recorded process has exited
+#   unknown  the manager could not answer, or nothing identifies the app: never to be read as stopped
+service_state() {
+  if [ "$SERVICE_MANAGER" = service ]; then
+    local shown status=0 load active
+    shown="$(timeout 10 systemctl show --property=LoadState --property=ActiveState "$SERVICE_NAME" 2>&1)" || status=$?
+    if [ "$status" -eq 124 ]; then
+      printf 'unknown systemctl did not answer within 10s'
+      return
+    elif [ "$status" -ne 0 ]; then
+      printf 'unknown systemctl failed (exit %s): %s' "$status" "$(printf '%s\n' "$shown" | head -n 1)"
+      return
+    fi
+    load="$(printf '%s\n' "$shown" | sed -n 's/^LoadState=//p')"
+    active="$(printf '%s\n' "$shown" | sed -n 's/^ActiveState=//p')"
+    if [ "$load" != loaded ]; then
+      printf 'unknown unit %s is not loaded (LoadState=%s)' "$SERVICE_NAME" "${load:-none}"
+      return
+    fi
+    case "$active" in
+      inactive | failed) printf 'stopped systemd ActiveState=%s' "$active" ;;
+      active | activating | deactivating | reloading | refreshing) printf 'running systemd ActiveState=%s' "$active" ;;
+      *) printf 'unknown systemd ActiveState=%s' "${active:-none}" ;;
+    esac
+  else
+    local pid
+    if ! pid="$(service_pid)"; then
+      printf 'unknown no process id in %s' "$PID_FILE"
+    elif process_alive "$pid"; then
+      printf 'running process %s is alive' "$pid"
+    else
+      printf 'stopped process %s has exited' "$pid"
+    fi
+  fi
+}
+
 service_running() {
   if [ "$SERVICE_MANAGER" = service ]; then
     timeout 10 systemctl is-active --quiet "$SERVICE_NAME"

@@ -28,6 +28,29 @@ function Get-ServicePid {
     return $null
 }
 
+# What the manager can prove about the app, mirroring service_state on Linux: Kind is 'running',
+# 'stopped' (the service is Stopped, or the recorded process has exited) or 'unknown' (the manager could
+# not answer, or nothing identifies the app: never to be read as stopped); Why says what was seen.
+function Get-ServiceState {
+    if ($script:ServiceManager -eq 'service') {
+        try {
+            $status = (Get-Service -Name $script:ServiceName -ErrorAction Stop).Status.ToString()
+        } catch {
+            return @{ Kind = 'unknown'; Why = "the Service Control Manager could not answer: $($_.Exception.Message)" }
+        }
+        if ($status -eq 'Stopped') { return @{ Kind = 'stopped'; Why = "service status $status" } }
+        # StopPending is the Windows counterpart of deactivating: the app still runs.
+        if ($status -in @('Running', 'StartPending', 'StopPending', 'ContinuePending', 'PausePending', 'Paused')) {
+            return @{ Kind = 'running'; Why = "service status $status" }
+        }
+        return @{ Kind = 'unknown'; Why = "service status $status" }
+    }
+    $id = Get-ServicePid
+    if ($null -eq $id) { return @{ Kind = 'unknown'; Why = "no process id in $($script:PidFile)" } }
+    if (Get-Process -Id $id -ErrorAction SilentlyContinue) { return @{ Kind = 'running'; Why = "process $id is alive" } }
+    return @{ Kind = 'stopped'; Why = "process $id has exited" }
+}
+
 function Test-ServiceRunning {
     if ($script:ServiceManager -eq 'service') {
         return (Get-Service -Name $script:ServiceName).Status -eq 'Running'
