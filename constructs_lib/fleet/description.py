@@ -213,7 +213,7 @@ class HookSpec(_Model):
         update_timeout_seconds: limit for update_command, 1 to 7200. Default: 600.
         health_url: an http(s) URL answering 200 when the app is healthy. Default: none; then health_port.
         health_port: a localhost TCP port accepting connections when healthy. Default: none; then health_url.
-        start_timeout_seconds: how long to wait for health after start, 3 to 3600 (checks run every 2 s).
+        start_timeout_seconds: how long to wait for health after start, 3 to 3600 (checks back off to every 2 s).
             Default: 120.
     """
 

@@ -65,13 +65,17 @@ else
   start_service "$start_timeout"
 fi
 
+# Checks start 50 ms apart and back off, doubling, to HealthIntervalSeconds: a quick start is seen at once.
 # $SECONDS counts whole seconds, so "<=" waits at least the full timeout (and at most a second more).
 deadline=$((SECONDS + start_timeout))
+pauses=(0.05 0.1 0.2 0.4 0.8 "$interval")
+step=0
 while [ "$SECONDS" -le "$deadline" ]; do
   if healthy; then
     log "$SERVICE_NAME is healthy after $(elapsed)s ($last_response)"
     exit 0
   fi
-  sleep "$interval"
+  sleep "${pauses[step]}"
+  if [ "$step" -lt $((${#pauses[@]} - 1)) ]; then step=$((step + 1)); fi
 done
 die "$SERVICE_NAME did not become healthy within ${start_timeout}s; last response: $last_response"

@@ -56,12 +56,15 @@ if (Test-ServiceRunning) {
     Start-HookService
 }
 
+# Checks start 50 ms apart and back off, doubling, to HealthIntervalSeconds: a quick start is seen at once.
 $deadline = (Get-Date).AddSeconds($startTimeout)
+$pauseMilliseconds = 50
 while ((Get-Date) -lt $deadline) {
     if (Test-Healthy) {
         Write-HookLog "$ServiceName is healthy after $(Get-ElapsedSeconds)s ($script:LastResponse)"
         exit 0
     }
-    Start-Sleep -Seconds $interval
+    Start-Sleep -Milliseconds $pauseMilliseconds
+    $pauseMilliseconds = [Math]::Min(2 * $pauseMilliseconds, 1000 * $interval)
 }
 Stop-Hook "$ServiceName did not become healthy within ${startTimeout}s; last response: $script:LastResponse"

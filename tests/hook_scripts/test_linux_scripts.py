@@ -379,3 +379,15 @@ def test_every_log_line_is_timestamped(service: DemoService, tmp_path: Path) -> 
     lines = [line for line in run.stdout.splitlines() if line]
     assert lines
     assert lines == run.log_lines
+
+
+# ---- detection speed ---------------------------------------------------------------------------------
+
+
+def test_start_checks_back_off_from_50_ms_up_to_the_interval(service: DemoService, tmp_path: Path) -> None:
+    # With a 10 s HealthIntervalSeconds, a check that failed while the app was starting used to wait 10 s
+    # for the next; checks that start 50 ms apart find the app healthy long before one interval passes.
+    run = run_hook("start_app_and_verify", health(service, HealthIntervalSeconds="10"), tmp_path)
+    assert run.status == 0, run.stdout
+    assert run.seconds < 5, run.seconds
+    assert service.running()

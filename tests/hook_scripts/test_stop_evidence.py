@@ -165,11 +165,3 @@ def test_the_port_check_is_what_holds_the_stop_back(systemd: Systemd, tmp_path: 
         run = run_hook("stop_app_gracefully", ssm, tmp_path, path_first=systemd.folder)
     assert run.status == 0
     assert run.last_log.endswith("demo-app is already stopped (verified: systemd ActiveState=inactive)")
-
-
-def test_detection_is_sub_second(systemd: Systemd, tmp_path: Path) -> None:
-    # The demo service stops at once on SIGTERM; the hook sees it within a fraction of a second.
-    systemd.start_app()
-    run = run_hook("stop_app_gracefully", systemd.ssm, tmp_path, path_first=systemd.folder)
-    assert run.status == 0
-    assert run.seconds < 1.0, run.seconds

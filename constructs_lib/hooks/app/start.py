@@ -23,8 +23,8 @@ class StartAppHook(AppHook):
 
     Steps: if the app runs and is healthy, succeed (on-exit runs on every Install path, so it is
     idempotent); if it is not running and its port is taken by another process, fail; else start it;
-    poll the health check every ``health_interval`` until ``start_timeout``, then fail with the last
-    response.
+    poll the health check (50 ms apart at first, backing off to ``health_interval``) until
+    ``start_timeout``, then fail with the last response.
     """
 
     def __init__(
@@ -53,8 +53,8 @@ class StartAppHook(AppHook):
             health_port: a TCP port on localhost that accepts connections when the app is healthy.
                 Default: none; then health_url is required.
             start_timeout: how long to wait for health, 1 s to 1 h. Default: 2 minutes.
-            health_interval: pause between checks, 1 s to 5 min and shorter than start_timeout.
-                Default: 2 seconds.
+            health_interval: the longest pause between checks, 1 s to 5 min and shorter than start_timeout;
+                checks start 50 ms apart and back off, doubling, to it. Default: 2 seconds.
             options: document_name, description, timeout and platforms, as for every app hook (AppHookOptions).
                 Default description: "On-exit hook: start <service_name> and verify it is healthy".
         """
@@ -85,7 +85,7 @@ class StartAppHook(AppHook):
                 "start_timeout", start_timeout, rules.START_TIMEOUT_RANGE, "How long to wait for health"
             ),
             "HealthIntervalSeconds": seconds_parameter(
-                "health_interval", health_interval, rules.HEALTH_INTERVAL_RANGE, "Pause between health checks"
+                "health_interval", health_interval, rules.HEALTH_INTERVAL_RANGE, "Longest pause between health checks"
             ),
         }
         start_seconds = int(start_timeout.to_seconds())
