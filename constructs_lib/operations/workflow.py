@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any, Unpack
 
 from aws_cdk import Annotations, Duration
@@ -40,9 +40,8 @@ _SCAN_TASK_KEYWORDS = (
 )
 
 
-def _pick(options: PatchWorkflowOptions, keys: Any) -> Any:
-    """The options named by ``keys`` (an option set or a tuple of names) that the caller gave."""
-    names = keys.__annotations__ if isinstance(keys, type) else keys
+def _pick(options: PatchWorkflowOptions, names: Collection[str]) -> Any:
+    """The options among ``names`` that the caller gave."""
     return {key: value for key, value in options.items() if key in names}
 
 
@@ -102,11 +101,11 @@ class PatchWorkflow(Construct):
         if hooks is not None and not hooks.is_empty and self.baselines:
             check_hooks_platforms([baseline.operating_system for baseline in self.baselines])
         self.window = MaintenanceWindow(
-            self, "Window", schedule=schedule, duration=duration, **_pick(options, WindowOptions)
+            self, "Window", schedule=schedule, duration=duration, **_pick(options, WindowOptions.__annotations__)
         )
         self.targets = self.window.add_targets("Targets", targets)
         self.task: PatchTask = self.window.add_patch_task(
-            "Patch", targets=[self.targets], **_pick(options, TaskOptions)
+            "Patch", targets=[self.targets], **_pick(options, TaskOptions.__annotations__)
         )
         self.rollout: RolloutEstimate | None = None
         if expected_fleet_size is not None:
