@@ -71,6 +71,7 @@ _EXPORTS = {
     "ScheduleKind": "core.schedule",
     "ScriptLanguage": "hooks.script",
     "SecurityUpdatesComplianceStatus": "core.patch_baseline",
+    "PerPlatform": "hooks.app.per_platform",
     "ServiceManager": "hooks.app.service_manager",
     "ServiceManagerKind": "hooks.app.service_manager",
     "StartAppHook": "hooks.app.start",
@@ -149,6 +150,7 @@ if TYPE_CHECKING:  # the same names, imported eagerly for type checkers and IDEs
     from .fleet.stages import define_fleet_stages as define_fleet_stages
     from .hooks.app.base import AppHook as AppHook
     from .hooks.app.base import AppHookOptions as AppHookOptions
+    from .hooks.app.per_platform import PerPlatform as PerPlatform
     from .hooks.app.service_manager import ServiceManager as ServiceManager
     from .hooks.app.service_manager import ServiceManagerKind as ServiceManagerKind
     from .hooks.app.start import StartAppHook as StartAppHook

@@ -35,6 +35,9 @@ HEALTH_INTERVAL_SECONDS = 2
 EXPECTED_STATUS = 200
 # Added to a hook's worst-case run time to give SSM's step timeout room for process start-up.
 STEP_TIMEOUT_MARGIN_SECONDS = 60
+# How long a hook waits for another run on the same app to release its run lock (the scripts' own
+# PATCH_HOOKS_LOCK_WAIT_SECONDS default); part of every app hook's worst case.
+HOOK_LOCK_WAIT_SECONDS = 30
 # A hook document's step timeout when none is given.
 HOOK_TIMEOUT_SECONDS = 3600
 

@@ -12,11 +12,11 @@ import functools
 import re
 import unicodedata
 import zoneinfo
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any, NoReturn
 
 from .tokens import is_list_token, is_unresolved_text
-from .vocabulary import OperatingSystem, PatchFilterKey, PatchOperation, ScheduleKind
+from .vocabulary import HookPlatform, OperatingSystem, PatchFilterKey, PatchOperation, ScheduleKind
 
 # ---------------------------------------------------------------------------------------------------------
 # Generic checks: every message names the keyword, shows the value received and says what is allowed.
@@ -240,20 +240,138 @@ VERIFY_TIMEOUT_RANGE = (1, 3600)
 START_TIMEOUT_RANGE = (1, 3600)
 HEALTH_INTERVAL_RANGE = (1, 300)
 
-# Precise allowedPatterns of the app hooks' parameters, valid in Java and Go regex.
-SERVICE_NAME_PATTERN = r"^[A-Za-z0-9@_.:-]{1,256}$"
-SERVICE_NAME_RULE = "1 to 256 characters from A-Z, a-z, 0-9, @, _, ., : and -"
+# Precise allowedPatterns of the app hooks' parameters, valid in Java and Go regex. The documents accept
+# only their built-in values (exact_literal_pattern); these say what a value may be at all.
+# A service name is also a file name in the hooks' run folder: at most 200 characters, no leading dot.
+SERVICE_NAME_PATTERN = r"^[A-Za-z0-9@_:-][A-Za-z0-9@_.:-]{0,199}$"
+SERVICE_NAME_RULE = "1 to 200 characters from A-Z, a-z, 0-9, @, _, ., : and -, not starting with a dot"
 SERVICE_MANAGER_PATTERN = r"^(service|pidfile)$"
-PID_FILE_PATTERN = r"^$|^/[A-Za-z0-9._/-]{1,1024}$|^[A-Za-z]:\\[A-Za-z0-9._\\ -]{1,259}$"
-# One simple command: no ; | & $ ` < > \ or line breaks, so a value can't chain or redirect.
-COMMAND_PATTERN = r"^[A-Za-z0-9 _./:=@%+,~'\"-]{0,1024}$"
-COMMAND_RULE = (
-    "one simple command of at most 1024 characters without ; | & $ ` < > \\ or line breaks "
-    "(put pipelines in a script on the instance)"
+RUN_AS_PATTERN = r"^$|^[a-z_][a-z0-9_-]{0,31}$"
+RUN_AS_RULE = "a Linux user name (a-z, 0-9, _ and -, at most 32 characters)"
+# One program and its arguments, split at spaces and run without a shell: no quotes, $, ;, |, &, <, > or
+# line breaks, so a value names everything it runs. Windows paths may use backslashes.
+COMMAND_PATTERN = r"^[A-Za-z0-9 _./:=@%+,~-]{0,1024}$"
+WINDOWS_COMMAND_PATTERN = r"^[A-Za-z0-9 _./:=@%+,~\\-]{0,1024}$"
+_COMMAND_RULE = (
+    "one program and its arguments separated by spaces, at most 1024 characters, without quotes, ; | & $ ` < >{} "
+    "or line breaks (it runs without a shell; put pipelines in a script on the instance)"
 )
+COMMAND_RULE = _COMMAND_RULE.format(" \\")
+WINDOWS_COMMAND_RULE = _COMMAND_RULE.format("")
 SECONDS_PATTERN = r"^(0|[1-9][0-9]{0,5})$"
 PORT_PATTERN = r"^$|^([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$"
-HEALTH_URL_PATTERN = r"^$|^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~%/?=&+-]*)?$"
-HEALTH_URL_RULE = "an http:// or https:// URL without quotes, spaces or $"
+# Loopback only: the hook never asks another host, nor the instance metadata address (169.254.169.254).
+HEALTH_URL_PATTERN = (
+    r"^$|^https?://(127\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}|localhost|\[::1\])(:[0-9]{1,5})?(/[A-Za-z0-9._~%/?=&+-]*)?$"
+)
+HEALTH_URL_RULE = "an http:// or https:// URL on a loopback address (127.0.0.1, localhost or [::1]), e.g. http://127.0.0.1:8080/health"
 HTTP_STATUS_PATTERN = r"^[1-5][0-9]{2}$"
 BOOLEAN_PATTERN = r"^(true|false)$"
+
+# What a value may be, by hook parameter name without its Linux/Windows prefix: for a rehearsal's overrides
+# of documents that accept only their own values.
+HOOK_PARAMETER_PATTERNS = {
+    "ServiceName": SERVICE_NAME_PATTERN,
+    "ServiceManager": SERVICE_MANAGER_PATTERN,
+    "RunAs": RUN_AS_PATTERN,
+    "StartCommand": COMMAND_PATTERN,
+    "DrainCommand": COMMAND_PATTERN,
+    "UpdateCommand": COMMAND_PATTERN,
+    "VerifyCommand": COMMAND_PATTERN,
+    "Port": PORT_PATTERN,
+    "HealthPort": PORT_PATTERN,
+    "HealthUrl": HEALTH_URL_PATTERN,
+    "ExpectedStatus": HTTP_STATUS_PATTERN,
+    "EscalateToKill": BOOLEAN_PATTERN,
+    **dict.fromkeys(
+        (
+            "DrainTimeoutSeconds",
+            "DrainSeconds",
+            "StopTimeoutSeconds",
+            "UpdateTimeoutSeconds",
+            "VerifyTimeoutSeconds",
+            "StartTimeoutSeconds",
+            "HealthIntervalSeconds",
+        ),
+        SECONDS_PATTERN,
+    ),
+}
+
+
+def hook_parameter_pattern(name: str) -> str | None:
+    """What a value of the app hooks' parameter ``name`` may be at all (None for a parameter of theirs it is not)."""
+    base = name.removeprefix("Linux").removeprefix("Windows")
+    if name.startswith("Windows") and base.endswith("Command"):
+        return WINDOWS_COMMAND_PATTERN
+    return HOOK_PARAMETER_PATTERNS.get(base)
+
+
+# Regex metacharacters; everything else in a hook value (letters, digits, space and _ - / : = @ % , ~ & !)
+# is literal in Java and Go (RE2) alike.
+_REGEX_SPECIAL = re.compile(r"([.^$*+?()\[\]{}|\\])")
+
+
+def exact_literal_pattern(value: str) -> str:
+    """An allowedPattern that matches ``value`` and nothing else, valid in Java and Go."""
+    return "^" + _REGEX_SPECIAL.sub(r"\\\1", value) + "$"
+
+
+def hook_platforms_for(operating_systems: Collection[OperatingSystem]) -> set[HookPlatform]:
+    """The hook platforms instances of these operating systems run (macOS runs no hooks)."""
+    platforms = set()
+    for system in operating_systems:
+        if system is OperatingSystem.WINDOWS:
+            platforms.add(HookPlatform.WINDOWS)
+        elif system is not OperatingSystem.MACOS:
+            platforms.add(HookPlatform.LINUX)
+    return platforms
+
+
+def check_hook_covers(
+    slot: str, hook_platforms: Collection[HookPlatform], operating_systems: Collection[OperatingSystem]
+) -> None:
+    """A hook must have a step for every platform the baselines patch: an instance without one skips it
+    silently (the step's precondition is false), and its app is patched unstopped."""
+    missing = hook_platforms_for(operating_systems) - set(hook_platforms)
+    if missing:
+        fail(
+            f"{slot} has no {' or '.join(sorted(missing))} step, but the baselines patch "
+            f"{', '.join(sorted(operating_systems))}: those instances would skip the hook; "
+            f"give the hook platforms {[str(p) for p in sorted(hook_platforms_for(operating_systems))]} "
+            f"(got {[str(p) for p in sorted(hook_platforms)]})"
+        )
+
+
+def values_per_platform(
+    keyword: str,
+    value: str | Mapping[HookPlatform, str | None] | None,
+    platforms: Collection[HookPlatform],
+    *,
+    is_command: bool,
+    required: bool,
+    how: str,
+    shown: str,
+) -> dict[HookPlatform, str]:
+    """A hook value for each of ``platforms`` ("" for none), from one value for all or a value per platform.
+
+    A command given once for a hook with Linux and Windows steps is refused (a command line hardly ever runs
+    on both; ``how`` says how to give it per platform); so is a value for a platform the hook has no step
+    for, and, when ``required``, an empty one. ``shown`` is the value as the user wrote it.
+    """
+    if value is None or isinstance(value, str):
+        if is_command and value and len(platforms) > 1:
+            fail(f"{keyword} would run the same command line on Linux and Windows; give {how}; got {keyword}={shown}")
+        values = dict.fromkeys(platforms, value or "")
+    else:
+        stray = [str(p) for p in HookPlatform if value.get(p) is not None and p not in platforms]
+        if stray:
+            fail(
+                f"{keyword} gives a {' and '.join(stray)} value, but the hook has no {' or '.join(stray)} step; "
+                f"got platforms={[str(p) for p in platforms]}"
+            )
+        values = {platform: value.get(platform) or "" for platform in platforms}
+    if required:
+        for platform, given in values.items():
+            if not given:
+                fail(f"{keyword} needs a value for {platform}; got {keyword}={shown}")
+    return values

@@ -18,7 +18,15 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TextIO
 
-from ..fleet.description import EnvironmentSpec, FleetDescription, FleetFileError, PatchGroupSpec, ResolvedSettings
+from ..fleet.description import (
+    EnvironmentSpec,
+    FleetDescription,
+    FleetFileError,
+    PatchGroupSpec,
+    PlatformCommands,
+    PlatformNames,
+    ResolvedSettings,
+)
 from .command import CommandError, run_command
 from .schedule_preview import describe, next_starts
 
@@ -40,8 +48,16 @@ def hooks_text(group: PatchGroupSpec) -> str:
         return "none"
     hooks = group.hooks
     health = hooks.health_url or f"port {hooks.health_port}"
-    update = f"`{hooks.update_command}`" if hooks.update_command else "nothing"
-    return f"stop `{hooks.service}`, update: {update}, start and check {health}"
+    update = _shown(hooks.update_command) if hooks.update_command else "nothing"
+    return f"stop {_shown(hooks.service)}, update: {update}, start and check {health}"
+
+
+def _shown(value: str | PlatformNames | PlatformCommands | None) -> str:
+    """`value`, or `linux value` (Linux), `windows value` (Windows)."""
+    if isinstance(value, (PlatformNames, PlatformCommands)):
+        given = (("Linux", value.linux), ("Windows", value.windows))
+        return ", ".join(f"`{text}` ({platform})" for platform, text in given if text)
+    return f"`{value}`"
 
 
 def first_start(settings: ResolvedSettings, after: datetime) -> datetime | None:

@@ -4,7 +4,9 @@ Reads a template from a cloud assembly (cdk.out), picks the hooked patch task, a
 documented lifecycle the way the document does: scan, the state checks, pre-install hook, install
 with NoReboot, post-install hook, the reboot decision and reboot, on-exit hook. The hook documents'
 Linux steps run for real, as SSM Agent runs them: parameters exported as SSM_<Name> from their
-defaults (or --param overrides, checked against allowedPattern), runCommand written to a script and
+defaults (or --param overrides, checked against allowedPattern but not allowedValues: a rehearsal may
+point the hooks at a local stand-in, a deployed document runs only with its own values), runCommand written
+to a script and
 run with bash in a scratch folder, each step's timeoutSeconds enforced. Patching and rebooting are
 simulated by a host whose outcome --scenario chooses.
 
@@ -31,6 +33,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from .._internal.constants import HOOK_PARAMETERS, NOOP_DOCUMENT
+from .._internal.rules import hook_parameter_pattern
 from .assembly import choose_task, load_template
 from .command import CommandError, run_command
 
@@ -144,8 +147,13 @@ def _hook_from_document(logical_id: str, props: dict[str, Any], overrides: dict[
     for parameter, spec in declared.items():
         value = overrides.get(parameter, spec.get("default", ""))
         pattern = spec.get("allowedPattern")
+        if parameter in overrides:
+            # The app hooks' documents accept only their own values; an override is checked against what
+            # the parameter may be at all.
+            pattern = hook_parameter_pattern(parameter) or pattern
         if pattern and not re.search(pattern, value):
-            raise RehearsalError(f"{name}: {parameter}={value!r} does not match its allowedPattern {pattern}")
+            what = "its allowedPattern" if pattern == spec.get("allowedPattern") else "the hook's rule"
+            raise RehearsalError(f"{name}: {parameter}={value!r} does not match {what} {pattern}")
         parameters[parameter] = value
     for step in content.get("mainSteps", []):
         if step.get("action") == "aws:runShellScript" and step.get("precondition", {}).get(
@@ -161,8 +169,11 @@ def _hook_from_document(logical_id: str, props: dict[str, Any], overrides: dict[
     return Hook(name, not_rehearsable=f"{name} has no Linux step")
 
 
-def run_hook(step_name: str, hook: Hook, scratch: Path) -> StepResult:
-    """Run a hook's Linux step as SSM Agent does: a script file, SSM_<Name> variables, a hard timeout."""
+def run_hook(step_name: str, hook: Hook, scratch: Path, run_dir: Path | None = None) -> StepResult:
+    """Run a hook's Linux step as SSM Agent does: a script file, SSM_<Name> variables, a hard timeout.
+
+    ``run_dir`` is the hooks' run folder (PATCH_HOOKS_RUN_DIR). Default: <scratch>/run.
+    """
     if hook.not_rehearsable:
         return StepResult(step_name, Status.NOT_REHEARSABLE, note=f"not rehearsable: {hook.not_rehearsable}")
     if not hook.commands:
@@ -174,6 +185,7 @@ def run_hook(step_name: str, hook: Hook, scratch: Path) -> StepResult:
     script.chmod(0o700)
     env = {key: value for key, value in os.environ.items() if not key.startswith("SSM_")}
     env.update({f"SSM_{name}": value for name, value in hook.parameters.items()})
+    env["PATCH_HOOKS_RUN_DIR"] = str(run_dir or scratch / "run")
     started = time.monotonic()
     process = subprocess.Popen(
         ["bash", str(script)],
@@ -207,9 +219,17 @@ def _skipped(name: str) -> StepResult:
 
 
 def rehearse(
-    hooks: dict[str, Hook], operation: str, reboot_option: str, host: SimulatedHost, scratch: Path
+    hooks: dict[str, Hook],
+    operation: str,
+    reboot_option: str,
+    host: SimulatedHost,
+    scratch: Path,
+    run_dir: Path | None = None,
 ) -> list[StepResult]:
-    """Walk the eight documented steps; a failing hook or install jumps straight to on-exit."""
+    """Walk the eight documented steps; a failing hook or install jumps straight to on-exit.
+
+    ``run_dir``: the hooks' run folder, kept between rehearsals. Default: one in ``scratch``, gone after it.
+    """
     done: dict[str, StepResult] = {}
 
     def record(step: StepResult) -> bool:
@@ -233,9 +253,9 @@ def rehearse(
     )
     if (
         not nothing_to_do
-        and record(run_hook("PreInstallHook", hooks["pre_install"], scratch))
+        and record(run_hook("PreInstallHook", hooks["pre_install"], scratch, run_dir))
         and record(_install(host))
-        and record(run_hook("PostInstallHook", hooks["post_install"], scratch))
+        and record(run_hook("PostInstallHook", hooks["post_install"], scratch, run_dir))
     ):
         reboot = reboot_option == "RebootIfNeeded" and (host.installed or pending)
         record(
@@ -245,7 +265,7 @@ def rehearse(
         )
         if reboot:
             record(StepResult("RebootAndReport", Status.SUCCESS, 0, note=host.reboot()))
-    record(run_hook("OnExitHook", hooks["on_exit"], scratch))
+    record(run_hook("OnExitHook", hooks["on_exit"], scratch, run_dir))
     return [done.get(name) or _skipped(name) for name in STEPS]
 
 
@@ -283,6 +303,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="override a hook parameter's default (repeatable)",
     )
     parser.add_argument("--reboot-command", help="run this (bash) to simulate the reboot, e.g. stop the app")
+    parser.add_argument(
+        "--run-dir",
+        type=Path,
+        help="the hooks' run folder (pid records, locks), kept between rehearsals "
+        "(default: $PATCH_HOOKS_RUN_DIR, else a scratch folder removed afterwards)",
+    )
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     return parser.parse_args(argv)
 
@@ -311,7 +337,10 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     operation, reboot_option = parameters["Operation"][0], parameters.get("RebootOption", ["RebootIfNeeded"])[0]
     host = SimulatedHost(args.scenario, args.reboot_command)
     with tempfile.TemporaryDirectory(prefix="patch-rehearse-") as scratch:
-        steps = rehearse(hooks, operation, reboot_option, host, Path(scratch))
+        run_dir = args.run_dir or (
+            Path(os.environ["PATCH_HOOKS_RUN_DIR"]) if "PATCH_HOOKS_RUN_DIR" in os.environ else None
+        )
+        steps = rehearse(hooks, operation, reboot_option, host, Path(scratch), run_dir)
     task_name = task.get("Name", logical_id)
     if args.json:
         report = {

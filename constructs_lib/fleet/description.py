@@ -19,7 +19,17 @@ from typing import Annotated, Any, Literal, Self
 
 try:
     import yaml
-    from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+    from pydantic import (
+        AfterValidator,
+        BaseModel,
+        BeforeValidator,
+        ConfigDict,
+        Discriminator,
+        Field,
+        Tag,
+        ValidationError,
+        model_validator,
+    )
 except ImportError as missing:  # pragma: no cover - exercised by an install without the extra
     raise ImportError(
         f"fleet descriptions need pydantic and PyYAML ({missing.name} is missing): pip install 'constructs-lib[fleet]'"
@@ -33,11 +43,15 @@ from .._internal.rules import (
     CUTOFF_HOURS_RANGE,
     DURATION_HOURS_RANGE,
     HEALTH_URL_PATTERN,
+    HEALTH_URL_RULE,
     SCHEDULE_OFFSET_RANGE,
     SERVICE_NAME_PATTERN,
+    SERVICE_NAME_RULE,
     START_TIMEOUT_RANGE,
     STOP_TIMEOUT_RANGE,
     UPDATE_TIMEOUT_RANGE,
+    WINDOWS_COMMAND_PATTERN,
+    WINDOWS_COMMAND_RULE,
     check_cutoff_before_duration,
     check_filter_keys,
     check_hooks_platforms,
@@ -48,9 +62,11 @@ from .._internal.rules import (
     check_tag_charset,
     check_time_zone,
     check_unique,
+    hook_platforms_for,
+    values_per_platform,
 )
 from .._internal.schedule_expressions import parse_expression
-from .._internal.vocabulary import ComplianceLevel, OperatingSystem, PatchFilterKey, RebootOption
+from .._internal.vocabulary import ComplianceLevel, HookPlatform, OperatingSystem, PatchFilterKey, RebootOption
 
 
 class FleetFileError(ValueError):
@@ -126,9 +142,10 @@ OrganizationalUnitId = Annotated[
     str, _matching(r"^(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32})$", "an OU id (ou-xxxx-xxxxxxxx) or root id")
 ]
 Region = Annotated[str, _matching(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]{1,2}$", "a region name such as eu-west-1")]
-ServiceName = Annotated[str, _matching(SERVICE_NAME_PATTERN, "1 to 256 characters from A-Z, a-z, 0-9 and @ _ . : -")]
+ServiceName = Annotated[str, _matching(SERVICE_NAME_PATTERN, SERVICE_NAME_RULE)]
 Command = Annotated[str, _matching(COMMAND_PATTERN, COMMAND_RULE)]
-HealthUrl = Annotated[str, _matching(HEALTH_URL_PATTERN, "an http(s) URL such as http://127.0.0.1:8080/health")]
+WindowsCommand = Annotated[str, _matching(WINDOWS_COMMAND_PATTERN, WINDOWS_COMMAND_RULE)]
+HealthUrl = Annotated[str, _matching(HEALTH_URL_PATTERN, HEALTH_URL_RULE)]
 Port = Annotated[int, Field(ge=1, le=65535)]
 FilterValues = Annotated[list[Annotated[str, Field(min_length=1, max_length=64)]], Field(min_length=1, max_length=20)]
 
@@ -199,31 +216,79 @@ _SETTING_DEFAULTS: dict[str, Any] = {
 _SETTING_FIELDS = tuple(GroupSettings.model_fields)
 
 
+class PlatformNames(_Model):
+    """A service name per platform, where Linux and Windows call the app differently.
+
+    Args:
+        linux: the systemd unit. Default: none (required when the group has Linux).
+        windows: the Windows service. Default: none (required when the group has Windows).
+    """
+
+    linux: ServiceName | None = None
+    windows: ServiceName | None = None
+
+
+class PlatformCommands(_Model):
+    """A command per platform (a mixed group's commands must be given this way).
+
+    Args:
+        linux: the command on Linux. Default: none, nothing runs there.
+        windows: the command on Windows (backslashes allowed). Default: none, nothing runs there.
+    """
+
+    linux: Command | None = None
+    windows: WindowsCommand | None = None
+
+
+# A hook value given once or per platform: a mapping is checked as per platform, anything else as text, so
+# a wrong value gets one message, not one per form.
+_PER_PLATFORM_TAGS = ("text", "per_platform")
+
+
+def _text_or_per_platform(value: Any) -> str:
+    return "per_platform" if isinstance(value, (dict, PlatformNames, PlatformCommands)) else "text"
+
+
+ServiceNames = Annotated[
+    Annotated[ServiceName, Tag("text")] | Annotated[PlatformNames, Tag("per_platform")],
+    Discriminator(_text_or_per_platform),
+]
+Commands = Annotated[
+    Annotated[Command, Tag("text")] | Annotated[PlatformCommands, Tag("per_platform")],
+    Discriminator(_text_or_per_platform),
+]
+
+
 class HookSpec(_Model):
     """The app the hooks stop before patching, update after it and start and verify on exit.
 
+    A mixed group (Linux and Windows) gives its commands per platform (``{linux: ..., windows: ...}``);
+    names may be shared or per platform.
+
     Args:
-        service: the systemd unit or Windows service.
-        port: a localhost TCP port that must close before the app counts as stopped. Default: none.
-        drain_command: one simple command run before stopping. Default: none.
+        service: the systemd unit or Windows service, or ``{linux: ..., windows: ...}``.
+        port: the app's localhost TCP port: it must close before the app counts as stopped, and be free
+            before the app starts. Default: none.
+        drain_command: one program and its arguments, run without a shell before stopping. Default: none.
         stop_timeout_seconds: how long to wait for the app to stop, 1 to 3600. Default: 60.
         escalate_to_kill: kill the app when it does not stop in time. Default: False, the hook fails.
-        update_command: one simple command that updates the app. Default: none, nothing is updated.
-        verify_command: one simple command that proves the update worked. Default: none.
+        update_command: one program and its arguments that update the app. Default: none, nothing is updated.
+        verify_command: one program and its arguments that prove the update worked. Default: none.
         update_timeout_seconds: limit for update_command, 1 to 7200. Default: 600.
-        health_url: an http(s) URL answering 200 when the app is healthy. Default: none; then health_port.
+        health_url: an http(s) URL on a loopback address answering 200 when the app is healthy.
+            Default: none; then health_port.
         health_port: a localhost TCP port accepting connections when healthy. Default: none; then health_url.
         start_timeout_seconds: how long to wait for health after start, 3 to 3600 (checks back off to every 2 s).
             Default: 120.
     """
 
-    service: ServiceName
+    service: ServiceNames
     port: Port | None = None
-    drain_command: Command | None = None
+    drain_command: Commands | None = None
     stop_timeout_seconds: Annotated[int, _within(STOP_TIMEOUT_RANGE)] = defaults.STOP_TIMEOUT_SECONDS
     escalate_to_kill: bool = False
-    update_command: Command | None = None
-    verify_command: Command | None = None
+    update_command: Commands | None = None
+    verify_command: Commands | None = None
     update_timeout_seconds: Annotated[int, _within(UPDATE_TIMEOUT_RANGE)] = defaults.UPDATE_TIMEOUT_SECONDS
     health_url: HealthUrl | None = None
     health_port: Port | None = None
@@ -271,11 +336,32 @@ class PatchGroupSpec(GroupSettings):
         check_unique("operating_systems", [system.value for system in self.operating_systems])
         if self.hooks is not None:
             check_hooks_platforms(self.operating_systems)
+            self._check_per_platform(self.hooks)
         for system, filters in self.baseline_filters.items():
             if system not in self.operating_systems:
                 raise ValueError(f"baseline_filters names {system.value}, which is not in operating_systems")
             check_filter_keys(system, list(filters), "baseline_filters key")
         return self
+
+    def _check_per_platform(self, hooks: HookSpec) -> None:
+        """The hooks' values cover the group's platforms: names for each, commands per platform when mixed."""
+        platforms = sorted(hook_platforms_for(self.operating_systems))
+        for field in ("service", "drain_command", "update_command", "verify_command"):
+            value = getattr(hooks, field)
+            values_per_platform(
+                f"hooks.{field}",
+                value if not isinstance(value, (PlatformNames, PlatformCommands)) else per_platform_values(value),
+                platforms,
+                is_command=field != "service",
+                required=field == "service",
+                how=f"it per platform, as {field}: {{linux: ..., windows: ...}}",
+                shown=repr(value if isinstance(value, str | None) else value.model_dump(exclude_none=True)),
+            )
+
+
+def per_platform_values(value: PlatformNames | PlatformCommands) -> dict[HookPlatform, str | None]:
+    """A per-platform field as the rule book takes it."""
+    return {HookPlatform.LINUX: value.linux, HookPlatform.WINDOWS: value.windows}
 
 
 # The retention periods CloudWatch Logs accepts, in days, and the CDK's RetentionDays member for each.
@@ -512,7 +598,8 @@ def _window_problem(settings: ResolvedSettings) -> str | None:
 
 def _describe(problem: Mapping[str, Any]) -> list[str]:
     """The wrong fields of one validation error: path in the file, the value found and what is allowed."""
-    path = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in problem["loc"]).lstrip(".")
+    parts = [part for part in problem["loc"] if part not in _PER_PLATFORM_TAGS]
+    path = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in parts).lstrip(".")
     message = str(problem["msg"]).removeprefix("Value error, ")
     if not path:
         return message.splitlines()  # consistency problems name their own paths

@@ -10,12 +10,13 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from .._internal.nag import acknowledge_wildcards
-from .._internal.rules import fail
+from .._internal.rules import fail, hook_platforms_for
 from .._internal.vocabulary import HookPlatform
 from ..core.command_output import WRITE_GRANTS_REASON, CommandOutput
 from ..core.patch_baseline import ApprovalRule, OperatingSystem, PatchBaselineOptions, PatchFilter
 from ..core.schedule import WindowSchedule
 from ..core.window_role import MaintenanceWindowRole
+from ..hooks.app.per_platform import PerPlatform
 from ..hooks.app.start import StartAppHook
 from ..hooks.app.stop import StopAppHook
 from ..hooks.app.update import UpdateAppHook
@@ -27,6 +28,8 @@ from .description import (
     HookSpec,
     OutputSpec,
     PatchGroupSpec,
+    PlatformCommands,
+    PlatformNames,
     ResolvedSettings,
 )
 from .packing import MAX_TEMPLATE_BYTES, add_stack_limits, footprint
@@ -180,10 +183,14 @@ def _baseline(
 
 def _platforms(group: PatchGroupSpec) -> tuple[HookPlatform, ...]:
     """The hook platforms a group's instances run: a Linux-only group's documents carry no Windows step."""
-    systems = group.operating_systems
-    linux = (HookPlatform.LINUX,) if any(system.is_linux for system in systems) else ()
-    windows = (HookPlatform.WINDOWS,) if OperatingSystem.WINDOWS in systems else ()
-    return linux + windows
+    return tuple(sorted(hook_platforms_for(group.operating_systems)))
+
+
+def _per_platform(value: str | PlatformNames | PlatformCommands | None) -> str | PerPlatform | None:
+    """A fleet file value as the typed hooks take it."""
+    if isinstance(value, (PlatformNames, PlatformCommands)):
+        return PerPlatform(linux=value.linux, windows=value.windows)
+    return value
 
 
 def _hook_documents(
@@ -194,7 +201,7 @@ def _hook_documents(
         return {
             "scope": scope,
             "construct_id": hook_id,
-            "service_name": hooks.service,
+            "service_name": _per_platform(hooks.service),
             "document_name": f"{names}-{hook_id}",
             "platforms": platforms,
         }
@@ -203,18 +210,19 @@ def _hook_documents(
         StopAppHook(
             **shared("StopApp"),
             port=hooks.port,
-            drain_command=hooks.drain_command,
+            drain_command=_per_platform(hooks.drain_command),
             stop_timeout=Duration.seconds(hooks.stop_timeout_seconds),
             escalate_to_kill=hooks.escalate_to_kill,
         ),
         UpdateAppHook(
             **shared("UpdateApp"),
-            update_command=hooks.update_command,
-            verify_command=hooks.verify_command,
+            update_command=_per_platform(hooks.update_command),
+            verify_command=_per_platform(hooks.verify_command),
             update_timeout=Duration.seconds(hooks.update_timeout_seconds),
         ),
         StartAppHook(
             **shared("StartApp"),
+            port=hooks.port,
             health_url=hooks.health_url,
             health_port=hooks.health_port,
             start_timeout=Duration.seconds(hooks.start_timeout_seconds),

@@ -13,8 +13,16 @@ from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from .._internal import defaults
-from .._internal.rules import RESOURCE_NAME, check_length, check_pattern, check_resource_name, fail
+from .._internal.rules import (
+    RESOURCE_NAME,
+    check_length,
+    check_pattern,
+    check_resource_name,
+    exact_literal_pattern,
+    fail,
+)
 from .._internal.validation import is_unresolved, whole_seconds
+from .._internal.vocabulary import HookPlatform
 from .script import HookScript, ScriptLanguage
 
 # SSM limit on a document's content.
@@ -54,11 +62,15 @@ class HookParameter:
         allowed_pattern: an anchored regex (``^...$``) valid in Java and Go that the value must match.
             Default: DEFAULT_ALLOWED_PATTERN, letters, digits, spaces and ``_.,:/@%+=-``, up to 1024 characters.
         description: shown in the SSM console. Default: no description.
+        only_default: the document's allowedPattern matches ``default`` exactly, so whoever may run the
+            document can't run it with other values (SSM refuses them); ``allowed_pattern`` is then checked at
+            synth only. False publishes ``allowed_pattern`` instead. Default: True.
     """
 
     default: str
     allowed_pattern: str = DEFAULT_ALLOWED_PATTERN
     description: str | None = None
+    only_default: bool = True
 
     def validate(self, name: str) -> None:
         """Check the pattern itself and that the default matches it."""
@@ -85,7 +97,8 @@ class HookParameter:
         if self.description:
             declared["description"] = self.description
         declared["default"] = self.default
-        declared["allowedPattern"] = self.allowed_pattern
+        exact = self.only_default and not is_unresolved(self.default)
+        declared["allowedPattern"] = exact_literal_pattern(self.default) if exact else self.allowed_pattern
         declared["interpolationType"] = "ENV_VAR"
         return declared
 
@@ -141,6 +154,10 @@ class HookDocument(Construct):
         timeout_seconds = whole_seconds("timeout", timeout, 1, _MAX_TIMEOUT_SECONDS)
 
         self.parameters: dict[str, HookParameter] = declared
+        # The platforms with a step; instances of others skip the hook.
+        self.platforms: frozenset[HookPlatform] = frozenset(
+            platform for platform, script in ((HookPlatform.LINUX, linux), (HookPlatform.WINDOWS, windows)) if script
+        )
         self.content: dict[str, Any] = _document_content(
             description=description or f"Patch lifecycle hook {construct_id}",
             parameters=declared,

@@ -124,7 +124,8 @@ class HookScript:
 
 
 def _inline_includes(text: str, path: Path, source: str, root: Path) -> str:
-    """Replace each ``# hook:include <file>`` line by that file, so the document is self-contained.
+    """Replace each ``# hook:include <file>`` line by that file without its comment lines, so the document is
+    self-contained.
 
     The file is named relative to the script and must stay inside ``root``; includes do not nest.
     """
@@ -138,13 +139,20 @@ def _inline_includes(text: str, path: Path, source: str, root: Path) -> str:
         included = (path.parent / name).resolve()
         if not included.is_relative_to(root.resolve()) or not included.is_file():
             fail(f"hook script {source} line {number} includes {name!r}, which is not a file beside the script")
-        body = _normalize(included.read_text(encoding="utf-8")).split("\n")
+        body = [kept for kept in _normalize(included.read_text(encoding="utf-8")).split("\n") if not _is_comment(kept)]
         if any(_INCLUDE.search(included_line) for included_line in body):
             fail(f"hook script {source} includes {name!r}, which includes another file; includes do not nest")
         lines.append(f"# ---- begin {name} (inlined at synth) ----")
         lines.extend(body)
         lines.append(f"# ---- end {name} ----")
     return "\n".join(lines)
+
+
+def _is_comment(line: str) -> bool:
+    """A whole-line comment of a shared file, left out when inlined: about a third of its bytes, and every
+    hook document carries it again (the file itself keeps them). Directives to shellcheck stay."""
+    stripped = line.lstrip()
+    return stripped.startswith("#") and not stripped.startswith(("#!", "# shellcheck"))
 
 
 def _normalize(text: str) -> str:

@@ -9,14 +9,18 @@ from aws_cdk import Annotations, Duration
 from constructs import Construct
 
 from .._internal import defaults
+from .._internal.constants import HOOK_PARAMETERS
 from .._internal.options import check_keywords
-from .._internal.rules import check_hooks_platforms, fail
+from .._internal.rules import check_hook_covers, check_hooks_platforms, fail
 from .._internal.validation import check_int_range, is_unresolved
+from .._internal.vocabulary import OperatingSystem
 from ..core.maintenance_window import MaintenanceWindow, WindowOptions
 from ..core.patch_baseline import PatchBaseline, PatchBaselineOptions
 from ..core.patch_task import PatchOperation, PatchTask, TaskOptions
+from ..core.protocols import ILifecycleHooks
 from ..core.schedule import WindowSchedule
 from ..core.window_target import WindowTargets
+from ..hooks.document import HookDocument
 from .estimate import RolloutEstimate, estimate_rollout
 
 # The tag key Patch Manager reads to pick an instance's patch group (the spaced form "Patch Group"
@@ -99,7 +103,7 @@ class PatchWorkflow(Construct):
         self.baselines: tuple[PatchBaseline, ...] = tuple(self._define_baselines(baselines, patch_groups))
         hooks = options.get("hooks")
         if hooks is not None and not hooks.is_empty and self.baselines:
-            check_hooks_platforms([baseline.operating_system for baseline in self.baselines])
+            _check_hooks_cover(hooks, [baseline.operating_system for baseline in self.baselines])
         self.window = MaintenanceWindow(
             self, "Window", schedule=schedule, duration=duration, **_pick(options, WindowOptions.__annotations__)
         )
@@ -167,3 +171,13 @@ class PatchWorkflow(Construct):
             registered: PatchBaselineOptions = {**options, "patch_groups": patch_groups}
             defined[system.value] = PatchBaseline(self, construct_id, **registered)
         return [defined[system] for system in sorted(defined)]
+
+
+def _check_hooks_cover(hooks: ILifecycleHooks, operating_systems: list[OperatingSystem]) -> None:
+    """Hooks run on Linux or Windows, and each hook document defined here has a step for every platform
+    the baselines patch (a document named from elsewhere can't be checked)."""
+    check_hooks_platforms(operating_systems)
+    for slot, _ in HOOK_PARAMETERS:
+        document = getattr(hooks, slot, None)
+        if isinstance(document, HookDocument):
+            check_hook_covers(f"hooks.{slot} ({document.node.id})", document.platforms, operating_systems)

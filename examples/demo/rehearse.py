@@ -44,12 +44,26 @@ def healthy(url: str) -> bool:
         return False
 
 
-def launch(start_command: str, pid_file: Path) -> None:
+def record(pid: int, pid_file: Path) -> None:
+    """Record a process as the start hook does: "<pid> <start time> <boot id>" (see the hooks' service_manager.sh)."""
+    start = Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1].split()[19]
+    boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    pid_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    pid_file.write_text(f"{pid} {start} {boot}\n")
+
+
+def launch(start_command: str, pid_file: Path) -> int:
     """Start the app as the start hook would: detached in a session of its own (so PID 1, not this
-    process, reaps it), its pid in ``pid_file``."""
-    launcher = f"setsid nohup {start_command} >/dev/null 2>&1 </dev/null & echo $!"
-    pid = subprocess.run(["bash", "-c", launcher], capture_output=True, text=True, check=True).stdout.strip()
-    pid_file.write_text(f"{pid}\n")
+    process, reaps it), recorded in ``pid_file``; its pid."""
+    process = subprocess.Popen(
+        start_command.split(),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    record(process.pid, pid_file)
+    return process.pid
 
 
 def start_service(start_command: str, pid_file: Path, url: str) -> None:
@@ -72,12 +86,12 @@ def service_command(port: int, flags: str = "") -> str:
 def reboot_command(pid_file: Path, port: int) -> str:
     """What a reboot does to the app: it stops, and the port is closed before anything else runs."""
     wait_closed = f"while (exec 3<>/dev/tcp/127.0.0.1/{port}) 2>/dev/null; do sleep 0.1; done"
-    return f"kill $(cat {pid_file}); timeout 10 bash -c '{wait_closed}'"
+    return f"kill $(cut -d' ' -f1 {pid_file}); timeout 10 bash -c '{wait_closed}'"
 
 
 def stop_service(pid_file: Path) -> None:
     if pid_file.exists():
-        subprocess.run(["bash", "-c", f"kill $(cat {pid_file}) 2>/dev/null"], check=False)
+        subprocess.run(["bash", "-c", f"kill $(cut -d' ' -f1 {pid_file}) 2>/dev/null"], check=False)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -86,16 +100,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--stack", default="PatchingDemo")
     parser.add_argument("--task", default="PatchingTask")
     options = parser.parse_args(argv)
+    from examples.demo.stack import SERVICE_NAME
+
     port = free_port()
     url = f"http://127.0.0.1:{port}/health"
     failures = 0
     with tempfile.TemporaryDirectory(prefix="rehearse-demo-") as folder:
-        pid_file = Path(folder) / "demo-app.pid"
+        run_dir = Path(folder) / "run"
+        pid_file = run_dir / f"{SERVICE_NAME}.pid"
         start_command = service_command(port)
         overrides = {
             "ServiceManager": "pidfile",
-            "PidFile": str(pid_file),
-            "StartCommand": start_command,
+            "LinuxStartCommand": start_command,
             "HealthUrl": url,
             "Port": str(port),
             "DrainSeconds": "0",
@@ -116,7 +132,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                         "--scenario",
                         scenario.value,
                         "--reboot-command",
-                        f"kill $(cat {pid_file})",
+                        reboot_command(pid_file, port),
+                        "--run-dir",
+                        str(run_dir),
                         *[f"--param={name}={value}" for name, value in overrides.items()],
                     ]
                 )

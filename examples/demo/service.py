@@ -1,16 +1,18 @@
 """A small real HTTP service for the hook-script tests and `make rehearse`, with faults to inject.
 
     python examples/demo/service.py --port 8080 [--health-delay 3] [--unhealthy]
-        [--ignore-sigterm] [--stop-delay 2]
+        [--ignore-sigterm] [--stop-delay 2] [--tls-cert cert.pem --tls-key key.pem]
 
 GET /health answers 200 "ok" once the service is healthy, 503 before that (--health-delay) and 500
-always with --unhealthy. SIGTERM shuts it down (after --stop-delay), or is ignored.
+always with --unhealthy. SIGTERM shuts it down (after --stop-delay), or is ignored. With --tls-cert and
+--tls-key it answers https.
 """
 
 from __future__ import annotations
 
 import argparse
 import signal
+import ssl
 import sys
 import threading
 import time
@@ -25,6 +27,8 @@ def main() -> None:
     parser.add_argument("--unhealthy", action="store_true")
     parser.add_argument("--ignore-sigterm", action="store_true")
     parser.add_argument("--stop-delay", type=float, default=0.0)
+    parser.add_argument("--tls-cert")
+    parser.add_argument("--tls-key")
     args = parser.parse_args()
     healthy_at = time.monotonic() + args.health_delay
 
@@ -49,6 +53,10 @@ def main() -> None:
 
     ThreadingHTTPServer.allow_reuse_address = True
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
+    if args.tls_cert:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(args.tls_cert, args.tls_key)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
 
     def shut_down_after_delay() -> None:
         time.sleep(args.stop_delay)

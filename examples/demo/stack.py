@@ -192,6 +192,7 @@ class PatchingDemoStack(Stack):
                 self,
                 "StartAppAndVerify",
                 service_name=SERVICE_NAME,
+                port=SERVICE_PORT,
                 health_url=HEALTH_URL,
                 start_timeout=Duration.minutes(2),
                 health_interval=Duration.seconds(2),

@@ -3,10 +3,10 @@
 # A failure here means AWS-RunPatchBaselineWithHooks installs nothing and runs on-exit.
 #
 # Parameters (SSM_<Name> environment variables):
-#   ServiceName          systemd unit (or label, with pidfile)             required
-#   ServiceManager       service (systemd) or pidfile                      default service
-#   PidFile              pid file of the app, with pidfile
-#   DrainCommand         run first, e.g. deregister from a load balancer    default none
+#   LinuxServiceName     systemd unit (or label, with pidfile)             required
+#   ServiceManager       service (systemd) or pidfile (the process the start hook recorded)
+#                                                                           default service
+#   LinuxDrainCommand    run first, e.g. deregister from a load balancer    default none
 #   DrainTimeoutSeconds  limit for DrainCommand                             default 60
 #   DrainSeconds         wait after draining, for connections to finish    default 0
 #   StopTimeoutSeconds   wait for the process to exit and its port to close default 60
@@ -20,7 +20,7 @@ HOOK_NAME=stop_app_gracefully
 . "$(dirname "${BASH_SOURCE[0]}")/lib/service_manager.sh"  # hook:include lib/service_manager.sh
 
 load_service_settings
-drain_command="${SSM_DrainCommand:-}"
+drain_command="${SSM_LinuxDrainCommand:-}"
 drain_timeout="${SSM_DrainTimeoutSeconds:-60}"
 whole_number SSM_DrainTimeoutSeconds "$drain_timeout"
 drain_seconds="${SSM_DrainSeconds:-0}"
@@ -28,6 +28,7 @@ whole_number SSM_DrainSeconds "$drain_seconds"
 stop_timeout="${SSM_StopTimeoutSeconds:-60}"
 whole_number SSM_StopTimeoutSeconds "$stop_timeout"
 port="${SSM_Port:-}"
+tcp_port SSM_Port "$port"
 escalate="${SSM_EscalateToKill:-false}"
 
 # verified_stopped: true only with positive evidence that the app is down, which it leaves in EVIDENCE:
@@ -42,8 +43,8 @@ verified_stopped() {
   fi
   case "$kind" in
     stopped) EVIDENCE="$why" ;;
-    # A pid file that is gone names no process; only a closed port then proves the app is down.
-    unknown) [ "$SERVICE_MANAGER" = pidfile ] && [ -n "$port" ] && [ ! -e "$PID_FILE" ] || return 1
+    # No record names no process; only a closed port then proves the app is down.
+    unrecorded) [ -n "$port" ] || return 1
       EVIDENCE="$why" ;;
     *) return 1 ;;
   esac
@@ -63,7 +64,7 @@ wait_stopped() {
 }
 
 finish() {
-  [ "$SERVICE_MANAGER" = pidfile ] && rm -f "$PID_FILE"
+  if [ "$SERVICE_MANAGER" = pidfile ]; then rm -f -- "$PID_FILE"; fi
   log "$SERVICE_NAME stopped after $(elapsed)s (verified: $EVIDENCE)"
   exit 0
 }
@@ -81,15 +82,17 @@ if verified_stopped; then
   log "$SERVICE_NAME is already stopped (verified: $EVIDENCE)"
   exit 0
 fi
-if [ "${STATE%% *}" = unknown ]; then
-  hint=""
-  [ "$SERVICE_MANAGER" = pidfile ] && [ -z "$port" ] && hint="; set Port so a closed port can prove it is stopped"
-  die "cannot tell whether $SERVICE_NAME runs: $(last_seen)$hint"
-fi
+case "${STATE%% *}" in
+  unknown) die "cannot tell whether $SERVICE_NAME runs: $(last_seen)" ;;
+  unrecorded)
+    hint="set Port so a closed port can prove it is stopped"
+    [ -n "$port" ] && hint="it was not started by the start hook, so this hook will not signal it"
+    die "cannot tell whether $SERVICE_NAME runs: $(last_seen); $hint" ;;
+esac
 
 if [ -n "$drain_command" ]; then
   log "draining $SERVICE_NAME: $drain_command"
-  run_bounded "$drain_timeout" drain "$drain_command"
+  run_bounded "$drain_timeout" drain "$SERVICE_NAME" "$drain_command"
 fi
 if [ "$drain_seconds" -gt 0 ]; then
   log "waiting ${drain_seconds}s for connections to drain"
@@ -97,12 +100,12 @@ if [ "$drain_seconds" -gt 0 ]; then
 fi
 
 log "stopping $SERVICE_NAME (up to ${stop_timeout}s)"
-request_stop
+signal_app TERM
 wait_stopped "$stop_timeout" && finish
 
 if [ "$escalate" = true ]; then
   log "$SERVICE_NAME did not stop within ${stop_timeout}s; sending SIGKILL"
-  force_stop
+  signal_app KILL
   wait_stopped 10 && finish
 fi
 die "$SERVICE_NAME did not stop within ${stop_timeout}s (last seen: $(last_seen)); set EscalateToKill=true to force it"

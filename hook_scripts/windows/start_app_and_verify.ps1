@@ -2,8 +2,9 @@
 # linux/start_app_and_verify.sh step for step. It runs on every Install path, so it is
 # idempotent: a running, healthy app is left alone.
 #
-# Parameters ($env:SSM_<Name>): ServiceName (required), ServiceManager (service or pidfile), PidFile,
-# StartCommand, HealthUrl or HealthPort, ExpectedStatus (200), StartTimeoutSeconds (120),
+# Parameters ($env:SSM_<Name>): WindowsServiceName (required), ServiceManager (service or pidfile),
+# WindowsStartCommand (no shell), Port (the app's own; in use by another process, the app is not
+# started), HealthUrl (loopback only) or HealthPort, ExpectedStatus (200), StartTimeoutSeconds (120),
 # HealthIntervalSeconds (2).
 $ErrorActionPreference = 'Stop'
 $HookName = 'start_app_and_verify'
@@ -11,58 +12,78 @@ $HookName = 'start_app_and_verify'
 . "$PSScriptRoot\lib\ServiceManager.ps1"  # hook:include lib/ServiceManager.ps1
 
 Read-ServiceSettings
+$port = Get-PortParam 'SSM_Port'
 $healthUrl = $env:SSM_HealthUrl
-$healthPort = $env:SSM_HealthPort
-$expectedStatus = if ($env:SSM_ExpectedStatus) { [int]$env:SSM_ExpectedStatus } else { 200 }
+$healthPort = Get-PortParam 'SSM_HealthPort'
+$expectedStatusText = if ($env:SSM_ExpectedStatus) { $env:SSM_ExpectedStatus } else { '200' }
+if ($expectedStatusText -notmatch '^[1-5][0-9]{2}$') { Stop-Hook "ExpectedStatus must be an HTTP status; got '$expectedStatusText'" }
+$expectedStatus = [int]$expectedStatusText
 $startTimeout = Get-IntParam 'SSM_StartTimeoutSeconds' 120
 $interval = Get-IntParam 'SSM_HealthIntervalSeconds' 2
 if (-not $healthUrl -and -not $healthPort) { Stop-Hook "set HealthUrl or HealthPort to verify $ServiceName" }
-$appPort = if ($healthPort) { [int]$healthPort } else { Get-UrlPort $healthUrl }
+# Only this instance's loopback addresses: never another host, never the instance metadata address.
+$loopbackUrl = '^https?://(127\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}|localhost|\[::1\])(:[0-9]{1,5})?(/[A-Za-z0-9._~%/?=&+-]*)?$'
+if ($healthUrl -and $healthUrl -cnotmatch $loopbackUrl) {
+    Stop-Hook "HealthUrl must be an http(s) URL on a loopback address (127.0.0.1, localhost or [::1]); got '$healthUrl'"
+}
+# The URL is loopback only: no proxy, no redirects followed, and an https certificate is not verified (as
+# load balancers' health checks do).
+[System.Net.WebRequest]::DefaultWebProxy = $null
+[System.Net.ServicePointManager]::ServerCertificateValidationCallback = { $true }
 $script:LastResponse = 'no check made'
 
-# One health check; records what it saw in LastResponse.
+# One health check; records in LastResponse what it saw: the status, never the body.
 function Test-Healthy {
     if ($healthUrl) {
         $status = 0
+        $problem = ''
         try {
-            $response = Invoke-WebRequest -Uri $healthUrl -UseBasicParsing -TimeoutSec 5
+            $response = Invoke-WebRequest -Uri $healthUrl -UseBasicParsing -TimeoutSec 5 -MaximumRedirection 0
             $status = [int]$response.StatusCode
-            $body = "$($response.Content)"
         } catch {
             if ($_.Exception.Response) { $status = [int]$_.Exception.Response.StatusCode }
-            $body = $_.Exception.Message
+            $problem = ($_.Exception.Message -replace '[^A-Za-z0-9 .:,()_-]', '')
+            $problem = $problem.Substring(0, [Math]::Min(160, $problem.Length))
         }
-        $text = ($body -replace '\s+', ' ').Trim()
-        $text = $text.Substring(0, [Math]::Min(200, $text.Length))
-        $script:LastResponse = if ($status -eq 0) { "no HTTP answer ($text)" } else { "HTTP ${status}: $text" }
+        $script:LastResponse = if ($status -eq 0) { "no HTTP answer ($problem)" } else { "HTTP $status" }
         return $status -eq $expectedStatus
     }
-    $open = Test-PortOpen ([int]$healthPort)
+    $open = Test-PortOpen $healthPort
     $script:LastResponse = if ($open) { "port $healthPort accepted a connection" } else { "port $healthPort refused the connection" }
     return $open
 }
 
-if (Test-ServiceRunning) {
-    if (Test-Healthy) {
-        Write-HookLog "$ServiceName is already running and healthy ($script:LastResponse)"
-        exit 0
+$state = Get-ServiceState
+switch ($state.Kind) {
+    'running' {
+        if (Test-Healthy) {
+            Write-HookLog "$ServiceName is already running and healthy ($($state.Why); $script:LastResponse)"
+            exit 0
+        }
+        Write-HookLog "$ServiceName is running but not healthy yet ($($state.Why); $script:LastResponse); waiting"
     }
-    Write-HookLog "$ServiceName is running but not healthy yet ($script:LastResponse); waiting"
-} else {
-    if (Test-PortOpen $appPort) {
-        Stop-Hook "port $appPort is already in use by another process; $ServiceName cannot start"
+    { $_ -in @('stopped', 'unrecorded') } {
+        if ($port -and (Test-PortOpen $port)) {
+            Stop-Hook "port $port is already in use by another process; $ServiceName cannot start ($($state.Why))"
+        }
+        Write-HookLog "starting $ServiceName ($($state.Why))"
+        Start-HookService $startTimeout
     }
-    Write-HookLog "starting $ServiceName"
-    Start-HookService
+    default { Stop-Hook "cannot tell whether $ServiceName runs: $($state.Why)" }
 }
 
 # Checks start 50 ms apart and back off, doubling, to HealthIntervalSeconds: a quick start is seen at once.
+# An app that stops meanwhile fails the hook at once.
 $deadline = (Get-Date).AddSeconds($startTimeout)
 $pauseMilliseconds = 50
 while ((Get-Date) -lt $deadline) {
     if (Test-Healthy) {
-        Write-HookLog "$ServiceName is healthy after $(Get-ElapsedSeconds)s ($script:LastResponse)"
+        Write-HookLog "$ServiceName is healthy after $(Get-ElapsedSeconds)s ($((Get-ServiceState).Why); $script:LastResponse)"
         exit 0
+    }
+    $state = Get-ServiceState
+    if ($state.Kind -ne 'running') {
+        Stop-Hook "$ServiceName is not running while waiting for health ($($state.Why)); last response: $script:LastResponse"
     }
     Start-Sleep -Milliseconds $pauseMilliseconds
     $pauseMilliseconds = [Math]::Min(2 * $pauseMilliseconds, 1000 * $interval)

@@ -2,20 +2,20 @@
 # linux/stop_app_gracefully.sh step for step. A failure here means AWS-RunPatchBaselineWithHooks
 # installs nothing and runs on-exit.
 #
-# Parameters ($env:SSM_<Name>): ServiceName (required), ServiceManager (service or pidfile),
-# PidFile, DrainCommand, DrainTimeoutSeconds (60), DrainSeconds (0), StopTimeoutSeconds (60),
-# Port, EscalateToKill (false).
+# Parameters ($env:SSM_<Name>): WindowsServiceName (required), ServiceManager (service or pidfile:
+# the process the start hook recorded), WindowsDrainCommand (no shell), DrainTimeoutSeconds (60),
+# DrainSeconds (0), StopTimeoutSeconds (60), Port, EscalateToKill (false).
 $ErrorActionPreference = 'Stop'
 $HookName = 'stop_app_gracefully'
 . "$PSScriptRoot\lib\HookCommon.ps1"  # hook:include lib/HookCommon.ps1
 . "$PSScriptRoot\lib\ServiceManager.ps1"  # hook:include lib/ServiceManager.ps1
 
 Read-ServiceSettings
-$drainCommand = $env:SSM_DrainCommand
+$drainCommand = $env:SSM_WindowsDrainCommand
 $drainTimeout = Get-IntParam 'SSM_DrainTimeoutSeconds' 60
 $drainSeconds = Get-IntParam 'SSM_DrainSeconds' 0
 $stopTimeout = Get-IntParam 'SSM_StopTimeoutSeconds' 60
-$port = $env:SSM_Port
+$port = Get-PortParam 'SSM_Port'
 $escalate = $env:SSM_EscalateToKill -eq 'true'
 
 # True only with positive evidence that the app is down, which it leaves in $script:Evidence: the manager
@@ -32,8 +32,8 @@ function Test-VerifiedStopped {
         $script:Evidence = $why
         return $true
     }
-    # A pid file that is gone names no process; only a closed port then proves the app is down.
-    if ($script:State.Kind -eq 'unknown' -and $ServiceManager -eq 'pidfile' -and $port -and -not (Test-Path -Path $PidFile)) {
+    # No record names no process; only a closed port then proves the app is down.
+    if ($script:State.Kind -eq 'unrecorded' -and $port) {
         $script:Evidence = $why
         return $true
     }
@@ -53,7 +53,7 @@ function Wait-Stopped([int]$Seconds) {
 }
 
 function Complete-Stop {
-    if ($ServiceManager -eq 'pidfile') { Remove-Item -Path $PidFile -ErrorAction SilentlyContinue }
+    if ($ServiceManager -eq 'pidfile') { Remove-Item -LiteralPath $PidFile -ErrorAction SilentlyContinue }
     Write-HookLog "$ServiceName stopped after $(Get-ElapsedSeconds)s (verified: $($script:Evidence))"
     exit 0
 }
@@ -72,14 +72,15 @@ if (Test-VerifiedStopped) {
     Write-HookLog "$ServiceName is already stopped (verified: $($script:Evidence))"
     exit 0
 }
-if ($script:State.Kind -eq 'unknown') {
-    $hint = if ($ServiceManager -eq 'pidfile' -and -not $port) { '; set Port so a closed port can prove it is stopped' } else { '' }
-    Stop-Hook "cannot tell whether $ServiceName runs: $(Get-LastSeen)$hint"
+if ($script:State.Kind -eq 'unknown') { Stop-Hook "cannot tell whether $ServiceName runs: $(Get-LastSeen)" }
+if ($script:State.Kind -eq 'unrecorded') {
+    $hint = if ($port) { 'it was not started by the start hook, so this hook will not signal it' } else { 'set Port so a closed port can prove it is stopped' }
+    Stop-Hook "cannot tell whether $ServiceName runs: $(Get-LastSeen); $hint"
 }
 
 if ($drainCommand) {
     Write-HookLog "draining ${ServiceName}: $drainCommand"
-    Invoke-Bounded $drainTimeout 'drain' $drainCommand
+    Invoke-Bounded $drainTimeout 'drain' $ServiceName $drainCommand
 }
 if ($drainSeconds -gt 0) {
     Write-HookLog "waiting ${drainSeconds}s for connections to drain"
@@ -87,12 +88,12 @@ if ($drainSeconds -gt 0) {
 }
 
 Write-HookLog "stopping $ServiceName (up to ${stopTimeout}s)"
-Request-ServiceStop
+Send-AppSignal 'TERM'
 if (Wait-Stopped $stopTimeout) { Complete-Stop }
 
 if ($escalate) {
     Write-HookLog "$ServiceName did not stop within ${stopTimeout}s; killing it"
-    Stop-ServiceForcefully
+    Send-AppSignal 'KILL'
     if (Wait-Stopped 10) { Complete-Stop }
 }
 Stop-Hook "$ServiceName did not stop within ${stopTimeout}s (last seen: $(Get-LastSeen)); set EscalateToKill=true to force it"

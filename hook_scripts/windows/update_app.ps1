@@ -1,17 +1,18 @@
 # Post-install hook: update the application itself, after OS patches and before any reboot;
 # mirrors linux/update_app.sh step for step.
 #
-# Parameters ($env:SSM_<Name>): ServiceName (required), UpdateCommand (empty: nothing to do),
-# UpdateTimeoutSeconds (600), VerifyCommand, VerifyTimeoutSeconds (60).
+# Parameters ($env:SSM_<Name>): WindowsServiceName (required), WindowsUpdateCommand (no shell; empty:
+# nothing to do), UpdateTimeoutSeconds (600), WindowsVerifyCommand, VerifyTimeoutSeconds (60).
 $ErrorActionPreference = 'Stop'
 $HookName = 'update_app'
 . "$PSScriptRoot\lib\HookCommon.ps1"  # hook:include lib/HookCommon.ps1
 
-Assert-Env @('SSM_ServiceName')
-$service = $env:SSM_ServiceName
-$updateCommand = $env:SSM_UpdateCommand
+Assert-Env @('SSM_WindowsServiceName')
+$service = $env:SSM_WindowsServiceName
+Assert-ServiceName 'WindowsServiceName' $service
+$updateCommand = $env:SSM_WindowsUpdateCommand
 $updateTimeout = Get-IntParam 'SSM_UpdateTimeoutSeconds' 600
-$verifyCommand = $env:SSM_VerifyCommand
+$verifyCommand = $env:SSM_WindowsVerifyCommand
 $verifyTimeout = Get-IntParam 'SSM_VerifyTimeoutSeconds' 60
 
 if (-not $updateCommand) {
@@ -19,11 +20,13 @@ if (-not $updateCommand) {
     exit 0
 }
 
+Initialize-RunDir
+Enter-RunLock $service
 Write-HookLog "updating ${service}: $updateCommand (up to ${updateTimeout}s)"
-Invoke-Bounded $updateTimeout 'update' $updateCommand
+Invoke-Bounded $updateTimeout 'update' $service $updateCommand
 if ($verifyCommand) {
     Write-HookLog "verifying the update: $verifyCommand"
-    Invoke-Bounded $verifyTimeout 'verify' $verifyCommand
+    Invoke-Bounded $verifyTimeout 'verify' $service $verifyCommand
 }
 Write-HookLog "$service updated after $(Get-ElapsedSeconds)s"
 exit 0

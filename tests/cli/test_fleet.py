@@ -33,7 +33,10 @@ def test_the_example_rollout_is_shown_wave_by_wave() -> None:
     prod_web = next(line for line in text.splitlines() if line.startswith("| web |") and "then 5 day(s)" in line)
     assert "| 2026-12-09 03:00 GMT | 0 days | 50% / 1 | RebootIfNeeded |" in dev_web
     assert "| 2026-12-13 03:00 GMT | 7 days | 5% / 1 | RebootIfNeeded |" in prod_web
-    assert "stop `web-app`, update: `dnf -y upgrade web-app`, start and check http://127.0.0.1:8080/health" in dev_web
+    assert (
+        "stop `web-app`, update: `dnf -y upgrade web-app` (Linux), `C:/web-app/update.exe /quiet` (Windows), "
+        "start and check http://127.0.0.1:8080/health" in dev_web
+    )
     assert "Order warnings" not in text
 
 

@@ -404,7 +404,7 @@ def test_diff_reports_hook_parameters_and_step_timeouts(demo_template: dict[str,
     content = by_name(new, "AWS::SSM::Document", "PatchingDemo-StopAppGracefully")["Content"]
     content["parameters"]["StopTimeoutSeconds"]["default"] = "90"
     del content["parameters"]["EscalateToKill"]
-    content["parameters"]["RunAs"] = {"type": "String", "default": "app"}
+    content["parameters"]["Verbose"] = {"type": "String", "default": "true"}
     for step in content["mainSteps"]:
         step["inputs"]["timeoutSeconds"] += 30
     before = by_name(demo_template, "AWS::SSM::Document", "PatchingDemo-StopAppGracefully")["Content"]
@@ -412,7 +412,7 @@ def test_diff_reports_hook_parameters_and_step_timeouts(demo_template: dict[str,
     hook = "pre-install hook PatchingDemo-StopAppGracefully"
     assert words(demo_template, new) == [
         f"{hook} parameter StopTimeoutSeconds changes from '60' to '90'",
-        f"{hook} parameter RunAs added",
+        f"{hook} parameter Verbose added",
         f"{hook} parameter EscalateToKill removed",
         f"{hook} Linux step timeout changes from {seconds}s to {seconds + 30}s",
         f"{hook} Windows step timeout changes from {seconds}s to {seconds + 30}s",

@@ -186,10 +186,45 @@ WRONG_FIELDS = [
         {"WINDOWS": {"PRODUCT": ["x" * 65]}},
         "groups[0].baseline_filters.WINDOWS.PRODUCT[0]: got 'xxxx",
     ),
-    ("groups.0.hooks.service", "web app", "groups[0].hooks.service: got 'web app'; must be 1 to 256 characters"),
+    ("groups.0.hooks.service", "web app", "groups[0].hooks.service: got 'web app'; must be 1 to 200 characters"),
+    (
+        "groups.0.hooks.service",
+        {"linux": "web app"},
+        "groups[0].hooks.service.linux: got 'web app'; must be 1 to 200 characters",
+    ),
+    (
+        "groups.0.hooks.service",
+        {"linux": "web-app"},
+        "groups[0]: got the entry; hooks.service needs a value for Windows; got hooks.service={'linux': 'web-app'}",
+    ),
+    (
+        "groups.0.hooks.service",
+        {"linux": "web-app", "macos": "x"},
+        "groups[0].hooks.service.macos: unknown field",
+    ),
     ("groups.0.hooks.port", 70000, "groups[0].hooks.port: got 70000; Input should be less than or equal to 65535"),
-    ("groups.0.hooks.update_command", "a; b", "groups[0].hooks.update_command: got 'a; b'; must be one simple command"),
-    ("groups.0.hooks.health_url", "ftp://x", "groups[0].hooks.health_url: got 'ftp://x'; must be an http(s) URL"),
+    (
+        "groups.0.hooks.update_command",
+        "a; b",
+        "groups[0].hooks.update_command: got 'a; b'; must be one program and its arguments",
+    ),
+    (
+        "groups.0.hooks.update_command",
+        "dnf -y upgrade web-app",
+        "groups[0]: got the entry; hooks.update_command would run the same command line on Linux and Windows; give it "
+        "per platform, as update_command: {linux: ..., windows: ...}; got hooks.update_command='dnf -y upgrade web-app'",
+    ),
+    (
+        "groups.0.hooks.update_command",
+        {"windows": "C:\\web\\update.exe", "linux": "sh -c 'x'"},
+        "groups[0].hooks.update_command.linux: got \"sh -c 'x'\"; must be one program and its arguments",
+    ),
+    (
+        "groups.0.hooks.health_url",
+        "http://169.254.169.254/latest/meta-data/",
+        "groups[0].hooks.health_url: got 'http://169.254.169.254/latest/meta-data/'; must be an http:// or https:// URL "
+        "on a loopback address",
+    ),
     (
         "groups.0.hooks.health_port",
         8080,

@@ -110,12 +110,12 @@ def hooked_group(stack: Stack, group_id: str) -> PatchWorkflow:
 
 
 def test_groups_with_their_own_hook_documents_are_spread_under_one_megabyte(tmp_path: Path) -> None:
-    # 16 such groups take about 1.1 MB in one template: packing by resources alone would put them all in one.
+    # 12 such groups take about 1.1 MB in one template: packing by resources alone would put them all in one.
     fleets: list[PatchFleet] = []
 
     def hooked_fleet(app: App) -> None:
         fleets.append(PatchFleet(app, "Fleet", stack_name_prefix="Hooked"))
-        for index in range(16):
+        for index in range(12):
             fleets[0].add_group(f"App{index:02d}", build=hooked_group)
 
     assembly = synth_assembly(tmp_path, hooked_fleet)
@@ -127,7 +127,7 @@ def test_groups_with_their_own_hook_documents_are_spread_under_one_megabyte(tmp_
     assert sum(sizes.values()) > MAX_TEMPLATE_BYTES
     for stack in stacks:
         assert footprint(stack).estimated_template_bytes >= sizes[stack.artifact_id], stack.stack_name
-    assert sorted(fleets[0].workflows) == [f"App{index:02d}" for index in range(16)]
+    assert sorted(fleets[0].workflows) == [f"App{index:02d}" for index in range(12)]
 
 
 def test_packing_is_deterministic_and_respects_the_stack_size(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 from constructs_lib import HookScript
 from examples.demo.rehearse import free_port, launch, service_command
 
-__all__ = ["DemoService", "HookRun", "free_port", "listener", "port_open", "run_hook", "wait_for"]
+__all__ = ["DemoService", "HookRun", "free_port", "hook_env", "listener", "port_open", "run_hook", "wait_for"]
 
 LOG_LINE = re.compile(
     r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z (stop_app_gracefully|update_app|start_app_and_verify): .+$"
@@ -46,29 +46,58 @@ def port_open(port: int) -> bool:
 
 
 def run_hook(
-    name: str, ssm: dict[str, str], workdir: Path, *, limit: float = 60, path_first: Path | None = None
+    name: str,
+    ssm: dict[str, str],
+    workdir: Path,
+    *,
+    limit: float = 60,
+    path_first: Path | None = None,
+    lock_wait: int | None = None,
 ) -> HookRun:
     """Run hook_scripts/linux/<name>.sh as the synthesized document holds it (includes inlined), with
-    only the given SSM_<Name> variables set, in ``workdir`` like the agent's scratch folder; ``path_first``
-    puts a folder of stand-in commands (a fake systemctl) first on PATH."""
+    only the given SSM_<Name> variables set, in ``workdir`` like the agent's scratch folder, its run
+    folder ``workdir/run``; ``path_first`` puts a folder of stand-in commands (a fake systemctl) first on
+    PATH; ``lock_wait`` shortens the wait for another run's lock."""
     script = workdir / f"{name}.sh"
     script.write_text(HookScript.from_file(f"linux/{name}.sh").text + "\n")
-    env = {key: value for key, value in os.environ.items() if not key.startswith("SSM_")}
+    started = time.monotonic()
+    result = subprocess.run(
+        ["bash", str(script)],
+        cwd=workdir,
+        env=hook_env(ssm, workdir, path_first=path_first, lock_wait=lock_wait),
+        capture_output=True,
+        text=True,
+        timeout=limit,
+    )
+    return HookRun(result.returncode, result.stdout, result.stderr, time.monotonic() - started)
+
+
+def hook_env(
+    ssm: dict[str, str], workdir: Path, *, path_first: Path | None = None, lock_wait: int | None = None
+) -> dict[str, str]:
+    """The environment a hook runs with: this one without SSM_ variables, then the given ones."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("SSM_", "PATCH_HOOKS_"))}
     if path_first is not None:
         env["PATH"] = f"{path_first}{os.pathsep}{env['PATH']}"
+    env["PATCH_HOOKS_RUN_DIR"] = str(workdir / "run")
+    if lock_wait is not None:
+        env["PATCH_HOOKS_LOCK_WAIT_SECONDS"] = str(lock_wait)
     env.update({f"SSM_{key}": value for key, value in ssm.items()})
-    started = time.monotonic()
-    result = subprocess.run(["bash", str(script)], cwd=workdir, env=env, capture_output=True, text=True, timeout=limit)
-    return HookRun(result.returncode, result.stdout, result.stderr, time.monotonic() - started)
+    return env
 
 
 @dataclass
 class DemoService:
-    """A demo service driven through the scripts' pidfile seam."""
+    """A demo service driven through the scripts' pidfile seam; ``run_dir`` is the hooks' run folder,
+    the ``run`` folder of the workdir given to run_hook."""
 
     port: int
-    pid_file: Path
+    run_dir: Path
     flags: str = ""
+
+    @property
+    def pid_file(self) -> Path:
+        return self.run_dir / "demo-app.pid"
 
     @property
     def start_command(self) -> str:
@@ -76,18 +105,16 @@ class DemoService:
 
     @property
     def ssm(self) -> dict[str, str]:
-        return {
-            "ServiceName": "demo-app",
-            "ServiceManager": "pidfile",
-            "PidFile": str(self.pid_file),
-            "StartCommand": self.start_command,
-        }
+        return {"LinuxServiceName": "demo-app", "ServiceManager": "pidfile", "LinuxStartCommand": self.start_command}
 
     def pid(self) -> int | None:
+        """The recorded pid; None for no record, or one that names no single process (0 is this process
+        group, negative numbers whole groups, 1 init)."""
         try:
-            return int(self.pid_file.read_text().strip())
-        except (FileNotFoundError, ValueError):
+            pid = int(self.pid_file.read_text().split()[0])
+        except (OSError, ValueError, IndexError):
             return None
+        return pid if pid > 1 else None
 
     def running(self) -> bool:
         pid = self.pid()

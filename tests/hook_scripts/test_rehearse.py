@@ -48,7 +48,7 @@ def demo_assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def service(tmp_path: Path) -> Iterator[DemoService]:
-    demo = DemoService(port=free_port(), pid_file=tmp_path / "demo-app.pid")
+    demo = DemoService(port=free_port(), run_dir=tmp_path / "run")
     demo.start_directly()
     yield demo
     demo.kill()
@@ -78,6 +78,8 @@ def demo_args(service: DemoService, scenario: str, *extra: str) -> list[str]:
         scenario,
         "--reboot-command",
         reboot_command(service.pid_file, service.port),
+        "--run-dir",
+        str(service.run_dir),
         *[f"--param={name}={value}" for name, value in overrides.items()],
         *extra,
     ]
@@ -140,7 +142,7 @@ def test_failing_pre_install_installs_nothing_and_on_exit_restores_the_service(
 ) -> None:
     # The drain step fails, so the app is never stopped and nothing is installed.
     status, report = rehearse_json(
-        demo_assembly, *demo_args(service, "patches-installed", "--param=DrainCommand=false")
+        demo_assembly, *demo_args(service, "patches-installed", "--param=LinuxDrainCommand=false")
     )
     assert status == 1
     assert report["result"] == "Failed"
@@ -235,7 +237,7 @@ def test_a_hook_past_its_timeout_is_stopped_and_reported_timed_out(tmp_path: Pat
 
 
 def test_parameters_are_checked_against_allowed_patterns(demo_assembly: Path) -> None:
-    with pytest.raises(RehearsalError, match=r"Port='eighty' does not match its allowedPattern"):
+    with pytest.raises(RehearsalError, match=r"Port='eighty' does not match the hook's rule \^\$\|"):
         rehearse_json(demo_assembly, "--stack", "PatchingDemo", "--task", "PatchingTask", "--param=Port=eighty")
     with pytest.raises(RehearsalError, match=r"--param Colour: no hook of the task declares it"):
         rehearse_json(demo_assembly, "--stack", "PatchingDemo", "--task", "PatchingTask", "--param=Colour=red")

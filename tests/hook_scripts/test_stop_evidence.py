@@ -71,13 +71,12 @@ class Systemd:
 
     @property
     def ssm(self) -> dict[str, str]:
-        return {"ServiceName": "demo-app", "ServiceManager": "service", "Port": str(self.service.port)}
+        return {"LinuxServiceName": "demo-app", "ServiceManager": "service", "Port": str(self.service.port)}
 
 
 @pytest.fixture
 def service(tmp_path: Path) -> Iterator[DemoService]:
-    demo = DemoService(port=free_port(), pid_file=tmp_path / "run" / "demo-app.pid")
-    demo.pid_file.parent.mkdir()
+    demo = DemoService(port=free_port(), run_dir=tmp_path / "run")
     yield demo
     demo.kill()
 

@@ -23,6 +23,7 @@ STEP_MESSAGES = {
         "is already stopped (verified:",
         "cannot tell whether",
         "set Port so a closed port can prove it is stopped",
+        "it was not started by the start hook, so this hook will not signal it",
         "(last seen:",
         "(verified:",
         "draining",
@@ -48,8 +49,30 @@ STEP_MESSAGES = {
         "did not become healthy within",
         "last response:",
         "set HealthUrl or HealthPort",
+        "is not running while waiting for health",
+        "must be an http(s) URL on a loopback address (127.0.0.1, localhost or [::1])",
+        "exited at once; see",
     ],
 }
+# What the shared files say, in both languages.
+SHARED_MESSAGES = [
+    "is not set; ENV_VAR parameters need SSM Agent 3.3.2746 or later",
+    "must be a whole number; got",
+    "must be a TCP port from 1 to 65535; got",
+    "must be 1 to 200 characters from A-Z, a-z, 0-9, @, _, ., : and -, not starting with a dot; got",
+    "cannot create the run folder",
+    "is not a folder (or is a link)",
+    "is writable by others",
+    "is a symbolic link; refusing to follow it",
+    "holds no valid record",
+    "another hook run for",
+    "FAILED: stopped unexpectedly",
+    "the command is empty",
+    "command timed out after",
+    "command failed with exit code",
+    "ServiceManager must be service or pidfile; got",
+    "has exited (the pid now belongs to another process)",
+]
 
 
 def syntax_errors(source: bytes) -> list[str]:
@@ -80,11 +103,26 @@ def test_the_parser_does_report_syntax_errors() -> None:
     assert syntax_errors(b"function Stop-App( {\n  if ($x -eq ) { exit 1 \n") != []
 
 
+def _unprefixed(names: list[str], prefix: str) -> list[str]:
+    return sorted(name.removeprefix(prefix) for name in names)
+
+
 @pytest.mark.parametrize("name", HOOKS)
 def test_reads_the_same_parameters_as_the_linux_script(name: str) -> None:
-    linux = HookScript.from_file(f"linux/{name}.sh")
-    windows = HookScript.from_file(f"windows/{name}.ps1")
-    assert windows.ssm_variables == linux.ssm_variables
+    # Per-platform values carry their platform's prefix; RunAs (a Linux user) is Linux's alone.
+    linux = [v for v in HookScript.from_file(f"linux/{name}.sh").ssm_variables if v != "RunAs"]
+    windows = HookScript.from_file(f"windows/{name}.ps1").ssm_variables
+    assert _unprefixed(windows, "Windows") == _unprefixed(linux, "Linux")
+    assert not [v for v in windows if v.startswith("Linux")]
+    assert not [v for v in linux if v.startswith("Windows")]
+
+
+def test_shared_files_say_the_same_things() -> None:
+    linux = "".join(HookScript.from_file(f"linux/{name}.sh").text for name in HOOKS)
+    windows = "".join(HookScript.from_file(f"windows/{name}.ps1").text for name in HOOKS)
+    for message in SHARED_MESSAGES:
+        assert message in linux, f"linux lacks {message!r}"
+        assert message in windows, f"windows lacks {message!r}"
 
 
 @pytest.mark.parametrize("name", HOOKS)

@@ -10,7 +10,6 @@ import pytest
 from aws_cdk import App, CfnParameter, DefaultStackSynthesizer, Duration, Stack
 
 from constructs_lib import (
-    DEFAULT_ALLOWED_PATTERN,
     HookDocument,
     HookParameter,
     HookScript,
@@ -50,7 +49,8 @@ def test_linux_and_windows_steps_with_preconditions(stack: Stack) -> None:
         "ServiceName": {
             "type": "String",
             "default": "demo-app",
-            "allowedPattern": DEFAULT_ALLOWED_PATTERN,
+            # A plain value: the document runs with it and nothing else.
+            "allowedPattern": "^demo-app$",
             "interpolationType": "ENV_VAR",
         },
     }
@@ -86,7 +86,7 @@ def test_windows_only_document(stack: Stack) -> None:
     assert step["action"] == "aws:runPowerShellScript"
 
 
-def test_custom_parameter_with_its_own_pattern(stack: Stack) -> None:
+def test_a_parameter_accepts_only_its_built_in_value_by_default(stack: Stack) -> None:
     hook(
         stack,
         script='curl "$SSM_HealthUrl"',
@@ -102,9 +102,26 @@ def test_custom_parameter_with_its_own_pattern(stack: Stack) -> None:
         "type": "String",
         "description": "Where the app answers",
         "default": "http://127.0.0.1:8080/health?full=1",
-        "allowedPattern": r"^https?://[A-Za-z0-9.:/?=&_-]+$",
+        "allowedPattern": r"^http://127\.0\.0\.1:8080/health\?full=1$",
         "interpolationType": "ENV_VAR",
     }
+
+
+def test_custom_parameter_with_its_own_pattern(stack: Stack) -> None:
+    hook(
+        stack,
+        script='curl "$SSM_HealthUrl"',
+        parameters={
+            "HealthUrl": HookParameter(
+                default="http://127.0.0.1:8080/health?full=1",
+                allowed_pattern=r"^https?://[A-Za-z0-9.:/?=&_-]+$",
+                only_default=False,
+            ),
+        },
+    )
+    assert only_properties(stack, DOCUMENT)["Content"]["parameters"]["HealthUrl"]["allowedPattern"] == (
+        r"^https?://[A-Za-z0-9.:/?=&_-]+$"
+    )
 
 
 def test_parameters_are_sorted_by_name(stack: Stack) -> None:

@@ -92,14 +92,23 @@ def test_fails_on_missing_own_path(tmp_path: Path) -> None:
 
 def test_includes_are_inlined_so_the_document_is_self_contained(tmp_path: Path) -> None:
     (tmp_path / "lib").mkdir()
-    (tmp_path / "lib" / "common.sh").write_text('# shared\nlog() { echo "$*"; }\n')
+    (tmp_path / "lib" / "common.sh").write_text(
+        '# shared\n# shellcheck shell=bash\nlog() {\n  # say it\n  echo "$*"  # all of it\n}\n'
+    )
     script_path = tmp_path / "hook.sh"
-    script_path.write_text('#!/bin/bash\n. "$(dirname "$0")/lib/common.sh"  # hook:include lib/common.sh\nlog hi\n')
+    script_path.write_text(
+        '#!/bin/bash\n# the hook\n. "$(dirname "$0")/lib/common.sh"  # hook:include lib/common.sh\nlog hi\n'
+    )
+    # The shared file's comment lines are left out (its shellcheck directives and end-of-line comments stay);
+    # the script's own lines are kept as written.
     assert HookScript.from_path(script_path).lines == [
         "#!/bin/bash",
+        "# the hook",
         "# ---- begin lib/common.sh (inlined at synth) ----",
-        "# shared",
-        'log() { echo "$*"; }',
+        "# shellcheck shell=bash",
+        "log() {",
+        '  echo "$*"  # all of it',
+        "}",
         "# ---- end lib/common.sh ----",
         "log hi",
     ]

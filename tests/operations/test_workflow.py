@@ -10,11 +10,14 @@ from aws_cdk import Duration, Stack
 
 from constructs_lib import (
     ApprovalRule,
+    HookDocument,
+    HookScript,
     LifecycleHooks,
     OperatingSystem,
     PatchBaseline,
     PatchBaselineOptions,
     PatchWorkflow,
+    ScriptLanguage,
     WindowSchedule,
     WindowTargets,
 )
@@ -50,7 +53,7 @@ def test_minimal_workflow_targets_its_patch_group(stack: Stack) -> None:
 
 
 def test_defines_baselines_registered_to_the_patch_groups(stack: Stack) -> None:
-    pre = hook(stack, "Pre")
+    pre = hook(stack, "Pre", windows=HookScript.inline("Write-Output hook", language=ScriptLanguage.POWERSHELL))
     wf = workflow(
         stack,
         patch_groups=["web", "api"],
@@ -189,5 +192,59 @@ def test_macos_beside_linux_with_hooks_is_fine(stack: Stack) -> None:
             PatchBaselineOptions(operating_system=OperatingSystem.AMAZON_LINUX_2023),
         ],
         hooks=LifecycleHooks(on_exit=hook(stack)),
+    )
+    assert len(wf.baselines) == 2
+
+
+WINDOWS_ONLY = {"linux": None, "windows": HookScript.inline("Write-Output hook", language=ScriptLanguage.POWERSHELL)}
+
+
+@pytest.mark.parametrize(
+    ("systems", "hook_settings", "message"),
+    [
+        (
+            [OperatingSystem.AMAZON_LINUX_2023],
+            WINDOWS_ONLY,
+            r"hooks.pre_install \(Pre\) has no Linux step, but the baselines patch AMAZON_LINUX_2023: those "
+            r"instances would skip the hook; give the hook platforms \['Linux'\] \(got \['Windows'\]\)",
+        ),
+        (
+            [OperatingSystem.WINDOWS],
+            {},
+            r"hooks.pre_install \(Pre\) has no Windows step, but the baselines patch WINDOWS: .* "
+            r"\(got \['Linux'\]\)",
+        ),
+        (
+            [OperatingSystem.UBUNTU, OperatingSystem.WINDOWS],
+            {},
+            r"has no Windows step, but the baselines patch UBUNTU, WINDOWS: those instances would skip the hook; "
+            r"give the hook platforms \['Linux', 'Windows'\]",
+        ),
+    ],
+    ids=["windows-hook-linux-fleet", "linux-hook-windows-fleet", "linux-hook-mixed-fleet"],
+)
+def test_a_hook_missing_a_platform_the_baselines_patch_is_refused(
+    stack: Stack, systems: list[OperatingSystem], hook_settings: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        workflow(
+            stack,
+            baselines=[PatchBaselineOptions(operating_system=system) for system in systems],
+            hooks=LifecycleHooks(pre_install=hook(stack, "Pre", **hook_settings)),
+        )
+
+
+def test_hooks_covering_the_baselines_and_documents_from_elsewhere_are_accepted(stack: Stack) -> None:
+    wf = workflow(
+        stack,
+        baselines=[
+            PatchBaselineOptions(operating_system=OperatingSystem.AMAZON_LINUX_2023),
+            PatchBaselineOptions(operating_system=OperatingSystem.MACOS),
+        ],
+        # A Linux hook for Linux (macOS runs none), and a named document this stack can't see into.
+        hooks=LifecycleHooks(
+            pre_install=hook(stack, "Pre"),
+            on_exit=HookDocument.from_document_name(stack, "Shared", "AWS-Noop"),
+        ),
     )
     assert len(wf.baselines) == 2

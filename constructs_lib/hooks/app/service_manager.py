@@ -1,13 +1,17 @@
-"""ServiceManager: how the typed app hooks stop and start the app (the host's service manager, or a pid file)."""
+"""ServiceManager: how the typed app hooks stop and start the app (the host's service manager, or a process
+the start hook launched and recorded)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from ..._internal.rules import COMMAND_PATTERN, COMMAND_RULE, PID_FILE_PATTERN, SERVICE_MANAGER_PATTERN, fail
+from ..._internal.rules import RUN_AS_PATTERN, RUN_AS_RULE, SERVICE_MANAGER_PATTERN, fail
+from ..._internal.vocabulary import HookPlatform
 from ..document import HookParameter
-from .parameters import parameter
+from .parameters import command_parameters, parameter
+from .per_platform import PerPlatform
 
 
 class ServiceManagerKind(StrEnum):
@@ -22,14 +26,15 @@ class ServiceManager:
     """How hooks stop and start the app. Build one with the static factories.
 
     ``ServiceManager.service()`` uses the host's service manager (systemd on Linux, the Service
-    Control Manager on Windows). ``ServiceManager.pidfile("/run/app.pid", start_command="...")`` is
-    for hosts without systemd: the app's process id lives in a pid file, stop sends SIGTERM (a close
-    request on Windows), start runs the command in a session of its own and records its pid.
+    Control Manager on Windows). ``ServiceManager.pidfile(start_command="...")`` is for hosts without
+    systemd: the start hook launches the command without a shell, in a session of its own, and records the
+    process with its start time in the hooks' root-only run folder (/run/patch-hooks/<service>.pid); the
+    stop hook signals that process only while the record still identifies it.
     """
 
     kind: ServiceManagerKind
-    pid_file_path: str = ""
-    start_command: str = ""
+    start_command: str | PerPlatform = ""
+    run_as: str = ""
 
     @staticmethod
     def service() -> ServiceManager:
@@ -37,33 +42,44 @@ class ServiceManager:
         return ServiceManager(ServiceManagerKind.SERVICE)
 
     @staticmethod
-    def pidfile(path: str, *, start_command: str = "") -> ServiceManager:
-        """A process recorded in a pid file (absolute path), started with ``start_command``.
+    def pidfile(*, start_command: str | PerPlatform = "", run_as: str | None = None) -> ServiceManager:
+        """A process the start hook launches with ``start_command`` and records.
 
-        Default: ``start_command`` empty, which only StopAppHook accepts (start needs a command).
+        Args:
+            start_command: the app's command line, run without a shell; per platform on a hook with both.
+                Default: empty, which only StopAppHook accepts (start needs a command).
+            run_as: the Linux user the app runs as. Default: root, the agent's user (Windows: SYSTEM).
         """
-        parameter("pid_file", path, PID_FILE_PATTERN, "an absolute path such as /run/demo-app.pid")
-        if not path:
-            fail("pid_file must be an absolute path such as /run/demo-app.pid; got pid_file=''")
-        parameter("start_command", start_command, COMMAND_PATTERN, COMMAND_RULE)
-        return ServiceManager(ServiceManagerKind.PIDFILE, path, start_command)
+        if not isinstance(start_command, (str, PerPlatform)):
+            fail(f"start_command must be a string or PerPlatform; got {type(start_command).__name__} {start_command!r}")
+        run_as = "" if run_as is None else run_as
+        parameter("run_as", run_as, RUN_AS_PATTERN, RUN_AS_RULE)
+        return ServiceManager(ServiceManagerKind.PIDFILE, start_command, run_as)
 
-    def to_parameters(self) -> dict[str, HookParameter]:
-        """The ServiceManager, PidFile and StartCommand document parameters."""
-        return {
+    def to_parameters(
+        self, platforms: Sequence[HookPlatform], *, needs_start: bool = False
+    ) -> dict[str, HookParameter]:
+        """The ServiceManager, ``<Platform>StartCommand`` and (with Linux) RunAs document parameters;
+        ``needs_start``: a pidfile manager must have a start command for each platform."""
+        if self.run_as and HookPlatform.LINUX not in platforms:
+            fail(f"run_as works on Linux only; got run_as={self.run_as!r} for platforms={[str(p) for p in platforms]}")
+        parameters = {
             "ServiceManager": HookParameter(
                 default=self.kind.value,
                 allowed_pattern=SERVICE_MANAGER_PATTERN,
                 description="service (systemd or the Windows SCM) or pidfile",
             ),
-            "PidFile": HookParameter(
-                default=self.pid_file_path,
-                allowed_pattern=PID_FILE_PATTERN,
-                description="The app's pid file, with ServiceManager pidfile",
-            ),
-            "StartCommand": HookParameter(
-                default=self.start_command,
-                allowed_pattern=COMMAND_PATTERN,
-                description="How to start the app, with ServiceManager pidfile",
+            **command_parameters(
+                "start_command",
+                "StartCommand",
+                self.start_command or None,
+                platforms,
+                "How to start the app, with ServiceManager pidfile",
+                required=needs_start and self.kind is ServiceManagerKind.PIDFILE,
             ),
         }
+        if HookPlatform.LINUX in platforms:
+            parameters["RunAs"] = HookParameter(
+                default=self.run_as, allowed_pattern=RUN_AS_PATTERN, description="The user the app runs as (Linux)"
+            )
+        return parameters

@@ -12,6 +12,7 @@ from ..._internal.options import check_keywords
 from ..._internal.rules import HEALTH_URL_PATTERN, HEALTH_URL_RULE, HTTP_STATUS_PATTERN, check_one_health_check, fail
 from .base import AppHook, AppHookOptions
 from .parameters import parameter, port_parameter, seconds_parameter
+from .per_platform import ALL_PLATFORMS, PerPlatform, chosen_platforms, describe
 from .service_manager import ServiceManager, ServiceManagerKind
 
 # One health check may take up to 5 s (curl --max-time), a service start up to the start timeout.
@@ -21,10 +22,11 @@ _CHECK_SECONDS = 5
 class StartAppHook(AppHook):
     """Defines the on-exit hook document running hook_scripts/*/start_app_and_verify.
 
-    Steps: if the app runs and is healthy, succeed (on-exit runs on every Install path, so it is
-    idempotent); if it is not running and its port is taken by another process, fail; else start it;
-    poll the health check (50 ms apart at first, backing off to ``health_interval``) until
-    ``start_timeout``, then fail with the last response.
+    Steps: take the app's run lock; if the app runs and is healthy, succeed (on-exit runs on every
+    Install path, so it is idempotent); if it is not running and ``port`` is taken by another process,
+    fail; else start it; poll the health check (50 ms apart at first, backing off to ``health_interval``)
+    until ``start_timeout``, failing at once if the app stops meanwhile, else at the end with the last
+    response (its status, never its body).
     """
 
     def __init__(
@@ -32,8 +34,9 @@ class StartAppHook(AppHook):
         scope: Construct,
         construct_id: str,
         *,
-        service_name: str,
+        service_name: str | PerPlatform,
         service_manager: ServiceManager | None = None,
+        port: int | None = None,
         health_url: str | None = None,
         expected_status: int = defaults.EXPECTED_STATUS,
         health_port: int | None = None,
@@ -44,11 +47,15 @@ class StartAppHook(AppHook):
         """Define the hook. Give exactly one of health_url and health_port.
 
         Args:
-            service_name: the systemd unit or Windows service (a label with pidfile).
+            service_name: the systemd unit or Windows service (a label with pidfile); PerPlatform where the
+                names differ.
             service_manager: how to start the app; pidfile needs a start_command.
                 Default: ServiceManager.service().
-            health_url: an http(s) URL that answers ``expected_status`` when the app is healthy.
-                Default: none; then health_port is required.
+            port: the app's own TCP port: when another process holds it, the app is not started and the
+                hook fails. Default: none, no such check (a reverse proxy on the health port is no conflict).
+            health_url: an http(s) URL on a loopback address (127.0.0.1, localhost or [::1]) that answers
+                ``expected_status`` when the app is healthy; https certificates are not verified, as load
+                balancers' health checks do. Default: none; then health_port is required.
             expected_status: the HTTP status that means healthy. Default: 200.
             health_port: a TCP port on localhost that accepts connections when the app is healthy.
                 Default: none; then health_url is required.
@@ -59,6 +66,7 @@ class StartAppHook(AppHook):
                 Default description: "On-exit hook: start <service_name> and verify it is healthy".
         """
         check_keywords(StartAppHook.__init__, options, AppHookOptions)
+        platforms = chosen_platforms(options.get("platforms", ALL_PLATFORMS))
         manager = service_manager or ServiceManager.service()
         start_timeout = start_timeout or Duration.seconds(defaults.START_TIMEOUT_SECONDS)
         health_interval = health_interval or Duration.seconds(defaults.HEALTH_INTERVAL_SECONDS)
@@ -66,12 +74,17 @@ class StartAppHook(AppHook):
         if manager.kind is ServiceManagerKind.PIDFILE and not manager.start_command:
             fail(
                 "service_manager pidfile needs a start_command for StartAppHook; "
-                "use ServiceManager.pidfile(path, start_command=...)"
+                "use ServiceManager.pidfile(start_command=...)"
             )
-        if not isinstance(expected_status, int) or not 100 <= expected_status <= 599:
+        if (
+            isinstance(expected_status, bool)
+            or not isinstance(expected_status, int)
+            or not 100 <= expected_status <= 599
+        ):
             fail(f"expected_status must be an HTTP status from 100 to 599; got expected_status={expected_status!r}")
         parameters = {
-            **manager.to_parameters(),
+            **manager.to_parameters(platforms, needs_start=True),
+            "Port": port_parameter("port", port, "The app's own TCP port, free before it starts"),
             "HealthUrl": parameter("health_url", health_url or "", HEALTH_URL_PATTERN, HEALTH_URL_RULE, "URL to poll"),
             "ExpectedStatus": parameter(
                 "expected_status",
@@ -104,6 +117,6 @@ class StartAppHook(AppHook):
             service_name=service_name,
             parameters=parameters,
             worst_case_seconds=worst_case,
-            default_description=f"On-exit hook: start {service_name} and verify it is healthy",
+            default_description=f"On-exit hook: start {describe(service_name)} and verify it is healthy",
             **options,
         )

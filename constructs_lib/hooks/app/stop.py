@@ -11,7 +11,8 @@ from ..._internal import defaults, rules
 from ..._internal.options import check_keywords
 from ..._internal.rules import BOOLEAN_PATTERN
 from .base import AppHook, AppHookOptions
-from .parameters import command_parameter, parameter, port_parameter, seconds_parameter
+from .parameters import command_parameters, parameter, port_parameter, seconds_parameter
+from .per_platform import ALL_PLATFORMS, PerPlatform, chosen_platforms, describe
 from .service_manager import ServiceManager
 
 # Extra wait after SIGKILL, and the grace timeout gives a drain command before killing it.
@@ -22,12 +23,13 @@ _KILL_AFTER_SECONDS = 5
 class StopAppHook(AppHook):
     """Defines the pre-install hook document running hook_scripts/*/stop_app_gracefully.
 
-    Steps: if the app is verifiably stopped, succeed; if the manager cannot tell, fail; run the drain
-    command (bounded); wait the drain period; ask the service manager to stop the app; wait up to
-    ``stop_timeout`` until the manager says stopped (inactive or failed, not deactivating; or the
-    recorded process has exited) and ``port`` is closed; then SIGKILL it if ``escalate_to_kill``, else
-    fail, which makes AWS-RunPatchBaselineWithHooks skip installation and run on-exit. "Stopped" is only
-    ever reported with that evidence, named in the hook's last line.
+    Steps: take the app's run lock (one hook run per app and instance); if the app is verifiably stopped,
+    succeed; if the manager cannot tell, fail; run the drain command (bounded); wait the drain period; ask
+    the service manager to stop the app; wait up to ``stop_timeout`` until the manager says stopped
+    (inactive or failed, not deactivating; or the recorded process has exited) and ``port`` is closed; then
+    SIGKILL it if ``escalate_to_kill``, else fail, which makes AWS-RunPatchBaselineWithHooks skip
+    installation and run on-exit. "Stopped" is only ever reported with that evidence, named in the hook's
+    last line; a process is signalled only while its record (pid and start time) still identifies it.
     """
 
     def __init__(
@@ -35,10 +37,10 @@ class StopAppHook(AppHook):
         scope: Construct,
         construct_id: str,
         *,
-        service_name: str,
+        service_name: str | PerPlatform,
         service_manager: ServiceManager | None = None,
         port: int | None = None,
-        drain_command: str | None = None,
+        drain_command: str | PerPlatform | None = None,
         drain_timeout: Duration | None = None,
         drain_wait: Duration | None = None,
         stop_timeout: Duration | None = None,
@@ -48,12 +50,13 @@ class StopAppHook(AppHook):
         """Define the hook.
 
         Args:
-            service_name: the systemd unit or Windows service (a label with pidfile).
+            service_name: the systemd unit or Windows service (a label with pidfile); PerPlatform where the
+                names differ.
             service_manager: how to stop the app. Default: ServiceManager.service().
             port: a TCP port on localhost that must close before the app counts as stopped.
                 Default: none, only the process is watched.
-            drain_command: one simple command run first, e.g. to deregister from a load balancer.
-                Default: none.
+            drain_command: one program and its arguments run first (without a shell), e.g. to deregister from
+                a load balancer; PerPlatform on a hook for Linux and Windows. Default: none.
             drain_timeout: limit for drain_command, 1 s to 1 h. Default: 60 seconds.
             drain_wait: pause after draining for connections to finish, 0 to 1 h. Default: 0 seconds, no pause.
             stop_timeout: how long to wait for the app to stop, 1 s to 1 h. Default: 60 seconds.
@@ -66,10 +69,11 @@ class StopAppHook(AppHook):
         drain_timeout = drain_timeout or Duration.seconds(defaults.DRAIN_TIMEOUT_SECONDS)
         drain_wait = drain_wait or Duration.seconds(0)
         stop_timeout = stop_timeout or Duration.seconds(defaults.STOP_TIMEOUT_SECONDS)
+        platforms = chosen_platforms(options.get("platforms", ALL_PLATFORMS))
         parameters = {
-            **manager.to_parameters(),
+            **manager.to_parameters(platforms),
             "Port": port_parameter("port", port, "A TCP port that must close"),
-            "DrainCommand": command_parameter("drain_command", drain_command, "Run before stopping"),
+            **command_parameters("drain_command", "DrainCommand", drain_command, platforms, "Run before stopping"),
             "DrainTimeoutSeconds": seconds_parameter(
                 "drain_timeout", drain_timeout, rules.DRAIN_TIMEOUT_RANGE, "Limit for DrainCommand"
             ),
@@ -98,6 +102,6 @@ class StopAppHook(AppHook):
             service_name=service_name,
             parameters=parameters,
             worst_case_seconds=worst_case,
-            default_description=f"Pre-install hook: stop {service_name} gracefully",
+            default_description=f"Pre-install hook: stop {describe(service_name)} gracefully",
             **options,
         )

@@ -10,7 +10,8 @@ from constructs import Construct
 from ..._internal import defaults, rules
 from ..._internal.options import check_keywords
 from .base import AppHook, AppHookOptions
-from .parameters import command_parameter, seconds_parameter
+from .parameters import command_parameters, seconds_parameter
+from .per_platform import ALL_PLATFORMS, PerPlatform, chosen_platforms, describe
 
 _KILL_AFTER_SECONDS = 5
 
@@ -18,7 +19,8 @@ _KILL_AFTER_SECONDS = 5
 class UpdateAppHook(AppHook):
     """Defines the post-install hook document running hook_scripts/*/update_app.
 
-    Steps: with no update command, succeed; run the update command (bounded); run the verify
+    Steps: with no update command, succeed; take the app's run lock; run the update command (bounded,
+    without a shell); run the verify
     command (bounded); a failure logs the command's last 20 output lines and fails the hook, which
     makes AWS-RunPatchBaselineWithHooks skip the reboot and run on-exit.
     """
@@ -28,22 +30,23 @@ class UpdateAppHook(AppHook):
         scope: Construct,
         construct_id: str,
         *,
-        service_name: str,
-        update_command: str | None = None,
+        service_name: str | PerPlatform,
+        update_command: str | PerPlatform | None = None,
         update_timeout: Duration | None = None,
-        verify_command: str | None = None,
+        verify_command: str | PerPlatform | None = None,
         verify_timeout: Duration | None = None,
         **options: Unpack[AppHookOptions],
     ) -> None:
         """Define the hook.
 
         Args:
-            service_name: the app's name, used in the log.
-            update_command: one simple command that updates the app, run on every platform the fleet has.
-                Default: none, the hook succeeds without doing anything.
+            service_name: the app's name, used in the log and for its run lock; PerPlatform where names differ.
+            update_command: one program and its arguments that update the app, run without a shell;
+                PerPlatform on a hook for Linux and Windows (a plain string there is refused: a command
+                line hardly ever runs on both). Default: none, the hook succeeds without doing anything.
             update_timeout: limit for update_command, 1 s to 2 h. Default: 10 minutes.
-            verify_command: one simple command that proves the update worked (e.g. a version check).
-                Default: none, the update command's exit code decides.
+            verify_command: one program and its arguments that prove the update worked (e.g. a version
+                check); PerPlatform as update_command. Default: none, the update command's exit code decides.
             verify_timeout: limit for verify_command, 1 s to 1 h. Default: 60 seconds.
             options: document_name, description, timeout and platforms, as for every app hook (AppHookOptions).
                 Default description: "Post-install hook: update <service_name>".
@@ -51,12 +54,15 @@ class UpdateAppHook(AppHook):
         check_keywords(UpdateAppHook.__init__, options, AppHookOptions)
         update_timeout = update_timeout or Duration.seconds(defaults.UPDATE_TIMEOUT_SECONDS)
         verify_timeout = verify_timeout or Duration.seconds(defaults.VERIFY_TIMEOUT_SECONDS)
+        platforms = chosen_platforms(options.get("platforms", ALL_PLATFORMS))
         parameters = {
-            "UpdateCommand": command_parameter("update_command", update_command, "Updates the app"),
+            **command_parameters("update_command", "UpdateCommand", update_command, platforms, "Updates the app"),
             "UpdateTimeoutSeconds": seconds_parameter(
                 "update_timeout", update_timeout, rules.UPDATE_TIMEOUT_RANGE, "Limit for UpdateCommand"
             ),
-            "VerifyCommand": command_parameter("verify_command", verify_command, "Proves the update worked"),
+            **command_parameters(
+                "verify_command", "VerifyCommand", verify_command, platforms, "Proves the update worked"
+            ),
             "VerifyTimeoutSeconds": seconds_parameter(
                 "verify_timeout", verify_timeout, rules.VERIFY_TIMEOUT_RANGE, "Limit for VerifyCommand"
             ),
@@ -71,6 +77,6 @@ class UpdateAppHook(AppHook):
             service_name=service_name,
             parameters=parameters,
             worst_case_seconds=worst_case,
-            default_description=f"Post-install hook: update {service_name}",
+            default_description=f"Post-install hook: update {describe(service_name)}",
             **options,
         )

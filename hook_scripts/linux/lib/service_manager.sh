@@ -1,113 +1,158 @@
 # The service-manager seam shared by the stop and start hooks: "service" drives systemd; "pidfile"
-# drives a process recorded in PidFile and started with StartCommand, for hosts without systemd.
+# drives a process the start hook launched with StartCommand and recorded, for hosts without systemd.
 # HookScript.from_file() inlines this file at the line of a script that includes it.
+#
+# The record, <run folder>/<ServiceName>.pid, holds "<pid> <start time> <boot id>": the process's start
+# time (clock ticks after boot, /proc/<pid>/stat field 22) and the boot it ran in identify it, so a pid
+# reused by another process, or one from before a reboot, is never taken for the app nor signalled.
 # shellcheck shell=bash disable=SC2034  # sets globals that the including scripts read
 
-# load_service_settings: read and check ServiceName, ServiceManager, PidFile and StartCommand.
+# load_service_settings: read and check the service settings, prepare the run folder and take the app's
+# run lock.
 load_service_settings() {
-  require_env SSM_ServiceName
-  SERVICE_NAME="${SSM_ServiceName:-}"
+  require_env SSM_LinuxServiceName
+  SERVICE_NAME="${SSM_LinuxServiceName:-}"
+  service_name SSM_LinuxServiceName "$SERVICE_NAME"
   SERVICE_MANAGER="${SSM_ServiceManager:-service}"
-  PID_FILE="${SSM_PidFile:-}"
-  START_COMMAND="${SSM_StartCommand:-}"
+  START_COMMAND="${SSM_LinuxStartCommand:-}"
+  RUN_AS="${SSM_RunAs:-}"
   case "$SERVICE_MANAGER" in
     service) command -v systemctl >/dev/null || die "ServiceManager service needs systemctl; use pidfile on hosts without systemd" ;;
-    pidfile) [ -n "$PID_FILE" ] || die "ServiceManager pidfile needs PidFile" ;;
+    pidfile) ;;
     *) die "ServiceManager must be service or pidfile; got '$SERVICE_MANAGER'" ;;
   esac
+  prepare_run_dir
+  run_file "$SERVICE_NAME" pid
+  PID_FILE="$RUN_FILE"
+  claim_run_lock "$SERVICE_NAME"
 }
 
-# service_pid: the recorded process id, when the pid file names one.
-service_pid() {
-  [ -s "$PID_FILE" ] || return 1
-  local pid
-  pid="$(tr -dc '0-9' <"$PID_FILE")"
-  [ -n "$pid" ] && printf '%s' "$pid"
+# process_start PID: the process's start time in clock ticks after boot; fails when it has gone.
+process_start() {
+  local stat rest
+  stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 1
+  rest="${stat##*) }"
+  local -a fields
+  read -r -a fields <<<"$rest"
+  printf '%s' "${fields[19]}"
 }
 
-# process_alive PID: the process exists and has not exited. An exited process that PID 1 has not
-# reaped yet (a zombie, common in containers whose init does not reap) counts as stopped.
-process_alive() {
-  kill -0 "$1" 2>/dev/null || return 1
-  local state
-  state="$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null)" || return 0
-  [ "${state%% *}" != Z ]
+boot_id() { cat /proc/sys/kernel/random/boot_id; }
+
+# recorded_state: what the record says about the app, as "<kind> <evidence>" (kinds as in service_state).
+# (load_service_settings has refused a linked record.)
+recorded_state() {
+  if [ ! -e "$PID_FILE" ]; then
+    printf 'unrecorded no process recorded in %s' "$PID_FILE"
+    return 0
+  fi
+  local pid start boot extra
+  read -r pid start boot extra <"$PID_FILE" || true
+  if ! [[ "$pid" =~ ^[1-9][0-9]{0,9}$ && "$pid" != 1 && "$start" =~ ^[0-9]{1,20}$ && -n "$boot" && -z "$extra" ]]; then
+    printf 'unknown %s holds no valid record (pid, start time, boot id); refusing it' "$PID_FILE"
+    return 0
+  fi
+  local now state
+  if [ "$boot" != "$(boot_id)" ]; then
+    printf 'stopped process %s was recorded before the last reboot' "$pid"
+  elif ! now="$(process_start "$pid")"; then
+    printf 'stopped process %s has exited' "$pid"
+  elif [ "$now" != "$start" ]; then
+    printf 'stopped process %s has exited (the pid now belongs to another process)' "$pid"
+  else
+    state="$(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null)" || state=""
+    # An exited process that nothing has reaped yet (a zombie) has stopped.
+    if [ "${state%% *}" = Z ]; then
+      printf 'stopped process %s has exited' "$pid"
+    else
+      printf 'running process %s is alive' "$pid"
+    fi
+  fi
 }
 
 # service_state: what the manager can prove about the app, as "<kind> <evidence>" on stdout, kind one of
-#   running  the manager or the recorded process says the app runs (a unit that is still deactivating runs)
-#   stopped  the manager says the unit is inactive or failed, or the recorded process has exited
-#   unknown  the manager could not answer, or nothing identifies the app: never to be read as stopped
+#   running     systemd or the recorded process says the app runs (a unit still deactivating runs)
+#   stopped     systemd says the unit is inactive or failed, or the recorded process has exited
+#   unrecorded  pidfile: no process was recorded (the hooks did not start the app)
+#   unknown     systemd could not answer, or the record cannot be trusted: never to be read as stopped
 service_state() {
+  if [ "$SERVICE_MANAGER" = pidfile ]; then
+    recorded_state
+    return 0
+  fi
+  local shown status=0 load active
+  shown="$(timeout 10 systemctl show --property=LoadState --property=ActiveState -- "$SERVICE_NAME" 2>&1)" || status=$?
+  if [ "$status" -eq 124 ]; then
+    printf 'unknown systemctl did not answer within 10s'
+    return 0
+  elif [ "$status" -ne 0 ]; then
+    printf 'unknown systemctl failed (exit %s): %s' "$status" "$(printf '%s\n' "$shown" | head -n 1)"
+    return 0
+  fi
+  load="$(printf '%s\n' "$shown" | sed -n 's/^LoadState=//p')"
+  active="$(printf '%s\n' "$shown" | sed -n 's/^ActiveState=//p')"
+  if [ "$load" != loaded ]; then
+    printf 'unknown unit %s is not loaded (LoadState=%s)' "$SERVICE_NAME" "${load:-none}"
+    return 0
+  fi
+  case "$active" in
+    inactive | failed) printf 'stopped systemd ActiveState=%s' "$active" ;;
+    active | activating | deactivating | reloading | refreshing) printf 'running systemd ActiveState=%s' "$active" ;;
+    *) printf 'unknown systemd ActiveState=%s' "${active:-none}" ;;
+  esac
+  return 0
+}
+
+# recorded_pid: the recorded process's pid, only while the record still identifies a live process.
+recorded_pid() {
+  local state
+  state="$(recorded_state)"
+  [ "${state%% *}" = running ] || return 1
+  state="${state#running process }"
+  printf '%s' "${state%% *}"
+}
+
+# signal_app SIGNAL: send SIGNAL through systemd, or to the recorded process if it still is the app.
+signal_app() {
   if [ "$SERVICE_MANAGER" = service ]; then
-    local shown status=0 load active
-    shown="$(timeout 10 systemctl show --property=LoadState --property=ActiveState "$SERVICE_NAME" 2>&1)" || status=$?
-    if [ "$status" -eq 124 ]; then
-      printf 'unknown systemctl did not answer within 10s'
-      return
-    elif [ "$status" -ne 0 ]; then
-      printf 'unknown systemctl failed (exit %s): %s' "$status" "$(printf '%s\n' "$shown" | head -n 1)"
-      return
-    fi
-    load="$(printf '%s\n' "$shown" | sed -n 's/^LoadState=//p')"
-    active="$(printf '%s\n' "$shown" | sed -n 's/^ActiveState=//p')"
-    if [ "$load" != loaded ]; then
-      printf 'unknown unit %s is not loaded (LoadState=%s)' "$SERVICE_NAME" "${load:-none}"
-      return
-    fi
-    case "$active" in
-      inactive | failed) printf 'stopped systemd ActiveState=%s' "$active" ;;
-      active | activating | deactivating | reloading | refreshing) printf 'running systemd ActiveState=%s' "$active" ;;
-      *) printf 'unknown systemd ActiveState=%s' "${active:-none}" ;;
-    esac
-  else
-    local pid
-    if ! pid="$(service_pid)"; then
-      printf 'unknown no process id in %s' "$PID_FILE"
-    elif process_alive "$pid"; then
-      printf 'running process %s is alive' "$pid"
+    if [ "$1" = TERM ]; then
+      timeout 30 systemctl stop --no-block -- "$SERVICE_NAME" || die "systemctl stop $SERVICE_NAME failed (exit $?)"
     else
-      printf 'stopped process %s has exited' "$pid"
+      timeout 30 systemctl kill --signal="SIG$1" -- "$SERVICE_NAME" || die "systemctl kill $SERVICE_NAME failed (exit $?)"
     fi
+    return 0
   fi
+  local pid
+  if pid="$(recorded_pid)"; then
+    kill "-$1" "$pid" 2>/dev/null || true
+  fi
+  return 0
 }
 
-service_running() {
-  if [ "$SERVICE_MANAGER" = service ]; then
-    timeout 10 systemctl is-active --quiet "$SERVICE_NAME"
-  else
-    local pid
-    pid="$(service_pid)" && process_alive "$pid"
-  fi
-}
-
-# request_stop: ask the app to stop (SIGTERM with pidfile).
-request_stop() {
-  if [ "$SERVICE_MANAGER" = service ]; then
-    timeout 30 systemctl stop --no-block "$SERVICE_NAME"
-  else
-    kill -TERM "$(service_pid)" 2>/dev/null || true
-  fi
-}
-
-# force_stop: SIGKILL, only when EscalateToKill is set.
-force_stop() {
-  if [ "$SERVICE_MANAGER" = service ]; then
-    timeout 30 systemctl kill --signal=SIGKILL "$SERVICE_NAME"
-  else
-    kill -KILL "$(service_pid)" 2>/dev/null || true
-  fi
-}
-
-# start_service: start the app; with pidfile it outlives the hook in a session of its own.
+# start_service SECONDS: start the app. With pidfile: without a shell, in a session of its own (as
+# RunAs when set), output appended to its log in the run folder, and recorded.
 start_service() {
   if [ "$SERVICE_MANAGER" = service ]; then
-    timeout "$1" systemctl start "$SERVICE_NAME"
-  else
-    [ -n "$START_COMMAND" ] || die "ServiceManager pidfile needs StartCommand"
-    mkdir -p "$(dirname "$PID_FILE")"
-    # Output goes to a log beside the pid file.
-    setsid nohup bash -c "exec $START_COMMAND" >>"${PID_FILE%.pid}.log" 2>&1 </dev/null &
-    printf '%s\n' "$!" >"$PID_FILE"
+    local output status=0
+    output="$(timeout "$1" systemctl start -- "$SERVICE_NAME" 2>&1)" || status=$?
+    [ "$status" -eq 0 ] || die "systemctl start $SERVICE_NAME failed (exit $status): $(printf '%s' "$output" | head -n 1)"
+    return 0
   fi
+  [ -n "$START_COMMAND" ] || die "ServiceManager pidfile needs LinuxStartCommand"
+  split_command "$START_COMMAND"
+  local -a launcher=(setsid)
+  if [ -n "$RUN_AS" ]; then
+    [[ "$RUN_AS" =~ ^[a-z_][a-z0-9_-]{0,31}$ ]] || die "RunAs must be a user name; got '$RUN_AS'"
+    id -u -- "$RUN_AS" >/dev/null 2>&1 || die "RunAs user $RUN_AS does not exist on this instance"
+    launcher+=(setpriv "--reuid=$RUN_AS" "--regid=$(id -g -- "$RUN_AS")" --init-groups --)
+  fi
+  run_file "$SERVICE_NAME" log
+  local app_log="$RUN_FILE" pid start
+  # The app must not inherit the run lock, or it would hold it for as long as it runs.
+  (cd / && exec "${launcher[@]}" "${COMMAND_WORDS[@]}" {HOOK_LOCK_FD}>&-) >>"$app_log" 2>&1 </dev/null &
+  pid="$!"
+  start="$(process_start "$pid")" || die "$SERVICE_NAME exited at once; see $app_log"
+  printf '%s %s %s\n' "$pid" "$start" "$(boot_id)" >"$PID_FILE.new"
+  mv -f -T -- "$PID_FILE.new" "$PID_FILE"
+  return 0
 }

@@ -9,14 +9,23 @@ from typing import Any, cast
 import pytest
 from aws_cdk import Duration, Stack
 
-from constructs_lib import HookPlatform, HookScript, ServiceManager, StartAppHook, StopAppHook, UpdateAppHook
+from constructs_lib import (
+    HookPlatform,
+    HookScript,
+    PerPlatform,
+    ServiceManager,
+    StartAppHook,
+    StopAppHook,
+    UpdateAppHook,
+)
 from constructs_lib._internal.rules import (
     COMMAND_PATTERN,
     HEALTH_URL_PATTERN,
-    PID_FILE_PATTERN,
     PORT_PATTERN,
+    RUN_AS_PATTERN,
     SECONDS_PATTERN,
     SERVICE_NAME_PATTERN,
+    WINDOWS_COMMAND_PATTERN,
 )
 from tests.builders import template
 
@@ -31,6 +40,11 @@ def defaults(stack: Stack) -> dict[str, str]:
     return {name: spec["default"] for name, spec in content(stack)["parameters"].items()}
 
 
+LINUX = [HookPlatform.LINUX]
+# Every app hook waits up to 30 s for another run's lock before its own worst case starts.
+LOCK_WAIT = 30
+
+
 def timeout_seconds(stack: Stack) -> set[int]:
     return {step["inputs"]["timeoutSeconds"] for step in content(stack)["mainSteps"]}
 
@@ -38,18 +52,21 @@ def timeout_seconds(stack: Stack) -> set[int]:
 def test_stop_hook_defaults(stack: Stack) -> None:
     StopAppHook(stack, "Stop", service_name="demo-app")
     assert defaults(stack) == {
-        "ServiceName": "demo-app",
+        "LinuxServiceName": "demo-app",
+        "WindowsServiceName": "demo-app",
         "ServiceManager": "service",
-        "PidFile": "",
-        "StartCommand": "",
+        "LinuxStartCommand": "",
+        "WindowsStartCommand": "",
+        "RunAs": "",
         "Port": "",
-        "DrainCommand": "",
+        "LinuxDrainCommand": "",
+        "WindowsDrainCommand": "",
         "DrainTimeoutSeconds": "60",
         "DrainSeconds": "0",
         "StopTimeoutSeconds": "60",
         "EscalateToKill": "false",
     }
-    assert timeout_seconds(stack) == {60 + 60}  # stop timeout plus the margin
+    assert timeout_seconds(stack) == {LOCK_WAIT + 60 + 60}  # lock wait, stop timeout, margin
     steps = content(stack)["mainSteps"]
     assert steps[0]["inputs"]["runCommand"] == HookScript.from_file("linux/stop_app_gracefully.sh").lines
     assert steps[1]["inputs"]["runCommand"] == HookScript.from_file("windows/stop_app_gracefully.ps1").lines
@@ -61,9 +78,10 @@ def test_stop_hook_with_every_option(stack: Stack) -> None:
         stack,
         "Stop",
         service_name="demo-app.service",
-        service_manager=ServiceManager.pidfile("/run/demo-app.pid"),
+        service_manager=ServiceManager.pidfile(),
         port=8080,
         drain_command="curl -fsS -X POST http://127.0.0.1:8080/drain",
+        platforms=LINUX,
         drain_timeout=Duration.seconds(30),
         drain_wait=Duration.seconds(10),
         stop_timeout=Duration.minutes(2),
@@ -72,29 +90,40 @@ def test_stop_hook_with_every_option(stack: Stack) -> None:
         description="Stop it",
     )
     assert defaults(stack) == {
-        "ServiceName": "demo-app.service",
+        "LinuxServiceName": "demo-app.service",
         "ServiceManager": "pidfile",
-        "PidFile": "/run/demo-app.pid",
-        "StartCommand": "",
+        "LinuxStartCommand": "",
+        "RunAs": "",
         "Port": "8080",
-        "DrainCommand": "curl -fsS -X POST http://127.0.0.1:8080/drain",
+        "LinuxDrainCommand": "curl -fsS -X POST http://127.0.0.1:8080/drain",
         "DrainTimeoutSeconds": "30",
         "DrainSeconds": "10",
         "StopTimeoutSeconds": "120",
         "EscalateToKill": "true",
     }
-    # drain 30 + kill grace 5 + wait 10 + stop 120 + SIGKILL wait 10, plus the 60 s margin
-    assert timeout_seconds(stack) == {235}
+    # lock 30 + drain 30 + kill grace 5 + wait 10 + stop 120 + SIGKILL wait 10, plus the 60 s margin
+    assert timeout_seconds(stack) == {265}
     assert content(stack)["description"] == "Stop it"
 
 
-def test_every_parameter_is_env_var_with_a_precise_pattern(stack: Stack) -> None:
-    StartAppHook(stack, "Start", service_name="demo-app", health_url="http://127.0.0.1:8080/health")
+def test_every_parameter_is_env_var_and_accepts_only_its_own_value(stack: Stack) -> None:
+    StartAppHook(
+        stack,
+        "Start",
+        service_name="demo-app",
+        service_manager=ServiceManager.pidfile(start_command="/opt/demo/bin/demo --port 8080", run_as="demo"),
+        port=8080,
+        health_url="http://127.0.0.1:8080/health?deep=1&x=2",
+        platforms=LINUX,
+    )
     for name, spec in content(stack)["parameters"].items():
         assert spec["interpolationType"] == "ENV_VAR", name
-        assert spec["allowedPattern"].startswith("^"), name
-        assert spec["allowedPattern"].endswith("$"), name
-        assert re.search(spec["allowedPattern"], spec["default"]), name
+        pattern = spec["allowedPattern"]
+        assert re.fullmatch(pattern, spec["default"]), name
+        # A sender with ssm:SendCommand can't swap a value: any other one is refused by SSM.
+        for other in (spec["default"] + "x", "x" + spec["default"], "", "/bin/sh"):
+            if other != spec["default"]:
+                assert not re.search(pattern, other), (name, other)
 
 
 def test_update_hook(stack: Stack) -> None:
@@ -106,15 +135,16 @@ def test_update_hook(stack: Stack) -> None:
         update_timeout=Duration.minutes(20),
         verify_command="rpm -q demo-app",
         verify_timeout=Duration.seconds(30),
+        platforms=LINUX,
     )
     assert defaults(stack) == {
-        "ServiceName": "demo-app",
-        "UpdateCommand": "dnf -y upgrade demo-app",
+        "LinuxServiceName": "demo-app",
+        "LinuxUpdateCommand": "dnf -y upgrade demo-app",
         "UpdateTimeoutSeconds": "1200",
-        "VerifyCommand": "rpm -q demo-app",
+        "LinuxVerifyCommand": "rpm -q demo-app",
         "VerifyTimeoutSeconds": "30",
     }
-    assert timeout_seconds(stack) == {1200 + 5 + 30 + 5 + 60}
+    assert timeout_seconds(stack) == {LOCK_WAIT + 1200 + 5 + 30 + 5 + 60}
 
 
 @pytest.mark.parametrize(
@@ -133,8 +163,8 @@ def test_a_hook_for_some_platforms_carries_only_their_steps(
 
 def test_update_hook_without_a_command(stack: Stack) -> None:
     UpdateAppHook(stack, "Update", service_name="demo-app")
-    assert defaults(stack)["UpdateCommand"] == ""
-    assert timeout_seconds(stack) == {60}
+    assert defaults(stack)["LinuxUpdateCommand"] == defaults(stack)["WindowsUpdateCommand"] == ""
+    assert timeout_seconds(stack) == {LOCK_WAIT + 60}
 
 
 def test_start_hook_with_url(stack: Stack) -> None:
@@ -146,20 +176,27 @@ def test_start_hook_with_url(stack: Stack) -> None:
         expected_status=204,
         start_timeout=Duration.minutes(3),
         health_interval=Duration.seconds(5),
-        service_manager=ServiceManager.pidfile("/run/demo.pid", start_command="/opt/demo/bin/demo --port 8443"),
+        service_manager=ServiceManager.pidfile(
+            start_command=PerPlatform(linux="/opt/demo/bin/demo --port 8443", windows="C:\\demo\\demo.exe --port 8443"),
+            run_as="demo",
+        ),
+        port=8443,
     )
     assert defaults(stack) == {
-        "ServiceName": "demo-app",
+        "LinuxServiceName": "demo-app",
+        "WindowsServiceName": "demo-app",
         "ServiceManager": "pidfile",
-        "PidFile": "/run/demo.pid",
-        "StartCommand": "/opt/demo/bin/demo --port 8443",
+        "LinuxStartCommand": "/opt/demo/bin/demo --port 8443",
+        "WindowsStartCommand": "C:\\demo\\demo.exe --port 8443",
+        "RunAs": "demo",
+        "Port": "8443",
         "HealthUrl": "https://localhost:8443/health?deep=1",
         "ExpectedStatus": "204",
         "HealthPort": "",
         "StartTimeoutSeconds": "180",
         "HealthIntervalSeconds": "5",
     }
-    assert timeout_seconds(stack) == {2 * 180 + 5 + 5 + 60}
+    assert timeout_seconds(stack) == {LOCK_WAIT + 2 * 180 + 5 + 5 + 60}
 
 
 def test_start_hook_with_port(stack: Stack) -> None:
@@ -173,12 +210,111 @@ def test_a_given_timeout_above_the_worst_case_is_kept(stack: Stack) -> None:
     assert timeout_seconds(stack) == {300}
 
 
+def test_per_platform_values_reach_only_their_platform(stack: Stack) -> None:
+    UpdateAppHook(
+        stack,
+        "Update",
+        service_name=PerPlatform(linux="web-app", windows="WebApp"),
+        update_command=PerPlatform(linux="dnf -y upgrade web-app", windows="C:/web-app/update.exe /quiet"),
+        verify_command=PerPlatform(linux="rpm -q web-app"),
+    )
+    assert defaults(stack) == {
+        "LinuxServiceName": "web-app",
+        "WindowsServiceName": "WebApp",
+        "LinuxUpdateCommand": "dnf -y upgrade web-app",
+        "WindowsUpdateCommand": "C:/web-app/update.exe /quiet",
+        "UpdateTimeoutSeconds": "600",
+        "LinuxVerifyCommand": "rpm -q web-app",
+        "WindowsVerifyCommand": "",
+        "VerifyTimeoutSeconds": "60",
+    }
+    linux, windows = (
+        HookScript.from_file(f"{os}/update_app.{ext}") for os, ext in (("linux", "sh"), ("windows", "ps1"))
+    )
+    # Each step reads only its own platform's values.
+    assert "LinuxUpdateCommand" in linux.ssm_variables
+    assert "WindowsUpdateCommand" not in linux.ssm_variables
+    assert "WindowsUpdateCommand" in windows.ssm_variables
+    assert "LinuxUpdateCommand" not in windows.ssm_variables
+    assert content(stack)["description"] == "Post-install hook: update web-app (Linux), WebApp (Windows)"
+
+
 @pytest.mark.parametrize(
     ("build", "message"),
     [
         (
             lambda s: StopAppHook(s, "H", service_name="demo app"),
-            r"service_name must be 1 to 256 characters from .*; got service_name='demo app'",
+            r"service_name must be 1 to 200 characters from .*; got service_name='demo app'",
+        ),
+        (lambda s: StopAppHook(s, "H", service_name=".."), r"not starting with a dot; got service_name='..'"),
+        (
+            lambda s: StopAppHook(s, "H", service_name=cast(Any, 42)),
+            r"service_name must be a string or PerPlatform; got int 42",
+        ),
+        (
+            lambda s: StopAppHook(s, "H", service_name=PerPlatform(linux="web-app")),
+            r"service_name needs a value for Windows; got service_name=PerPlatform\(linux='web-app', windows=None\)",
+        ),
+        (
+            lambda s: StopAppHook(s, "H", service_name="demo", port=cast(Any, "8080")),
+            r"port must be a TCP port from 1 to 65535; got port='8080'",
+        ),
+        (
+            lambda s: UpdateAppHook(s, "H", service_name="demo", update_command="dnf -y upgrade demo"),
+            r"update_command would run the same command line on Linux and Windows; give "
+            r"update_command=PerPlatform\(linux=..., windows=...\) .*; got update_command='dnf -y upgrade demo'",
+        ),
+        (
+            lambda s: UpdateAppHook(
+                s, "H", service_name="demo", update_command=PerPlatform(windows="C:/u.exe"), platforms=LINUX
+            ),
+            r"update_command gives a Windows value, but the hook has no Windows step; got platforms=\['Linux'\]",
+        ),
+        (
+            lambda s: UpdateAppHook(s, "H", service_name="demo", update_command=cast(Any, ["dnf", "upgrade"])),
+            r"update_command must be a string or PerPlatform; got list",
+        ),
+        (lambda s: PerPlatform(linux=cast(Any, 1)), r"PerPlatform linux must be a string or None; got int 1"),
+        (
+            lambda s: StartAppHook(
+                s,
+                "H",
+                service_name="demo",
+                health_port=80,
+                service_manager=ServiceManager.pidfile(start_command=PerPlatform(linux="/opt/demo")),
+            ),
+            r"start_command needs a value for Windows",
+        ),
+        (
+            lambda s: StartAppHook(
+                s,
+                "H",
+                service_name="demo",
+                health_port=80,
+                platforms=[HookPlatform.WINDOWS],
+                service_manager=ServiceManager.pidfile(start_command="C:/demo.exe", run_as="demo"),
+            ),
+            r"run_as works on Linux only; got run_as='demo' for platforms=\['Windows'\]",
+        ),
+        (
+            lambda s: ServiceManager.pidfile(run_as="Root User"),
+            r"run_as must be a Linux user name .*; got run_as='Root User'",
+        ),
+        (
+            lambda s: ServiceManager.pidfile(start_command=cast(Any, 5)),
+            r"start_command must be a string or PerPlatform; got int 5",
+        ),
+        (
+            lambda s: StartAppHook(s, "H", service_name="demo", health_url="http://169.254.169.254/latest/meta-data/"),
+            r"health_url must be an http:// or https:// URL on a loopback address",
+        ),
+        (
+            lambda s: StartAppHook(s, "H", service_name="demo", health_url="http://app.internal/health"),
+            r"health_url must be an http:// or https:// URL on a loopback address .*; got health_url='http://app.internal/health'",
+        ),
+        (
+            lambda s: StartAppHook(s, "H", service_name="demo", health_port=8080, expected_status=cast(Any, True)),
+            r"expected_status must be an HTTP status from 100 to 599; got expected_status=True",
         ),
         (
             lambda s: StopAppHook(s, "H", service_name="demo", port=0),
@@ -186,16 +322,17 @@ def test_a_given_timeout_above_the_worst_case_is_kept(stack: Stack) -> None:
         ),
         (lambda s: StopAppHook(s, "H", service_name="demo", port=65536), r"port must be a TCP port from 1 to 65535"),
         (
-            lambda s: StopAppHook(s, "H", service_name="demo", drain_command="drain; reboot"),
-            r"drain_command must be one simple command .* without ; \| & \$ ` < > \\ or line breaks .*; got drain_command='drain; reboot'",
+            lambda s: StopAppHook(s, "H", service_name="demo", drain_command="drain; reboot", platforms=LINUX),
+            r"drain_command must be one program and its arguments separated by spaces, .* without quotes, "
+            r"; \| & \$ ` < > \\ or line breaks .*; got drain_command='drain; reboot'",
         ),
         (
-            lambda s: StopAppHook(s, "H", service_name="demo", drain_command="echo $HOME"),
-            r"drain_command must be one simple command",
+            lambda s: StopAppHook(s, "H", service_name="demo", drain_command="echo $HOME", platforms=LINUX),
+            r"drain_command must be one program and its arguments",
         ),
         (
-            lambda s: StopAppHook(s, "H", service_name="demo", drain_command="a | b"),
-            r"drain_command must be one simple command",
+            lambda s: StopAppHook(s, "H", service_name="demo", drain_command="a | b", platforms=LINUX),
+            r"drain_command must be one program and its arguments",
         ),
         (
             lambda s: StopAppHook(s, "H", service_name="demo", stop_timeout=Duration.hours(2)),
@@ -210,16 +347,16 @@ def test_a_given_timeout_above_the_worst_case_is_kept(stack: Stack) -> None:
             r"drain_wait must be a whole number of seconds from 0 to 3600",
         ),
         (
-            lambda s: StopAppHook(s, "H", service_name="demo", timeout=Duration.seconds(60)),
-            r"timeout must exceed the hook's worst-case run time of 60s so SSM never cuts it short; got timeout=1 minute",
+            lambda s: StopAppHook(s, "H", service_name="demo", timeout=Duration.seconds(90)),
+            r"timeout must exceed the hook's worst-case run time of 90s so SSM never cuts it short; got timeout=1 minute 30 seconds",
         ),
         (
-            lambda s: UpdateAppHook(s, "H", service_name="demo", update_command="make `id`"),
-            r"update_command must be one simple command",
+            lambda s: UpdateAppHook(s, "H", service_name="demo", update_command="make `id`", platforms=LINUX),
+            r"update_command must be one program and its arguments",
         ),
         (
-            lambda s: UpdateAppHook(s, "H", service_name="demo", verify_command="x > /etc/passwd"),
-            r"verify_command must be one simple command",
+            lambda s: UpdateAppHook(s, "H", service_name="demo", verify_command="x > /etc/passwd", platforms=LINUX),
+            r"verify_command must be one program and its arguments",
         ),
         (
             lambda s: UpdateAppHook(s, "H", service_name="demo", update_timeout=Duration.hours(3)),
@@ -230,15 +367,15 @@ def test_a_given_timeout_above_the_worst_case_is_kept(stack: Stack) -> None:
             r"provide health_url or health_port: the start hook needs a health check; got neither",
         ),
         (
-            lambda s: StartAppHook(s, "H", service_name="demo", health_url="http://x/health", health_port=80),
+            lambda s: StartAppHook(s, "H", service_name="demo", health_url="http://127.0.0.1/health", health_port=80),
             r"provide either health_url or health_port, not both",
         ),
         (
-            lambda s: StartAppHook(s, "H", service_name="demo", health_url="ftp://x/health"),
-            r"health_url must be an http:// or https:// URL without quotes, spaces or \$; got health_url='ftp://x/health'",
+            lambda s: StartAppHook(s, "H", service_name="demo", health_url="ftp://127.0.0.1/health"),
+            r"health_url must be an http:// or https:// URL on a loopback address .*; got health_url='ftp://127.0.0.1/health'",
         ),
         (
-            lambda s: StartAppHook(s, "H", service_name="demo", health_url="http://x/health?a=$(id)"),
+            lambda s: StartAppHook(s, "H", service_name="demo", health_url="http://127.0.0.1/health?a=$(id)"),
             r"health_url must be an http",
         ),
         (
@@ -258,18 +395,25 @@ def test_a_given_timeout_above_the_worst_case_is_kept(stack: Stack) -> None:
         ),
         (
             lambda s: StartAppHook(
-                s, "H", service_name="demo", health_port=8080, service_manager=ServiceManager.pidfile("/run/d.pid")
+                s, "H", service_name="demo", health_port=8080, service_manager=ServiceManager.pidfile()
             ),
-            r"service_manager pidfile needs a start_command for StartAppHook",
+            r"service_manager pidfile needs a start_command for StartAppHook; use ServiceManager.pidfile\(start_command=...\)",
         ),
         (
-            lambda s: ServiceManager.pidfile("run/demo.pid"),
-            r"pid_file must be an absolute path such as /run/demo-app.pid; got pid_file='run/demo.pid'",
+            lambda s: StopAppHook(
+                s,
+                "H",
+                service_name="demo",
+                platforms=LINUX,
+                service_manager=ServiceManager.pidfile(start_command="demo & disown"),
+            ),
+            r"start_command must be one program and its arguments",
         ),
-        (lambda s: ServiceManager.pidfile(""), r"pid_file must be an absolute path"),
         (
-            lambda s: ServiceManager.pidfile("/run/demo.pid", start_command="demo & disown"),
-            r"start_command must be one simple command",
+            lambda s: StopAppHook(
+                s, "H", service_name="demo", platforms=LINUX, drain_command="sh -c 'curl -X POST localhost/drain'"
+            ),
+            r"drain_command must be one program and its arguments .* without quotes",
         ),
         (
             lambda s: UpdateAppHook(s, "H", service_name="demo", platforms=[]),
@@ -293,23 +437,44 @@ def test_fails_on_invalid_settings(stack: Stack, build: Callable[[Stack], Any], 
 @pytest.mark.parametrize(
     ("pattern", "good", "bad"),
     [
-        (SERVICE_NAME_PATTERN, ["demo-app", "demo@1.service", "W3SVC"], ["", "demo app", "demo;x", "a" * 257]),
         (
-            PID_FILE_PATTERN,
-            ["", "/run/demo.pid", "C:\\ProgramData\\demo\\demo.pid"],
-            ["run/demo.pid", "/run/$x.pid", "/a b"],
+            SERVICE_NAME_PATTERN,
+            ["demo-app", "demo@1.service", "W3SVC", "a" * 200],
+            ["", "demo app", "demo;x", "a" * 201, ".hidden", "..", "../etc"],
         ),
+        (RUN_AS_PATTERN, ["", "demo", "_svc", "web-app1"], ["Demo", "a b", "1abc", "a" * 33, "root;id"]),
         (
             COMMAND_PATTERN,
-            ["", "dnf -y upgrade demo-app", "python3 -m demo --port=8080", "sh -c 'echo ok'"],
-            ["a;b", "a|b", "a&b", "$(id)", "`id`", "a>b", "a\nb", "a\\b"],
+            ["", "dnf -y upgrade demo-app", "python3 -m demo --port=8080"],
+            ["a;b", "a|b", "a&b", "$(id)", "`id`", "a>b", "a\nb", "a\\b", "sh -c 'echo ok'", 'say "hi"'],
+        ),
+        (
+            WINDOWS_COMMAND_PATTERN,
+            ["", "C:\\app\\update.exe /quiet", "C:/app/update.exe"],
+            ["a;b", "a|b", "a&b", "$(id)", "`id`", "a>b", "a\nb", "'x'"],
         ),
         (SECONDS_PATTERN, ["0", "60", "999999"], ["", "-1", "08", "1.5", "1000000"]),
         (PORT_PATTERN, ["", "1", "8080", "65535"], ["0", "65536", "080", "http"]),
         (
             HEALTH_URL_PATTERN,
-            ["", "http://127.0.0.1:8080/health", "https://app.internal/health?deep=1&x=2"],
-            ["ftp://x", "http://x/a b", "http://x/'", "http://x/$y"],
+            [
+                "",
+                "http://127.0.0.1:8080/health",
+                "https://localhost/health?deep=1&x=2",
+                "http://[::1]:80/",
+                "http://127.1.2.3",
+            ],
+            [
+                "ftp://127.0.0.1",
+                "http://127.0.0.1/a b",
+                "http://127.0.0.1/'",
+                "http://127.0.0.1/$y",
+                "http://169.254.169.254/latest/meta-data/",
+                "http://[fd00:ec2::254]/latest",
+                "http://app.internal/health",
+                "http://localhost.evil.com/",
+                "http://127.0.0.1@evil.com/",
+            ],
         ),
     ],
 )
