@@ -1,10 +1,11 @@
-"""`make bench`: synth cost against the CDK floor, fleet scale, and the test suite, on this machine.
+"""`make bench`: the hooks' added downtime, synth cost against the CDK floor, fleet scale, and the test suite,
+on this machine.
 
 Every timing is a cold process (a new Python and jsii kernel each time, jsii package cache warm after
 one unrecorded warm-up run), rotating which side runs first, reported as medians.
 Results go to bench/results.json; bench/README.md quotes them.
 
-    python bench/run.py [--runs 5] [--sizes 30 100 300] [--skip-tests] [--only-fleet-cli]
+    python bench/run.py [--runs 5] [--sizes 30 100 300] [--skip-tests] [--only-fleet-cli] [--only-hooks]
 """
 
 from __future__ import annotations
@@ -22,6 +23,11 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from examples.demo.downtime import describe as describe_downtime  # noqa: E402 (after the path is set)
+from examples.demo.downtime import measure as hook_downtime  # noqa: E402
+
 CONTEXT = json.loads((ROOT / "cdk.json").read_text())["context"]
 
 
@@ -159,6 +165,9 @@ def main() -> int:
     parser.add_argument(
         "--only-fleet-cli", action="store_true", help="measure patch-fleet start-up only, into the existing results"
     )
+    parser.add_argument(
+        "--only-hooks", action="store_true", help="measure the hooks' added downtime only, into the existing results"
+    )
     args = parser.parse_args()
     results_file = ROOT / "bench" / "results.json"
     if args.only_fleet_cli:
@@ -167,7 +176,15 @@ def main() -> int:
         results_file.write_text(json.dumps(recorded, indent=2) + "\n")
         print(json.dumps(recorded["patch_fleet_start"], indent=2))
         return 0
+    if args.only_hooks:
+        recorded = json.loads(results_file.read_text())
+        recorded["hook_downtime"] = hook_downtime()
+        results_file.write_text(json.dumps(recorded, indent=2) + "\n")
+        print(describe_downtime(recorded["hook_downtime"]))
+        return 0
     results: dict[str, Any] = {"machine": machine(), "runs": args.runs}
+    results["hook_downtime"] = hook_downtime()
+    print(describe_downtime(results["hook_downtime"]), flush=True)
     with tempfile.TemporaryDirectory(prefix="bench-") as folder:
         scratch = Path(folder)
         app = [sys.executable, "app.py"]
