@@ -375,3 +375,16 @@ def values_per_platform(
             if not given:
                 fail(f"{keyword} needs a value for {platform}; got {keyword}={shown}")
     return values
+
+
+_WINDOWS_DEVICE_NAME = re.compile(r"^(CON|PRN|AUX|NUL|COM[0-9]|LPT[0-9])(\.|$)", re.IGNORECASE)
+
+
+def check_windows_service_name(keyword: str, value: str) -> None:
+    """A Windows service name is also a file name in the hooks' run folder: no ':' (a data stream) and no
+    device name (CON, NUL, COM1, ...)."""
+    if ":" in value or _WINDOWS_DEVICE_NAME.search(value):
+        fail(
+            f"{keyword} must not contain ':' or be a Windows device name (CON, PRN, AUX, NUL, COM1-9, LPT1-9) on "
+            f"Windows; got {keyword}={value!r}"
+        )

@@ -62,6 +62,7 @@ from .._internal.rules import (
     check_tag_charset,
     check_time_zone,
     check_unique,
+    check_windows_service_name,
     hook_platforms_for,
     values_per_platform,
 )
@@ -348,7 +349,7 @@ class PatchGroupSpec(GroupSettings):
         platforms = sorted(hook_platforms_for(self.operating_systems))
         for field in ("service", "drain_command", "update_command", "verify_command"):
             value = getattr(hooks, field)
-            values_per_platform(
+            values = values_per_platform(
                 f"hooks.{field}",
                 value if not isinstance(value, (PlatformNames, PlatformCommands)) else per_platform_values(value),
                 platforms,
@@ -357,6 +358,8 @@ class PatchGroupSpec(GroupSettings):
                 how=f"it per platform, as {field}: {{linux: ..., windows: ...}}",
                 shown=repr(value if isinstance(value, str | None) else value.model_dump(exclude_none=True)),
             )
+            if field == "service" and HookPlatform.WINDOWS in values:
+                check_windows_service_name("hooks.service", values[HookPlatform.WINDOWS])
 
 
 def per_platform_values(value: PlatformNames | PlatformCommands) -> dict[HookPlatform, str | None]:

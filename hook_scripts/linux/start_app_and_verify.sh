@@ -47,7 +47,8 @@ last_response="no check made"
 healthy() {
   if [ -n "$health_url" ]; then
     local answer status
-    answer="$(curl --silent --show-error --max-time 5 --noproxy '*' --proto '=http,https' --insecure \
+    # -q first: no .curlrc may add options (a redirect to follow, a proxy).
+    answer="$(curl -q --silent --show-error --max-time 5 --noproxy '*' --proto '=http,https' --insecure \
       --output /dev/null --write-out '\n%{http_code}' -- "$health_url" 2>&1)" || true
     status="${answer##*$'\n'}"
     if [ "${status:-000}" = 000 ]; then
@@ -74,6 +75,11 @@ case "${STATE%% *}" in
     if [ -n "$port" ] && port_open "$port"; then
       die "port $port is already in use by another process; $SERVICE_NAME cannot start (${STATE#* })"
     fi
+    # A health check that passes before the app starts is answered by something else: its answer would
+    # prove nothing about the app (an app started outside the hooks is not recorded).
+    if healthy; then
+      die "the health check passes while $SERVICE_NAME is not running ($last_response): another process answers it; stop that process, or let the hooks start the app (${STATE#* })"
+    fi
     log "starting $SERVICE_NAME (${STATE#* })"
     start_service "$start_timeout" ;;
   *) die "cannot tell whether $SERVICE_NAME runs: ${STATE#* }" ;;
@@ -86,12 +92,13 @@ deadline=$((SECONDS + start_timeout))
 pauses=(0.05 0.1 0.2 0.4 0.8 "$interval")
 step=0
 while [ "$SECONDS" -le "$deadline" ]; do
-  if healthy; then
-    log "$SERVICE_NAME is healthy after $(elapsed)s ($(service_state | cut -d' ' -f2-); $last_response)"
-    exit 0
-  fi
+  # The app must run before a healthy answer counts: another process answering on the URL is not the app.
   STATE="$(service_state)"
   [ "${STATE%% *}" = running ] || die "$SERVICE_NAME is not running while waiting for health (${STATE#* }); last response: $last_response"
+  if healthy; then
+    log "$SERVICE_NAME is healthy after $(elapsed)s (${STATE#* }; $last_response)"
+    exit 0
+  fi
   sleep "${pauses[step]}"
   if [ "$step" -lt $((${#pauses[@]} - 1)) ]; then step=$((step + 1)); fi
 done

@@ -31,8 +31,10 @@ prepare_run_dir
 claim_run_lock "$service"
 log "updating $service: $update_command (up to ${update_timeout}s)"
 run_bounded "$update_timeout" update "$service" "$update_command"
+verified="update command exited 0; no verify command"
 if [ -n "$verify_command" ]; then
   log "verifying the update: $verify_command"
   run_bounded "$verify_timeout" verify "$service" "$verify_command"
+  verified="update and verify commands exited 0"
 fi
-log "$service updated after $(elapsed)s"
+log "$service updated after $(elapsed)s (verified: $verified)"

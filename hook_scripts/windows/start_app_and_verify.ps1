@@ -27,23 +27,31 @@ if ($healthUrl -and $healthUrl -cnotmatch $loopbackUrl) {
     Stop-Hook "HealthUrl must be an http(s) URL on a loopback address (127.0.0.1, localhost or [::1]); got '$healthUrl'"
 }
 # The URL is loopback only: no proxy, no redirects followed, and an https certificate is not verified (as
-# load balancers' health checks do).
-[System.Net.WebRequest]::DefaultWebProxy = $null
+# load balancers' health checks do); TLS 1.2 is offered (Windows PowerShell 5.1 offers TLS 1.0 alone).
 [System.Net.ServicePointManager]::ServerCertificateValidationCallback = { $true }
+[System.Net.ServicePointManager]::SecurityProtocol = [System.Net.SecurityProtocolType]::Tls12 -bor [System.Net.SecurityProtocolType]::Tls11 -bor [System.Net.SecurityProtocolType]::Tls
 $script:LastResponse = 'no check made'
 
-# One health check; records in LastResponse what it saw: the status, never the body.
+# One health check; records in LastResponse what it saw: the status (a redirect's too), never the body.
 function Test-Healthy {
     if ($healthUrl) {
         $status = 0
         $problem = ''
+        $response = $null
         try {
-            $response = Invoke-WebRequest -Uri $healthUrl -UseBasicParsing -TimeoutSec 5 -MaximumRedirection 0
-            $status = [int]$response.StatusCode
-        } catch {
-            if ($_.Exception.Response) { $status = [int]$_.Exception.Response.StatusCode }
+            $request = [System.Net.HttpWebRequest]::Create($healthUrl)
+            $request.Proxy = $null
+            $request.AllowAutoRedirect = $false
+            $request.Timeout = 5000
+            $response = $request.GetResponse()
+        } catch [System.Net.WebException] {
+            $response = $_.Exception.Response
             $problem = ($_.Exception.Message -replace '[^A-Za-z0-9 .:,()_-]', '')
             $problem = $problem.Substring(0, [Math]::Min(160, $problem.Length))
+        }
+        if ($response) {
+            $status = [int]$response.StatusCode
+            $response.Close()
         }
         $script:LastResponse = if ($status -eq 0) { "no HTTP answer ($problem)" } else { "HTTP $status" }
         return $status -eq $expectedStatus
@@ -66,6 +74,10 @@ switch ($state.Kind) {
         if ($port -and (Test-PortOpen $port)) {
             Stop-Hook "port $port is already in use by another process; $ServiceName cannot start ($($state.Why))"
         }
+        # A health check that passes before the app starts is answered by something else.
+        if (Test-Healthy) {
+            Stop-Hook "the health check passes while $ServiceName is not running ($script:LastResponse): another process answers it; stop that process, or let the hooks start the app ($($state.Why))"
+        }
         Write-HookLog "starting $ServiceName ($($state.Why))"
         Start-HookService $startTimeout
     }
@@ -77,13 +89,14 @@ switch ($state.Kind) {
 $deadline = (Get-Date).AddSeconds($startTimeout)
 $pauseMilliseconds = 50
 while ((Get-Date) -lt $deadline) {
-    if (Test-Healthy) {
-        Write-HookLog "$ServiceName is healthy after $(Get-ElapsedSeconds)s ($((Get-ServiceState).Why); $script:LastResponse)"
-        exit 0
-    }
+    # The app must run before a healthy answer counts: another process answering on the URL is not the app.
     $state = Get-ServiceState
     if ($state.Kind -ne 'running') {
         Stop-Hook "$ServiceName is not running while waiting for health ($($state.Why)); last response: $script:LastResponse"
+    }
+    if (Test-Healthy) {
+        Write-HookLog "$ServiceName is healthy after $(Get-ElapsedSeconds)s ($($state.Why); $script:LastResponse)"
+        exit 0
     }
     Start-Sleep -Milliseconds $pauseMilliseconds
     $pauseMilliseconds = [Math]::Min(2 * $pauseMilliseconds, 1000 * $interval)

@@ -16,7 +16,7 @@ $drainTimeout = Get-IntParam 'SSM_DrainTimeoutSeconds' 60
 $drainSeconds = Get-IntParam 'SSM_DrainSeconds' 0
 $stopTimeout = Get-IntParam 'SSM_StopTimeoutSeconds' 60
 $port = Get-PortParam 'SSM_Port'
-$escalate = $env:SSM_EscalateToKill -eq 'true'
+$escalate = $env:SSM_EscalateToKill -ceq 'true'
 
 # True only with positive evidence that the app is down, which it leaves in $script:Evidence: the manager
 # says stopped (or, with no process recorded, the port is closed), and a given port is closed.

@@ -24,9 +24,11 @@ Initialize-RunDir
 Enter-RunLock $service
 Write-HookLog "updating ${service}: $updateCommand (up to ${updateTimeout}s)"
 Invoke-Bounded $updateTimeout 'update' $service $updateCommand
+$verified = 'update command exited 0; no verify command'
 if ($verifyCommand) {
     Write-HookLog "verifying the update: $verifyCommand"
     Invoke-Bounded $verifyTimeout 'verify' $service $verifyCommand
+    $verified = 'update and verify commands exited 0'
 }
-Write-HookLog "$service updated after $(Get-ElapsedSeconds)s"
+Write-HookLog "$service updated after $(Get-ElapsedSeconds)s (verified: $verified)"
 exit 0

@@ -199,6 +199,11 @@ WRONG_FIELDS = [
     ),
     (
         "groups.0.hooks.service",
+        "NUL",
+        "groups[0]: got the entry; hooks.service must not contain ':' or be a Windows device name",
+    ),
+    (
+        "groups.0.hooks.service",
         {"linux": "web-app", "macos": "x"},
         "groups[0].hooks.service.macos: unknown field",
     ),

@@ -14,8 +14,10 @@ import pwd
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -171,6 +173,160 @@ def test_a_linked_log_is_refused_and_its_target_untouched(service: DemoService, 
     assert run.last_log.endswith(f"FAILED: {service.run_dir}/demo-app.log is a symbolic link; refusing to follow it")
     assert victim.read_text() == "precious\n"
     assert not service.running()
+
+
+# ---- the app's whole session -----------------------------------------------------------------------
+
+
+def test_a_wrapper_that_leaves_the_app_behind_is_still_the_app(service: DemoService, tmp_path: Path) -> None:
+    # The start command is a wrapper that launches the app and exits: the app runs on in the session the
+    # start hook made, so the record's process is gone while the app is not.
+    wrapper = tmp_path / "wrapper.sh"
+    wrapper.write_text(f"{service.start_command} >/dev/null 2>&1 &\nexit 0\n")
+    ssm = health(service, LinuxStartCommand=f"bash {wrapper}")
+    start = run_hook("start_app_and_verify", ssm, tmp_path)
+    assert start.status == 0, start.stdout
+    assert re.search(
+        r"\(process \d+ has exited, but 1 process\(es\) of its session still run; HTTP 200\)$", start.last_log
+    )
+    stop = run_hook("stop_app_gracefully", service.ssm, tmp_path)  # no Port: the session alone must tell
+    assert stop.status == 0, stop.stdout
+    assert re.search(r"stopped after \d+s \(verified: process \d+ and its session have exited\)$", stop.last_log)
+    assert not port_open(service.port)
+
+
+def test_a_start_command_cannot_pass_options_to_setsid(service: DemoService, tmp_path: Path) -> None:
+    # "--fork" would make setsid fork and the record name the wrong process; after "--" it is the program.
+    run = run_hook(
+        "start_app_and_verify", health(service, LinuxStartCommand=f"--fork {service.start_command}"), tmp_path
+    )
+    time.sleep(1)  # long enough for a forked copy to be up
+    leaked = demo_processes(service.port)
+    for pid in leaked:
+        os.kill(pid, signal.SIGKILL)
+    assert run.status == 1
+    assert "FAILED: demo-app " in run.last_log
+    assert leaked == []
+
+
+# ---- what counts as a closed port ----------------------------------------------------------------------
+
+
+def test_an_ipv6_listener_keeps_the_port_open(service: DemoService, tmp_path: Path) -> None:
+    with socket.socket(socket.AF_INET6) as sock:
+        sock.bind(("::1", service.port))
+        sock.listen()
+        run = run_hook("stop_app_gracefully", {**service.ssm, "Port": str(service.port)}, tmp_path)
+    assert run.status == 1
+    assert run.last_log.endswith(
+        f"FAILED: cannot tell whether demo-app runs: no process recorded in {service.pid_file}, port {service.port} "
+        "open; it was not started by the start hook, so this hook will not signal it"
+    )
+
+
+def test_a_listener_too_busy_to_answer_is_not_a_closed_port(service: DemoService, tmp_path: Path) -> None:
+    # A listener that never accepts, its queue full: connecting times out instead of being refused.
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", service.port))
+        sock.listen(0)
+        waiting = []
+        for _ in range(4):
+            client = socket.socket()
+            client.setblocking(False)
+            client.connect_ex(("127.0.0.1", service.port))
+            waiting.append(client)
+        try:
+            run = run_hook("stop_app_gracefully", {**service.ssm, "Port": str(service.port)}, tmp_path)
+        finally:
+            for client in waiting:
+                client.close()
+    assert run.status == 1
+    assert f"port {service.port} open" in run.last_log
+
+
+# ---- an answer from another process is not the app's -----------------------------------------------
+
+
+def test_a_health_check_another_process_answers_fails_the_start(tmp_path: Path) -> None:
+    other = DemoService(port=free_port(), run_dir=tmp_path / "other")
+    other.start_directly()
+    app = DemoService(port=free_port(), run_dir=tmp_path / "run")
+    try:
+        ssm = {**app.ssm, "LinuxStartCommand": "sleep 30", "HealthUrl": f"http://127.0.0.1:{other.port}/health"}
+        run = run_hook("start_app_and_verify", ssm, tmp_path)
+        assert run.status == 1
+        assert run.last_log.endswith(
+            "FAILED: the health check passes while demo-app is not running (HTTP 200): another process answers "
+            f"it; stop that process, or let the hooks start the app (no process recorded in {app.pid_file})"
+        )
+        assert app.pid() is None  # nothing was started
+    finally:
+        other.kill()
+
+
+def test_a_curlrc_cannot_make_the_health_check_follow_a_redirect(service: DemoService, tmp_path: Path) -> None:
+    target = free_port()
+    with redirect_server(service.port, f"http://127.0.0.1:{target}/final"), redirect_server(target, None):
+        home = tmp_path / "home"
+        home.mkdir()
+        (home / ".curlrc").write_text("location\n")
+        script = tmp_path / "start.sh"
+        script.write_text(HookScript.from_file("linux/start_app_and_verify.sh").text + "\n")
+        env = hook_env(health(service, LinuxStartCommand="sleep 30", StartTimeoutSeconds="1"), tmp_path)
+        env.update({"HOME": str(home), "CURL_HOME": str(home)})
+        result = subprocess.run(
+            ["bash", str(script)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+        )
+    assert result.returncode == 1
+    assert result.stdout.rstrip().endswith("FAILED: demo-app did not become healthy within 1s; last response: HTTP 302")
+
+
+@contextmanager
+def redirect_server(port: int, location: str | None) -> Iterator[None]:
+    """Answers 302 to ``location``, or 200 when it is None."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(302 if location else 200)
+            if location:
+                self.send_header("Location", location)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *values: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+# ---- a cancelled hook ----------------------------------------------------------------------------------
+
+
+def test_a_hook_ended_by_sigterm_says_so(tmp_path: Path) -> None:
+    service = DemoService(port=free_port(), run_dir=tmp_path / "run", flags="--ignore-sigterm")
+    try:
+        service.start_directly()
+        script = tmp_path / "stop.sh"
+        script.write_text(HookScript.from_file("linux/stop_app_gracefully.sh").text + "\n")
+        env = hook_env({**service.ssm, "StopTimeoutSeconds": "30"}, tmp_path)
+        hook = subprocess.Popen(["bash", str(script)], cwd=tmp_path, env=env, stdout=subprocess.PIPE, text=True)
+        assert wait_for(lambda: (service.run_dir / "demo-app.lock").exists(), 10)
+        time.sleep(1)
+        hook.send_signal(signal.SIGTERM)
+        output, _ = hook.communicate(timeout=20)
+        assert hook.returncode == 1
+        assert output.rstrip().endswith(
+            "FAILED: stopped by a signal (the command was cancelled or its step timeout passed)"
+        )
+        assert service.running()
+    finally:
+        service.kill()
 
 
 # ---- the run folder --------------------------------------------------------------------------------

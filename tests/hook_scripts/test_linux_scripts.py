@@ -112,7 +112,7 @@ def test_normal_stop_update_start(service: DemoService, tmp_path: Path) -> None:
     assert stop.status == 0, stop.stdout
     assert stop.seconds < 10
     assert re.search(
-        rf"stop_app_gracefully: demo-app stopped after \d+s \(verified: process \d+ has exited, port {service.port} closed\)$",
+        rf"stop_app_gracefully: demo-app stopped after \d+s \(verified: process \d+ and its session have exited, port {service.port} closed\)$",
         stop.last_log,
     )
     assert not port_open(service.port)
@@ -130,7 +130,9 @@ def test_normal_stop_update_start(service: DemoService, tmp_path: Path) -> None:
     )
     assert update.status == 0, update.stdout
     assert update.seconds < 10
-    assert re.search(r"update_app: demo-app updated after \d+s$", update.last_log)
+    assert re.search(
+        r"update_app: demo-app updated after \d+s \(verified: update and verify commands exited 0\)$", update.last_log
+    )
 
     start = run_hook("start_app_and_verify", health(service), tmp_path)
     assert start.status == 0, start.stdout
@@ -177,7 +179,7 @@ def test_stop_waits_for_a_slow_shutdown(tmp_path: Path) -> None:
         assert run.status == 0
         assert 2 <= run.seconds < 10
         assert re.search(
-            rf"demo-app stopped after \d+s \(verified: process \d+ has exited, port {service.port} closed\)$",
+            rf"demo-app stopped after \d+s \(verified: process \d+ and its session have exited, port {service.port} closed\)$",
             run.last_log,
         )
     finally:
@@ -221,7 +223,7 @@ def test_stop_with_a_stale_pid_file(service: DemoService, tmp_path: Path) -> Non
     service.pid_file.write_text(f"999999 12345 {BOOT_ID}\n")
     run = run_hook("stop_app_gracefully", service.ssm, tmp_path)
     assert run.status == 0
-    assert run.last_log.endswith("demo-app is already stopped (verified: process 999999 has exited)")
+    assert run.last_log.endswith("demo-app is already stopped (verified: process 999999 and its session have exited)")
 
 
 def test_start_when_already_running_and_healthy(service: DemoService, tmp_path: Path) -> None:
@@ -275,7 +277,9 @@ def test_app_refusing_to_stop_is_killed_when_escalation_is_configured(tmp_path: 
         assert run.status == 0
         assert 2 <= run.seconds < 15
         assert "demo-app did not stop within 2s; sending SIGKILL" in run.stdout
-        assert re.search(r"demo-app stopped after \d+s \(verified: process \d+ has exited", run.last_log)
+        assert re.search(
+            r"demo-app stopped after \d+s \(verified: process \d+ and its session have exited", run.last_log
+        )
         assert not port_open(service.port)
     finally:
         service.kill()
@@ -302,7 +306,7 @@ def test_app_that_exits_at_once_fails_the_start_at_once(service: DemoService, tm
     assert run.seconds < 5
     assert re.search(
         rf"FAILED: demo-app (exited at once; see {service.run_dir}/demo-app.log"
-        r"|is not running while waiting for health \(process \d+ has exited\).*)$",
+        r"|is not running while waiting for health \(process \d+ and its session have exited\).*)$",
         run.last_log,
     )
 
@@ -313,7 +317,7 @@ def test_app_that_exits_while_starting_fails_the_start_then(service: DemoService
     assert run.status == 1
     assert run.seconds < 5
     assert re.search(
-        r"FAILED: demo-app is not running while waiting for health \(process \d+ has exited\); last response: "
+        r"FAILED: demo-app is not running while waiting for health \(process \d+ and its session have exited\); last response: "
         r"no HTTP answer \(curl: \(7\) Failed to connect to 127\.0\.0\.1 port \d+.*\)$",
         run.last_log,
     )
@@ -390,6 +394,14 @@ def test_update_verification_fails(tmp_path: Path) -> None:
     )
     assert run.status == 1
     assert run.last_log.endswith("FAILED: verify command failed with exit code 1: test -f /nonexistent/version")
+
+
+def test_an_update_without_a_verify_command_says_so(tmp_path: Path) -> None:
+    run = run_hook("update_app", {"LinuxServiceName": "demo-app", "LinuxUpdateCommand": "true"}, tmp_path)
+    assert run.status == 0
+    assert re.search(
+        r"demo-app updated after \d+s \(verified: update command exited 0; no verify command\)$", run.last_log
+    )
 
 
 def test_update_without_a_command_is_a_no_op(tmp_path: Path) -> None:

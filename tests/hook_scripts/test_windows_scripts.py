@@ -39,6 +39,8 @@ STEP_MESSAGES = {
         "updating",
         "verifying the update",
         "updated after",
+        "update and verify commands exited 0",
+        "update command exited 0; no verify command",
     ],
     "start_app_and_verify": [
         "is already running and healthy",
@@ -51,7 +53,7 @@ STEP_MESSAGES = {
         "set HealthUrl or HealthPort",
         "is not running while waiting for health",
         "must be an http(s) URL on a loopback address (127.0.0.1, localhost or [::1])",
-        "exited at once; see",
+        "the health check passes while",
     ],
 }
 # What the shared files say, in both languages.

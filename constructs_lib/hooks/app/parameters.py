@@ -20,6 +20,7 @@ from ..._internal.rules import (
     SERVICE_NAME_RULE,
     WINDOWS_COMMAND_PATTERN,
     WINDOWS_COMMAND_RULE,
+    check_windows_service_name,
     fail,
 )
 from ..._internal.validation import whole_seconds
@@ -66,6 +67,8 @@ def service_name_parameters(
 ) -> dict[str, HookParameter]:
     """``LinuxServiceName`` and/or ``WindowsServiceName``: the app's name on each platform."""
     values = per_platform("service_name", service_name, platforms, required=True)
+    if HookPlatform.WINDOWS in values:
+        check_windows_service_name("service_name", values[HookPlatform.WINDOWS])
     return {
         f"{platform}ServiceName": parameter(
             "service_name", value, SERVICE_NAME_PATTERN, SERVICE_NAME_RULE, f"The app's service name ({platform})"

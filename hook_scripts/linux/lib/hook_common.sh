@@ -33,6 +33,8 @@ report_unexpected_exit() {
   fi
 }
 trap 'report_unexpected_exit "$?"' EXIT
+# SSM cancelling the command, or its step timeout passing, sends SIGTERM: say so before ending.
+trap 'die "stopped by a signal (the command was cancelled or its step timeout passed)"' TERM INT HUP
 
 elapsed() { printf '%s' "$((SECONDS - HOOK_STARTED_AT))"; }
 
@@ -61,11 +63,22 @@ tcp_port() {
   [[ "$2" =~ ^[1-9][0-9]{0,4}$ ]] && [ "$2" -le 65535 ] || die "$1 must be a TCP port from 1 to 65535; got '$2'"
 }
 
-# port_open PORT: something accepts TCP connections on localhost:PORT. The port is an argument of the
-# inner shell, never part of its code.
+# port_open PORT: something listens on localhost:PORT, IPv4 or IPv6. Only a refused connection counts as
+# closed (and, for ::1, a host without IPv6): a listener too busy to answer within 2 s, or any other
+# error, is open. The port is an argument of the inner shell, never part of its code.
 port_open() {
-  # shellcheck disable=SC2016  # $1 is expanded by the inner shell
-  timeout 2 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"' port_open "$1" 2>/dev/null
+  local host answer
+  for host in 127.0.0.1 ::1; do
+    # shellcheck disable=SC2016  # $1 and $2 are expanded by the inner shell
+    answer="$(LC_ALL=C timeout 2 bash -c 'exec 3<>"/dev/tcp/$1/$2"' port_open "$host" "$1" 2>&1)" && return 0
+    case "$answer" in
+      *"Connection refused"*) ;;
+      *"Cannot assign requested address"* | *"Network is unreachable"* | *"Address family not supported"*)
+        [ "$host" = ::1 ] || return 0 ;;
+      *) return 0 ;;
+    esac
+  done
+  return 1
 }
 
 # prepare_run_dir: create HOOK_RUN_DIR (mode 0700) and refuse it unless it is a real folder owned by

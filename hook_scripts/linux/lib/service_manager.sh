@@ -5,6 +5,9 @@
 # The record, <run folder>/<ServiceName>.pid, holds "<pid> <start time> <boot id>": the process's start
 # time (clock ticks after boot, /proc/<pid>/stat field 22) and the boot it ran in identify it, so a pid
 # reused by another process, or one from before a reboot, is never taken for the app nor signalled.
+# The app runs in a session of its own whose id is that pid: while any process of the session lives (the
+# app's children, a wrapper's payload) the app runs, and signals go to every one of them. The kernel never
+# reuses a pid while a session of that id exists, so a reused pid means the session is gone.
 # shellcheck shell=bash disable=SC2034  # sets globals that the including scripts read
 
 # load_service_settings: read and check the service settings, prepare the run folder and take the app's
@@ -29,15 +32,36 @@ load_service_settings() {
 
 # process_start PID: the process's start time in clock ticks after boot; fails when it has gone.
 process_start() {
-  local stat rest
-  stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 1
-  rest="${stat##*) }"
+  local line rest
   local -a fields
+  read -r line 2>/dev/null </proc/"$1"/stat || return 1
+  rest="${line##*) }"
   read -r -a fields <<<"$rest"
   printf '%s' "${fields[19]}"
 }
 
-boot_id() { cat /proc/sys/kernel/random/boot_id; }
+# process_alive PID: the process exists and has not exited (an exited process nothing has reaped yet, a
+# zombie, has stopped).
+process_alive() {
+  local line rest
+  read -r line 2>/dev/null </proc/"$1"/stat || return 1
+  rest="${line##*) }"
+  [ "${rest%% *}" != Z ]
+}
+
+boot_id() {
+  local id
+  read -r id </proc/sys/kernel/random/boot_id
+  printf '%s' "$id"
+}
+
+# session_pids SID: the live (not zombie) processes of session SID, one pid a line. One awk reads every
+# /proc/<pid>/stat: after the command come state, parent, process group and session.
+session_pids() {
+  awk -v sid="$1" '{ sub(/^.*\) /, ""); if ($4 == sid && $1 != "Z") { split(FILENAME, part, "/"); print part[3] } }' \
+    /proc/[0-9]*/stat 2>/dev/null
+  return 0
+}
 
 # recorded_state: what the record says about the app, as "<kind> <evidence>" (kinds as in service_state).
 # (load_service_settings has refused a linked record.)
@@ -52,22 +76,22 @@ recorded_state() {
     printf 'unknown %s holds no valid record (pid, start time, boot id); refusing it' "$PID_FILE"
     return 0
   fi
-  local now state
+  local now others
   if [ "$boot" != "$(boot_id)" ]; then
     printf 'stopped process %s was recorded before the last reboot' "$pid"
-  elif ! now="$(process_start "$pid")"; then
-    printf 'stopped process %s has exited' "$pid"
-  elif [ "$now" != "$start" ]; then
+  elif now="$(process_start "$pid")" && [ "$now" != "$start" ]; then
     printf 'stopped process %s has exited (the pid now belongs to another process)' "$pid"
+  elif [ -n "$now" ] && process_alive "$pid"; then
+    printf 'running process %s is alive' "$pid"
   else
-    state="$(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null)" || state=""
-    # An exited process that nothing has reaped yet (a zombie) has stopped.
-    if [ "${state%% *}" = Z ]; then
-      printf 'stopped process %s has exited' "$pid"
+    others="$(session_pids "$pid" | wc -l)"
+    if [ "$others" -eq 0 ]; then
+      printf 'stopped process %s and its session have exited' "$pid"
     else
-      printf 'running process %s is alive' "$pid"
+      printf 'running process %s has exited, but %s process(es) of its session still run' "$pid" "$others"
     fi
   fi
+  return 0
 }
 
 # service_state: what the manager can prove about the app, as "<kind> <evidence>" on stdout, kind one of
@@ -103,7 +127,7 @@ service_state() {
   return 0
 }
 
-# recorded_pid: the recorded process's pid, only while the record still identifies a live process.
+# recorded_pid: the recorded process's pid (its session's id), only while the app still runs by the record.
 recorded_pid() {
   local state
   state="$(recorded_state)"
@@ -112,7 +136,8 @@ recorded_pid() {
   printf '%s' "${state%% *}"
 }
 
-# signal_app SIGNAL: send SIGNAL through systemd, or to the recorded process if it still is the app.
+# signal_app SIGNAL: send SIGNAL through systemd (to the unit's processes), or to every process of the
+# recorded app's session while the record still identifies it.
 signal_app() {
   if [ "$SERVICE_MANAGER" = service ]; then
     if [ "$1" = TERM ]; then
@@ -122,9 +147,11 @@ signal_app() {
     fi
     return 0
   fi
-  local pid
+  local pid member
   if pid="$(recorded_pid)"; then
-    kill "-$1" "$pid" 2>/dev/null || true
+    for member in $(session_pids "$pid"); do
+      kill "-$1" "$member" 2>/dev/null || true
+    done
   fi
   return 0
 }
@@ -140,19 +167,29 @@ start_service() {
   fi
   [ -n "$START_COMMAND" ] || die "ServiceManager pidfile needs LinuxStartCommand"
   split_command "$START_COMMAND"
-  local -a launcher=(setsid)
+  local -a launcher=(setsid --)
   if [ -n "$RUN_AS" ]; then
     [[ "$RUN_AS" =~ ^[a-z_][a-z0-9_-]{0,31}$ ]] || die "RunAs must be a user name; got '$RUN_AS'"
     id -u -- "$RUN_AS" >/dev/null 2>&1 || die "RunAs user $RUN_AS does not exist on this instance"
     launcher+=(setpriv "--reuid=$RUN_AS" "--regid=$(id -g -- "$RUN_AS")" --init-groups --)
   fi
   run_file "$SERVICE_NAME" log
-  local app_log="$RUN_FILE" pid start
-  # The app must not inherit the run lock, or it would hold it for as long as it runs.
-  (cd / && exec "${launcher[@]}" "${COMMAND_WORDS[@]}" {HOOK_LOCK_FD}>&-) >>"$app_log" 2>&1 </dev/null &
-  pid="$!"
-  start="$(process_start "$pid")" || die "$SERVICE_NAME exited at once; see $app_log"
-  printf '%s %s %s\n' "$pid" "$start" "$(boot_id)" >"$PID_FILE.new"
-  mv -f -T -- "$PID_FILE.new" "$PID_FILE"
+  local app_log="$RUN_FILE" new_record="$PID_FILE.new" waited=0 me
+  rm -f -- "$new_record"
+  # The process records itself before it becomes the app (exec keeps its pid and start time), so even an
+  # app that exits at once, or a wrapper that leaves it behind, is recorded. The app must not inherit the
+  # run lock, or it would hold it for as long as it runs.
+  (
+    # (Read BASHPID here: inside $(...) it would name the substitution's own process.)
+    me="$BASHPID"
+    printf '%s %s %s\n' "$me" "$(process_start "$me")" "$(boot_id)" >"$new_record"
+    cd / && exec "${launcher[@]}" "${COMMAND_WORDS[@]}" {HOOK_LOCK_FD}>&-
+  ) >>"$app_log" 2>&1 </dev/null &
+  until grep -q "^$! [0-9]* [0-9a-f-]*$" "$new_record" 2>/dev/null; do
+    [ "$waited" -lt 500 ] || die "$SERVICE_NAME could not be recorded within 5s; see $app_log"
+    sleep 0.01
+    waited=$((waited + 1))
+  done
+  mv -f -T -- "$new_record" "$PID_FILE"
   return 0
 }

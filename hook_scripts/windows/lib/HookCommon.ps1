@@ -11,9 +11,10 @@ $script:HookRunDir = if ($env:PATCH_HOOKS_RUN_DIR) { $env:PATCH_HOOKS_RUN_DIR } 
 # How long a hook waits for another run on the same app to end before failing.
 $script:HookLockWaitSeconds = if ($env:PATCH_HOOKS_LOCK_WAIT_SECONDS) { [int]$env:PATCH_HOOKS_LOCK_WAIT_SECONDS } else { 30 }
 
-# One timestamped line per event, on the output stream, which SSM captures.
+# One timestamped line per event, on standard output, which SSM captures. Written to the console stream
+# directly, not returned: a line logged inside a function whose result is assigned is never swallowed.
 function Write-HookLog([string]$Message) {
-    Write-Output ('{0} {1}: {2}' -f (Get-Date).ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ'), $HookName, $Message)
+    [Console]::Out.WriteLine(('{0} {1}: {2}' -f (Get-Date).ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ'), $HookName, $Message))
 }
 
 function Stop-Hook([string]$Message) {
@@ -21,7 +22,8 @@ function Stop-Hook([string]$Message) {
     exit 1
 }
 
-# Every failure ends with one FAILED line, also an unexpected terminating error.
+# Every failure ends with one FAILED line, also an unexpected terminating error. (A cancelled command or a
+# passed step timeout ends PowerShell without running any script: the agent reports those itself.)
 trap {
     Write-HookLog "FAILED: stopped unexpectedly: $($_.Exception.Message) (line $($_.InvocationInfo.ScriptLineNumber))"
     exit 1
@@ -56,37 +58,49 @@ function Get-PortParam([string]$Name) {
     return [int]$value
 }
 
-# Fail unless the value names an app safely as a file name in the run folder.
+# Fail unless the value names an app safely as a file name in the run folder: no ':' (a data stream) and
+# no device name (CON, NUL, COM1, ...) on Windows.
 function Assert-ServiceName([string]$Name, [string]$Value) {
     if ($Value -cnotmatch '^[A-Za-z0-9@_:-][A-Za-z0-9@_.:-]{0,199}$') {
         Stop-Hook "$Name must be 1 to 200 characters from A-Z, a-z, 0-9, @, _, ., : and -, not starting with a dot; got '$Value'"
     }
-}
-
-# Something accepts TCP connections on localhost:Port.
-function Test-PortOpen([int]$Port) {
-    $client = [System.Net.Sockets.TcpClient]::new()
-    try {
-        return $client.ConnectAsync('127.0.0.1', $Port).Wait(2000)
-    } catch {
-        return $false
-    } finally {
-        $client.Dispose()
+    if ($Value.Contains(':') -or $Value -match '^(CON|PRN|AUX|NUL|COM[0-9]|LPT[0-9])(\.|$)') {
+        Stop-Hook "$Name must not contain ':' or be a Windows device name (CON, PRN, AUX, NUL, COM1-9, LPT1-9); got '$Value'"
     }
 }
 
-# Create the run folder, writable by SYSTEM and Administrators only (inheritance off), and refuse it when it
-# is a link or junction, or others may write it: nobody else can then plant a file or link in it.
+# Something listens on localhost:Port.
+function Test-PortOpen([int]$Port) {
+    # IPv4 or IPv6; only a refused connection counts as closed: a listener too busy to answer within 2 s is open.
+    foreach ($address in @([System.Net.IPAddress]::Loopback, [System.Net.IPAddress]::IPv6Loopback)) {
+        $client = New-Object System.Net.Sockets.TcpClient($address.AddressFamily)
+        try {
+            $null = $client.ConnectAsync($address, $Port).Wait(2000)
+            return $true
+        } catch {
+            continue
+        } finally {
+            $client.Dispose()
+        }
+    }
+    return $false
+}
+
+# Create the run folder with its access list in one step, writable by SYSTEM and Administrators only
+# (inheritance off), and refuse it when it is a link or junction, owned or writable by anyone else: nobody
+# else can then plant a file or link in it. Accounts are compared by SID, so any system language works.
 function Initialize-RunDir {
+    $system = New-Object System.Security.Principal.SecurityIdentifier('S-1-5-18')
+    $administrators = New-Object System.Security.Principal.SecurityIdentifier('S-1-5-32-544')
+    $trusted = @($system.Value, $administrators.Value, [Security.Principal.WindowsIdentity]::GetCurrent().User.Value)
     if (-not (Test-Path -LiteralPath $script:HookRunDir)) {
         try {
-            New-Item -ItemType Directory -Path $script:HookRunDir -Force | Out-Null
             $acl = New-Object System.Security.AccessControl.DirectorySecurity
             $acl.SetAccessRuleProtection($true, $false)
-            foreach ($who in @('NT AUTHORITY\SYSTEM', 'BUILTIN\Administrators')) {
+            foreach ($who in @($system, $administrators)) {
                 $acl.AddAccessRule((New-Object System.Security.AccessControl.FileSystemAccessRule($who, 'FullControl', 'ContainerInherit,ObjectInherit', 'None', 'Allow')))
             }
-            Set-Acl -LiteralPath $script:HookRunDir -AclObject $acl
+            [System.IO.Directory]::CreateDirectory($script:HookRunDir, $acl) | Out-Null
         } catch {
             Stop-Hook "cannot create the run folder $($script:HookRunDir): $($_.Exception.Message)"
         }
@@ -95,9 +109,16 @@ function Initialize-RunDir {
     if (-not $folder.PSIsContainer -or ($folder.Attributes -band [IO.FileAttributes]::ReparsePoint)) {
         Stop-Hook "run folder $($script:HookRunDir) is not a folder (or is a link)"
     }
-    $trusted = @('NT AUTHORITY\SYSTEM', 'BUILTIN\Administrators', [Security.Principal.WindowsIdentity]::GetCurrent().Name)
-    $writers = (Get-Acl -LiteralPath $script:HookRunDir).Access | Where-Object {
-        $_.AccessControlType -eq 'Allow' -and ($_.FileSystemRights -band 0x116) -and ($trusted -notcontains $_.IdentityReference.Value)
+    $acl = Get-Acl -LiteralPath $script:HookRunDir
+    $owner = $acl.GetOwner([System.Security.Principal.SecurityIdentifier]).Value
+    if ($trusted -notcontains $owner) {
+        Stop-Hook "run folder $($script:HookRunDir) belongs to $owner, not to SYSTEM or Administrators; refusing it"
+    }
+    # Write, append, extended attributes, delete children, attributes, delete, change permissions, take
+    # ownership, generic write and generic all.
+    $writeRights = 0x500D0156
+    $writers = $acl.GetAccessRules($true, $true, [System.Security.Principal.SecurityIdentifier]) | Where-Object {
+        $_.AccessControlType -eq 'Allow' -and ([int]$_.FileSystemRights -band $writeRights) -and ($trusted -notcontains $_.IdentityReference.Value)
     }
     if ($writers) {
         Stop-Hook "run folder $($script:HookRunDir) is writable by others ($(($writers | ForEach-Object { $_.IdentityReference.Value }) -join ', ')); refusing it"
@@ -115,9 +136,10 @@ function Get-RunFile([string]$Name, [string]$Suffix) {
 }
 
 # One hook run at a time per app on this instance (a named mutex), waiting up to HookLockWaitSeconds for
-# another to end. A mutex whose holder died is abandoned, and taken.
+# another to end. A mutex whose holder died is abandoned, and taken. File names ignore case, so the mutex
+# name does too.
 function Enter-RunLock([string]$Name) {
-    $script:HookLock = New-Object System.Threading.Mutex($false, "Global\PatchHooks-$Name")
+    $script:HookLock = New-Object System.Threading.Mutex($false, "Global\PatchHooks-$($Name.ToLowerInvariant())")
     try {
         $taken = $script:HookLock.WaitOne($script:HookLockWaitSeconds * 1000)
     } catch [System.Threading.AbandonedMutexException] {
@@ -135,9 +157,21 @@ function Split-Command([string]$Command) {
     return , $words
 }
 
-# Start a program from its words, without a shell, its output appended to files.
-function Start-Words([string[]]$Words, [string]$Output) {
-    $arguments = @{ FilePath = $Words[0]; PassThru = $true; WindowStyle = 'Hidden'; RedirectStandardOutput = $Output; RedirectStandardError = "$Output.err" }
+# Run taskkill.exe with these arguments, ignoring what it prints: with ErrorActionPreference Stop, Windows
+# PowerShell 5.1 would turn a native command's error output into a terminating error.
+function Invoke-Taskkill([string[]]$Arguments) {
+    $ErrorActionPreference = 'Continue'
+    & taskkill.exe @Arguments *> $null
+}
+
+# Run a program from its words, without a shell, its output and errors in two files of the run folder.
+function Start-Words([string[]]$Words, [string]$Name, [string]$Label) {
+    $output = Get-RunFile $Name "$Label.out"
+    $errors = Get-RunFile $Name "$Label.err"
+    $arguments = @{
+        FilePath = $Words[0]; PassThru = $true; WindowStyle = 'Hidden'; WorkingDirectory = "$env:SystemDrive\"
+        RedirectStandardOutput = $output; RedirectStandardError = $errors
+    }
     if ($Words.Count -gt 1) { $arguments.ArgumentList = $Words[1..($Words.Count - 1)] }
     $process = Start-Process @arguments
     # Reading the handle now keeps ExitCode available after the process ends.
@@ -148,16 +182,17 @@ function Start-Words([string[]]$Words, [string]$Output) {
 # Run a configured command without a shell, with a time limit (its whole process tree is ended on
 # time-out); on failure log its last output lines and fail.
 function Invoke-Bounded([int]$Limit, [string]$Label, [string]$Name, [string]$Command) {
+    $process = Start-Words (Split-Command $Command) $Name $Label
     $output = Get-RunFile $Name "$Label.out"
-    $process = Start-Words (Split-Command $Command) $output
+    $errors = Get-RunFile $Name "$Label.err"
     if (-not $process.WaitForExit($Limit * 1000)) {
-        & taskkill.exe /T /F /PID $process.Id 2>&1 | Out-Null
+        Invoke-Taskkill @('/T', '/F', '/PID', $process.Id)
         Stop-Hook "$Label command timed out after ${Limit}s: $Command"
     }
     if ($process.ExitCode -ne 0) {
-        Get-Content -Path $output, "$output.err" -Tail 20 -ErrorAction SilentlyContinue | ForEach-Object { Write-HookLog "$Label output: $_" }
-        Remove-Item -Path $output, "$output.err" -ErrorAction SilentlyContinue
+        Get-Content -LiteralPath $output, $errors -Tail 20 -ErrorAction SilentlyContinue | ForEach-Object { Write-HookLog "$Label output: $_" }
+        Remove-Item -LiteralPath $output, $errors -ErrorAction SilentlyContinue
         Stop-Hook "$Label command failed with exit code $($process.ExitCode): $Command"
     }
-    Remove-Item -Path $output, "$output.err" -ErrorAction SilentlyContinue
+    Remove-Item -LiteralPath $output, $errors -ErrorAction SilentlyContinue
 }

@@ -12,7 +12,7 @@ function Read-ServiceSettings {
     Assert-ServiceName 'WindowsServiceName' $script:ServiceName
     $script:ServiceManager = if ($env:SSM_ServiceManager) { $env:SSM_ServiceManager } else { 'service' }
     $script:StartCommand = $env:SSM_WindowsStartCommand
-    if ($script:ServiceManager -notin @('service', 'pidfile')) {
+    if ($script:ServiceManager -cnotmatch '^(service|pidfile)$') {
         Stop-Hook "ServiceManager must be service or pidfile; got '$($script:ServiceManager)'"
     }
     Initialize-RunDir
@@ -60,25 +60,33 @@ function Get-ServiceState {
     return New-State 'unknown' "service status $status"
 }
 
-# Ask the app to stop (Signal 'TERM': a close request to the recorded process) or kill it ('KILL'), only
-# through the SCM or while the record still identifies the process.
+# Ask the app to stop (Signal 'TERM': a close request to the recorded process tree, which only apps with a
+# window heed) or kill it ('KILL'), only through the SCM or while the record still identifies the process.
+# A service process that hosts other services (svchost) is never killed.
 function Send-AppSignal([string]$Signal) {
     if ($script:ServiceManager -eq 'service') {
         if ($Signal -eq 'TERM') {
             try { Stop-Service -Name $script:ServiceName -NoWait -ErrorAction Stop } catch { Stop-Hook "stopping service $($script:ServiceName) failed: $($_.Exception.Message)" }
-        } else {
-            $service = Get-CimInstance -ClassName Win32_Service -Filter "Name='$($script:ServiceName)'"
-            if ($service -and $service.ProcessId) { & taskkill.exe /T /F /PID $service.ProcessId 2>&1 | Out-Null }
+            return
         }
+        $service = Get-CimInstance -ClassName Win32_Service -Filter "Name='$($script:ServiceName)'"
+        if (-not $service -or -not $service.ProcessId) { return }
+        $hosted = @(Get-CimInstance -ClassName Win32_Service -Filter "ProcessId=$($service.ProcessId)")
+        if ($hosted.Count -gt 1) {
+            Stop-Hook "service $($script:ServiceName) shares process $($service.ProcessId) with $($hosted.Count - 1) other service(s); refusing to kill it"
+        }
+        Invoke-Taskkill @('/T', '/F', '/PID', $service.ProcessId)
         return
     }
     $state = Get-RecordedState
     if ($state.Kind -ne 'running') { return }
-    if ($Signal -eq 'TERM') { & taskkill.exe /T /PID $state.Id 2>&1 | Out-Null } else { & taskkill.exe /T /F /PID $state.Id 2>&1 | Out-Null }
+    if ($Signal -eq 'TERM') { Invoke-Taskkill @('/T', '/PID', $state.Id) } else { Invoke-Taskkill @('/T', '/F', '/PID', $state.Id) }
 }
 
-# Start the app without waiting; the caller polls its health. With pidfile the process, started without a
-# shell, outlives the hook, its output in the run folder, and is recorded.
+# Start the app without waiting; the caller polls its health. With pidfile the process is created through
+# WMI: without a shell, in the system drive's root, outliving the hook, and inheriting none of the hook's
+# handles (a child holding the agent's output pipe would keep the step running). Its output is not
+# captured: the app logs for itself. It is recorded.
 function Start-HookService([int]$Seconds) {
     if ($script:ServiceManager -eq 'service') {
         try {
@@ -89,12 +97,12 @@ function Start-HookService([int]$Seconds) {
         return
     }
     if (-not $script:StartCommand) { Stop-Hook 'ServiceManager pidfile needs WindowsStartCommand' }
-    $process = Start-Words (Split-Command $script:StartCommand) (Get-RunFile $script:ServiceName 'log')
+    $words = Split-Command $script:StartCommand
+    $created = Invoke-CimMethod -ClassName Win32_Process -MethodName Create -Arguments @{ CommandLine = ($words -join ' '); CurrentDirectory = "$env:SystemDrive\" }
+    if ($created.ReturnValue -ne 0) { Stop-Hook "starting $($script:ServiceName) failed: Win32_Process.Create returned $($created.ReturnValue)" }
+    $process = Get-Process -Id $created.ProcessId -ErrorAction SilentlyContinue
+    if (-not $process) { Stop-Hook "$($script:ServiceName) exited at once" }
     $record = Get-RunFile $script:ServiceName 'pid.new'
-    try {
-        Set-Content -LiteralPath $record -Value "$($process.Id) $($process.StartTime.ToUniversalTime().Ticks)"
-    } catch {
-        Stop-Hook "$($script:ServiceName) exited at once; see $(Get-RunFile $script:ServiceName 'log')"
-    }
+    Set-Content -LiteralPath $record -Value "$($process.Id) $($process.StartTime.ToUniversalTime().Ticks)"
     Move-Item -LiteralPath $record -Destination $script:PidFile -Force
 }

@@ -210,6 +210,11 @@ def test_a_given_timeout_above_the_worst_case_is_kept(stack: Stack) -> None:
     assert timeout_seconds(stack) == {300}
 
 
+def test_a_windows_device_name_is_fine_for_a_linux_only_hook(stack: Stack) -> None:
+    StopAppHook(stack, "Stop", service_name="con.service", platforms=LINUX)
+    assert defaults(stack)["LinuxServiceName"] == "con.service"
+
+
 def test_per_platform_values_reach_only_their_platform(stack: Stack) -> None:
     UpdateAppHook(
         stack,
@@ -247,6 +252,14 @@ def test_per_platform_values_reach_only_their_platform(stack: Stack) -> None:
             r"service_name must be 1 to 200 characters from .*; got service_name='demo app'",
         ),
         (lambda s: StopAppHook(s, "H", service_name=".."), r"not starting with a dot; got service_name='..'"),
+        (
+            lambda s: StopAppHook(s, "H", service_name="NUL"),
+            r"service_name must not contain ':' or be a Windows device name .* on Windows; got service_name='NUL'",
+        ),
+        (
+            lambda s: StopAppHook(s, "H", service_name=PerPlatform(linux="web", windows="web:app")),
+            r"service_name must not contain ':' .*; got service_name='web:app'",
+        ),
         (
             lambda s: StopAppHook(s, "H", service_name=cast(Any, 42)),
             r"service_name must be a string or PerPlatform; got int 42",
