@@ -22,23 +22,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Any
 
 from constructs_lib import HookScript
-from examples.demo.rehearse import free_port, service_command
+from examples.demo.rehearse import free_port, healthy, service_command
 
 _POLL_SECONDS = 0.002
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=1) as answer:  # noqa: S310 (a loopback URL we built)
-            return bool(answer.status == 200)
-    except (urllib.error.URLError, OSError):
-        return False
 
 
 def _port_open(port: int) -> bool:
@@ -62,7 +52,7 @@ def own_cycle(port: int) -> tuple[float, float]:
     process = subprocess.Popen(
         service_command(port).split(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
     )
-    _wait(lambda: _healthy(url))
+    _wait(lambda: healthy(url))
     start = time.perf_counter() - started
     stopping = time.perf_counter()
     process.send_signal(signal.SIGTERM)

