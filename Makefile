@@ -55,7 +55,7 @@ typecheck: setup
 	mypy
 
 unit: setup
-	python -m pytest -q
+	python -m pytest -q -n auto
 
 cfn-lint: synth
 	cfn-lint cdk.out/*.template.json

@@ -73,19 +73,26 @@ def check_unique(keyword: str, values: Sequence[str]) -> None:
         seen.add(value)
 
 
-# Extra characters allowed beside letters, spaces and digits in tag keys, target keys and patch groups
-# (the service pattern is ^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$).
+# Extra characters allowed beside letters, spaces and digits in tags and patch groups (the service
+# pattern is ^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$); a maintenance-window target key allows no "+" (API model
+# shape TargetKey: ^[\p{L}\p{Z}\p{N}_.:/=\-@]*$), and a tag key becomes one ("tag:<key>").
 _TAG_PUNCTUATION = frozenset("_.:/=+-@")
 TAG_CHARSET_RULE = "letters, digits, spaces and _ . : / = + - @"
+_TARGET_KEY_PUNCTUATION = _TAG_PUNCTUATION - {"+"}
+TARGET_KEY_RULE = "letters, digits, spaces and _ . : / = - @ (no +: it becomes a target key)"
 
 
-def check_tag_charset(keyword: str, value: str) -> None:
-    """Check the Unicode class pattern ^[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*$ used by tags and patch groups."""
+def check_tag_charset(keyword: str, value: str, *, target_key: bool = False) -> None:
+    """Check the Unicode class pattern ^[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*$ used by tags and patch groups, or,
+    for a ``target_key``, the same without ``+``."""
     if _unresolved(value):
         return
+    punctuation, rule = (
+        (_TARGET_KEY_PUNCTUATION, TARGET_KEY_RULE) if target_key else (_TAG_PUNCTUATION, TAG_CHARSET_RULE)
+    )
     for char in value:
-        if unicodedata.category(char)[0] not in "LZN" and char not in _TAG_PUNCTUATION:
-            fail(f"{keyword} may contain only {TAG_CHARSET_RULE}; got {keyword}={value!r} with {char!r}")
+        if unicodedata.category(char)[0] not in "LZN" and char not in punctuation:
+            fail(f"{keyword} may contain only {rule}; got {keyword}={value!r} with {char!r}")
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -172,6 +179,12 @@ def check_rate_control(max_concurrency: str, max_errors: str) -> None:
 # Patch baselines (SSM API CreatePatchBaseline and DescribePatchProperties).
 
 APPROVE_AFTER_DAYS_RANGE = (0, 360)
+# A filter group holds at most 4 filters (API model shape PatchFilterList: max 4; the CloudFormation
+# schema says 5, and cfn-lint passes a 5th that CreatePatchBaseline refuses).
+MAX_PATCH_FILTERS = 4
+# ApproveAfterDays and ApproveUntilDate are "not supported for Debian Server or Ubuntu Server": their rules
+# approve by filters alone (API model shape PatchRule; user guide "patch-manager-linux-rules").
+APPROVE_BY_FILTERS_ALONE = frozenset({OperatingSystem.DEBIAN, OperatingSystem.UBUNTU})
 
 _K = PatchFilterKey
 _RPM_KEYS = frozenset({_K.PRODUCT, _K.CLASSIFICATION, _K.SEVERITY})
@@ -180,11 +193,39 @@ _DEB_FAMILY = (OperatingSystem.DEBIAN, OperatingSystem.UBUNTU, OperatingSystem.R
 # Filter keys valid in baselines per OS. Rocky, Alma and Raspbian are not listed by the API; they
 # follow their families (RHEL and Debian).
 FILTER_KEYS_BY_OS: dict[OperatingSystem, frozenset[PatchFilterKey]] = {
-    OperatingSystem.WINDOWS: frozenset({_K.PRODUCT, _K.PRODUCT_FAMILY, _K.CLASSIFICATION, _K.MSRC_SEVERITY}),
+    # PATCH_SET: OS or APPLICATION (Microsoft application patches); API model shape PatchFilter.
+    OperatingSystem.WINDOWS: frozenset(
+        {_K.PATCH_SET, _K.PRODUCT, _K.PRODUCT_FAMILY, _K.CLASSIFICATION, _K.MSRC_SEVERITY}
+    ),
     OperatingSystem.MACOS: frozenset({_K.PRODUCT, _K.CLASSIFICATION}),
     **dict.fromkeys(_DEB_FAMILY, _DEB_KEYS),
     **{system: _RPM_KEYS for system in OperatingSystem if system.is_linux and system not in _DEB_FAMILY},
 }
+
+
+PATCH_SET_VALUES = ("OS", "APPLICATION")
+
+
+def check_filter_values(key: PatchFilterKey, values: Collection[str]) -> None:
+    """A PATCH_SET filter takes OS or APPLICATION (API model shape PatchFilter)."""
+    for value in values:
+        if key is PatchFilterKey.PATCH_SET and value not in PATCH_SET_VALUES:
+            fail(f"PATCH_SET filter values must be OS or APPLICATION; got {value!r}")
+
+
+def check_approval_delay(operating_system: OperatingSystem, dated: bool, keyword: str) -> None:
+    """Debian and Ubuntu rules approve by their filters alone; every other OS's rule needs approve_after or
+    approve_until (API model shape PatchRule)."""
+    if operating_system in APPROVE_BY_FILTERS_ALONE and dated:
+        fail(
+            f"{keyword} may not set approve_after or approve_until for {operating_system.value}: AWS does not "
+            "support them on Debian or Ubuntu, whose rules approve by their filters alone; remove it"
+        )
+    if operating_system not in APPROVE_BY_FILTERS_ALONE and not dated:
+        fail(
+            f"{keyword} needs approve_after or approve_until for {operating_system.value} (only Debian and "
+            "Ubuntu rules approve by their filters alone)"
+        )
 
 
 def check_filter_keys(operating_system: OperatingSystem, keys: Collection[PatchFilterKey], keyword: str) -> None:

@@ -46,7 +46,8 @@ def load_template(assembly: Path, stack: str | None) -> tuple[str, dict[str, Any
 
 
 def choose_task(resources: dict[str, Any], wanted: str | None) -> tuple[str, dict[str, Any]]:
-    """The AWS-RunPatchBaselineWithHooks task named ``wanted`` (name or logical id), or the only one."""
+    """The AWS-RunPatchBaselineWithHooks task named ``wanted`` (name or logical id), or the only one, or the
+    only Install task with hooks among several."""
     tasks = {
         logical_id: resource["Properties"]
         for logical_id, resource in resources.items()
@@ -62,8 +63,27 @@ def choose_task(resources: dict[str, Any], wanted: str | None) -> tuple[str, dic
                 return logical_id, props
         raise AssemblyError(f"the template has no task named {wanted!r} (tasks: {names})")
     if len(tasks) > 1:
-        raise AssemblyError(f"the template has more than one task; pick one with --task (tasks: {names})")
+        # The only Install task with hooks is what a patch run means (a scan task beside it is not).
+        hooked = {
+            logical_id: props
+            for logical_id, props in tasks.items()
+            if _parameters(props).get("Operation") == ["Install"]
+            and any(parameter in _parameters(props) for _, parameter in HOOK_PARAMETERS)
+        }
+        if len(hooked) == 1:
+            return next(iter(hooked.items()))
+        raise AssemblyError(
+            f"the template has more than one task and {len(hooked)} hooked Install tasks; pick one with --task "
+            f"(tasks: {names})"
+        )
     return next(iter(tasks.items()))
+
+
+def _parameters(task: dict[str, Any]) -> dict[str, Any]:
+    parameters: dict[str, Any] = (
+        task.get("TaskInvocationParameters", {}).get("MaintenanceWindowRunCommandParameters", {}).get("Parameters", {})
+    )
+    return parameters
 
 
 def render(value: Any) -> str:

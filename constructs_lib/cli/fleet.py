@@ -77,8 +77,7 @@ def wave_lines(
         f"## Wave {index} of {len(fleet.environments)}: {environment.name}",
         "",
         f"{'; '.join(target for target in targets if target)}; regions {', '.join(environment.regions)} "
-        f"(StackSets: {environment.region_concurrency.lower()}, {environment.max_concurrent_percentage}% of accounts "
-        f"at once, {environment.failure_tolerance_percentage}% may fail)",
+        f"(StackSets: {environment.stack_set_pace()})",
         "",
         "| group | schedule | next start | approve after | concurrency / errors | reboot | hooks |",
         "| --- | --- | --- | --- | --- | --- | --- |",

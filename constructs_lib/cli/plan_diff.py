@@ -163,6 +163,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--old", type=Path, required=True, help="the reference template (JSON)")
     parser.add_argument("--assembly", type=Path, default=Path("cdk.out"), help="the new cloud assembly")
     parser.add_argument("--stack", help="stack name (default: the assembly's only stack)")
+    parser.add_argument(
+        "--exit-code",
+        action="store_true",
+        help="exit 1 when there are patching changes, as git diff --exit-code (default: 0 either way)",
+    )
     return parser.parse_args(argv)
 
 
@@ -171,7 +176,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     old = read_stack(name, json.loads(args.old.read_text()))
     changes = compare(old, read_stack(name, template))
     out.write("\n".join(f"- {change}" for change in changes) + "\n" if changes else "- no patching change\n")
-    return 0
+    return 1 if changes and args.exit_code else 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

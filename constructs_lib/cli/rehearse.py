@@ -151,7 +151,7 @@ def _hook_from_document(logical_id: str, props: dict[str, Any], overrides: dict[
             # The app hooks' documents accept only their own values; an override is checked against what
             # the parameter may be at all.
             pattern = hook_parameter_pattern(parameter) or pattern
-        if pattern and not re.search(pattern, value):
+        if pattern and not re.fullmatch(pattern, value):
             what = "its allowedPattern" if pattern == spec.get("allowedPattern") else "the hook's rule"
             raise RehearsalError(f"{name}: {parameter}={value!r} does not match {what} {pattern}")
         parameters[parameter] = value

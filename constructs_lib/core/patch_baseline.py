@@ -15,8 +15,11 @@ from constructs import Construct
 
 from .._internal.rules import (
     APPROVE_AFTER_DAYS_RANGE,
+    MAX_PATCH_FILTERS,
+    check_approval_delay,
     check_count,
     check_filter_keys,
+    check_filter_values,
     check_length,
     check_pattern,
     check_resource_name,
@@ -73,6 +76,7 @@ class PatchFilter:
         check_count(f"{self.key.value} filter values", self.values, 1, 20)
         for value in self.values:
             check_length(f"{self.key.value} filter value", value, 1, 64)
+        check_filter_values(self.key, self.values)
 
     def to_cfn(self) -> ssm.CfnPatchBaseline.PatchFilterProperty:
         """The CloudFormation property."""
@@ -85,13 +89,14 @@ class ApprovalRule:
 
     Args:
         approve_after: how long after release a patch is approved, whole days from 0 to 360.
-            Default: none; give exactly one of approve_after and approve_until.
+            Default: none; give one of approve_after and approve_until, except for Debian and Ubuntu,
+            whose rules approve by their filters alone and take neither.
         approve_until: approve patches released up to this date (a date or "YYYY-MM-DD").
-            Default: none; give exactly one of approve_after and approve_until.
+            Default: none; see approve_after.
         compliance_level: severity reported when an approved patch is missing. Default: UNSPECIFIED.
         enable_non_security: also install non-security updates from the repositories (Linux only).
             Default: False, security updates only.
-        filters: up to 5 filters, all of which a patch must match. Default: no filter, every patch.
+        filters: up to 4 filters, all of which a patch must match. Default: no filter, every patch.
     """
 
     approve_after: Duration | None = None
@@ -104,7 +109,7 @@ class ApprovalRule:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "filters", tuple(self.filters))
-        if (self.approve_after is None) == (self.approve_until is None):
+        if self.approve_after is not None and self.approve_until is not None:
             fail(
                 "provide either approve_after or approve_until, not both; got "
                 f"approve_after={self.approve_after and self.approve_after.to_human_string()}, "
@@ -117,7 +122,12 @@ class ApprovalRule:
             fail(f"approve_after must be {low} to {high} days; got approve_after={days} days")
         if isinstance(self.approve_until, str):
             _check_until_date(self.approve_until)
-        check_count("filters", self.filters, 0, 5)
+        check_count("filters", self.filters, 0, MAX_PATCH_FILTERS)
+
+    @property
+    def dated(self) -> bool:
+        """The rule approves after a delay or up to a date (not by its filters alone)."""
+        return self.approve_after is not None or self.approve_until is not None
 
     @property
     def approve_until_text(self) -> str | None:
@@ -238,7 +248,7 @@ class PatchBaseline(Construct):
             rejected_patches: up to 50 patch names or IDs never approved. Default: none.
             rejected_patches_action: whether rejected patches may install as dependencies.
                 Default: ALLOW_AS_DEPENDENCY.
-            global_filters: up to 5 filters every patch must match first. Default: none.
+            global_filters: up to 4 filters every patch must match first. Default: none.
             sources: up to 20 alternative repositories (Linux only). Default: the instance's own repositories.
             patch_groups: patch groups this baseline serves (1 to 256 characters each). Default: none;
                 the baseline applies only if it is the default baseline.
@@ -346,7 +356,9 @@ def _check_rules_for_os(
     operating_system: OperatingSystem, rules: Sequence[ApprovalRule], global_filters: Sequence[PatchFilter]
 ) -> None:
     check_count("approval_rules", rules, 0, 10)
-    check_count("global_filters", global_filters, 0, 5)
+    check_count("global_filters", global_filters, 0, MAX_PATCH_FILTERS)
+    for index, rule in enumerate(rules):
+        check_approval_delay(operating_system, rule.dated, f"approval_rules[{index}]")
     filters = [f for rule in rules for f in rule.filters] + list(global_filters)
     check_filter_keys(operating_system, [patch_filter.key for patch_filter in filters], "filter key")
     if not operating_system.is_linux and any(rule.enable_non_security for rule in rules):

@@ -60,7 +60,7 @@ class WindowTargets:
         pairs = []
         for key, values in tags.items():
             check_length("tags key", key, 1, 128)
-            check_tag_charset("tags key", key)
+            check_tag_charset("tags key", key, target_key=True)
             if isinstance(values, str):
                 fail(f"tags[{key!r}] must be a list of values; got the string {values!r}")
             _check_values(f"tags[{key!r}]", values)

@@ -44,6 +44,7 @@ from .._internal.rules import (
     DURATION_HOURS_RANGE,
     HEALTH_URL_PATTERN,
     HEALTH_URL_RULE,
+    MAX_PATCH_FILTERS,
     SCHEDULE_OFFSET_RANGE,
     SERVICE_NAME_PATTERN,
     SERVICE_NAME_RULE,
@@ -52,8 +53,10 @@ from .._internal.rules import (
     UPDATE_TIMEOUT_RANGE,
     WINDOWS_COMMAND_PATTERN,
     WINDOWS_COMMAND_RULE,
+    check_count,
     check_cutoff_before_duration,
     check_filter_keys,
+    check_filter_values,
     check_hooks_platforms,
     check_max_concurrency,
     check_max_errors,
@@ -84,7 +87,7 @@ def _matching(pattern: str, rule: str) -> AfterValidator:
     """A string check that says what is allowed in words rather than as a regular expression."""
 
     def check(value: str) -> str:
-        if not re.search(pattern, value):
+        if not re.fullmatch(pattern, value):
             raise ValueError(f"must be {rule}")
         return value
 
@@ -322,7 +325,7 @@ class PatchGroupSpec(GroupSettings):
     name: GroupName
     patch_group: Annotated[str, AfterValidator(_patch_group), Field(min_length=1, max_length=256)] | None = None
     operating_systems: Annotated[list[OperatingSystem], Field(min_length=1)]
-    # At most 4 keys apply to any OS, below the 5 filters a rule may hold.
+    # At most 4 filters a rule (API model PatchFilterList); Windows has 5 keys, so the count is checked below.
     baseline_filters: dict[OperatingSystem, dict[PatchFilterKey, FilterValues]] = {}
     hooks: HookSpec | None = None
     overrides: dict[str, GroupSettings] = {}
@@ -342,6 +345,9 @@ class PatchGroupSpec(GroupSettings):
             if system not in self.operating_systems:
                 raise ValueError(f"baseline_filters names {system.value}, which is not in operating_systems")
             check_filter_keys(system, list(filters), "baseline_filters key")
+            check_count(f"baseline_filters[{system.value}]", list(filters), 0, MAX_PATCH_FILTERS)
+            for key, values in filters.items():
+                check_filter_values(key, values)
         return self
 
     def _check_per_platform(self, hooks: HookSpec) -> None:
@@ -433,6 +439,11 @@ class EnvironmentSpec(_Model):
         max_concurrent_percentage: StackSet accounts deployed at once per region, 1 to 100. Default: 25.
         failure_tolerance_percentage: StackSet accounts that may fail per region, 0 to 100. Default: 0.
         region_concurrency: SEQUENTIAL (regions one after another) or PARALLEL. Default: SEQUENTIAL.
+        concurrency_mode: SOFT_FAILURE_TOLERANCE runs max_concurrent_percentage of the accounts at once and
+            stops starting more once the failures pass the tolerance (batches in flight finish);
+            STRICT_FAILURE_TOLERANCE never lets failures pass it, so at most tolerance + 1 accounts run at
+            once, one at a time with the default tolerance of 0 (CloudFormation's own default). Default:
+            SOFT_FAILURE_TOLERANCE.
     """
 
     name: EnvironmentName
@@ -443,6 +454,17 @@ class EnvironmentSpec(_Model):
     max_concurrent_percentage: Annotated[int, Field(ge=1, le=100)] = 25
     failure_tolerance_percentage: Annotated[int, Field(ge=0, le=100)] = 0
     region_concurrency: Literal["SEQUENTIAL", "PARALLEL"] = "SEQUENTIAL"
+    concurrency_mode: Literal["SOFT_FAILURE_TOLERANCE", "STRICT_FAILURE_TOLERANCE"] = "SOFT_FAILURE_TOLERANCE"
+
+    def stack_set_pace(self) -> str:
+        """How many accounts a StackSet operation really runs at once, in words (patch-fleet prints it)."""
+        at_once = f"{self.max_concurrent_percentage}% of accounts at once"
+        if self.concurrency_mode == "STRICT_FAILURE_TOLERANCE":
+            at_once = (
+                f"at most {self.max_concurrent_percentage}% of accounts and no more than "
+                f"{self.failure_tolerance_percentage}% of them + 1 at once (strict)"
+            )
+        return f"{self.region_concurrency.lower()}, {at_once}, {self.failure_tolerance_percentage}% may fail"
 
     @model_validator(mode="after")
     def _targets(self) -> Self:

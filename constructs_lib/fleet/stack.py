@@ -10,7 +10,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from .._internal.nag import acknowledge_wildcards
-from .._internal.rules import fail, hook_platforms_for
+from .._internal.rules import APPROVE_BY_FILTERS_ALONE, fail, hook_platforms_for
 from .._internal.vocabulary import HookPlatform
 from ..core.command_output import WRITE_GRANTS_REASON, CommandOutput
 from ..core.patch_baseline import ApprovalRule, OperatingSystem, PatchBaselineOptions, PatchFilter
@@ -167,17 +167,23 @@ class FleetPatchingStack(Stack):
 def _baseline(
     group: PatchGroupSpec, system: OperatingSystem, settings: ResolvedSettings, names: str
 ) -> PatchBaselineOptions:
-    filters = group.baseline_filters.get(system, {})
-    rule = ApprovalRule(
-        approve_after=Duration.days(settings.approve_after_days),
-        compliance_level=settings.compliance_level,
-        filters=[PatchFilter(key=key, values=values) for key, values in filters.items()],
-    )
+    filters = [PatchFilter(key=key, values=values) for key, values in group.baseline_filters.get(system, {}).items()]
+    if system in APPROVE_BY_FILTERS_ALONE:
+        # AWS takes no delay for Debian and Ubuntu: the rule approves by its filters alone.
+        rule = ApprovalRule(compliance_level=settings.compliance_level, filters=filters)
+        approved = "approved by its filters (Debian and Ubuntu take no delay)"
+    else:
+        rule = ApprovalRule(
+            approve_after=Duration.days(settings.approve_after_days),
+            compliance_level=settings.compliance_level,
+            filters=filters,
+        )
+        approved = f"approved {settings.approve_after_days} days after release"
     return PatchBaselineOptions(
         operating_system=system,
         approval_rules=[rule],
         baseline_name=f"{names}-{system.value}",
-        description=f"Patch group {group.tag_value}: approved {settings.approve_after_days} days after release",
+        description=f"Patch group {group.tag_value}: {approved}",
     )
 
 

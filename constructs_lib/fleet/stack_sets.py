@@ -154,4 +154,7 @@ def _operation_preferences(environment: EnvironmentSpec) -> CfnStackSet.Operatio
         region_concurrency_type=environment.region_concurrency,
         max_concurrent_percentage=environment.max_concurrent_percentage,
         failure_tolerance_percentage=environment.failure_tolerance_percentage,
+        # Without it (STRICT), concurrency is capped at failure tolerance + 1: one account at a time with
+        # the default tolerance of 0, not the percentage asked for (API shape StackSetOperationPreferences).
+        concurrency_mode=environment.concurrency_mode,
     )

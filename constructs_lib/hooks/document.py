@@ -76,8 +76,12 @@ class HookParameter:
         """Check the pattern itself and that the default matches it."""
         keyword = f"parameters[{name!r}]"
         pattern = self.allowed_pattern
-        if not (pattern.startswith("^") and pattern.endswith("$")):
-            fail(f"{keyword} allowed_pattern must be anchored with ^ and $ so Java and Go agree; got {pattern!r}")
+        unanchored = [branch for branch in _top_level_branches(pattern) if not _anchored(branch)]
+        if unanchored:
+            fail(
+                f"{keyword} allowed_pattern must anchor every alternative with ^ and $ so Java and Go agree; got "
+                f"{pattern!r} (unanchored: {', '.join(repr(branch) for branch in unanchored)})"
+            )
         if _NOT_RE2.search(pattern):
             fail(
                 f"{keyword} allowed_pattern must avoid lookarounds and backreferences, which the agent's Go regex "
@@ -87,7 +91,7 @@ class HookParameter:
             compiled = re.compile(pattern)
         except re.error as error:
             fail(f"{keyword} allowed_pattern is not a valid regex ({error}); got {pattern!r}")
-        if not is_unresolved(self.default) and not compiled.search(self.default):
+        if not is_unresolved(self.default) and not compiled.fullmatch(self.default):
             fail(f"{keyword} default must match its allowed_pattern {pattern}; got {self.default!r}")
         check_length(f"{keyword} description", self.description, 1, 1024)
 
@@ -215,6 +219,35 @@ class _ImportedHookDocument(Construct):
     def document_name(self) -> str:
         """The document name or ARN as given."""
         return self._document_name
+
+
+def _top_level_branches(pattern: str) -> list[str]:
+    """The alternatives of a regex at its top level: ``^a$|^b$`` is two, ``^(a|b)$`` one."""
+    branches, depth, in_class, escaped, start = [], 0, False, False, 0
+    for index, char in enumerate(pattern):
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            branches.append(pattern[start:index])
+            start = index + 1
+    branches.append(pattern[start:])
+    return branches
+
+
+def _anchored(branch: str) -> bool:
+    """Starts with ^ and ends with an unescaped $ (after an odd run of backslashes, $ is a dollar sign)."""
+    trailing_backslashes = len(branch[:-1]) - len(branch[:-1].rstrip("\\"))
+    return branch.startswith("^") and branch.endswith("$") and trailing_backslashes % 2 == 0
 
 
 def _as_parameter(value: str | HookParameter) -> HookParameter:

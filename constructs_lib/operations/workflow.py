@@ -96,6 +96,8 @@ class PatchWorkflow(Construct):
         """
         check_keywords(PatchWorkflow.__init__, options, PatchWorkflowOptions)
         super().__init__(scope, construct_id)
+        if isinstance(patch_groups, str):
+            raise TypeError(f"patch_groups must be a list of patch group names; got the string {patch_groups!r}")
         if targets is None:
             if not patch_groups:
                 fail("provide targets or patch_groups; the workflow needs instances to patch")

@@ -28,6 +28,21 @@ def test_the_example_rollout_is_shown_wave_by_wave() -> None:
         "accounts 222222222222, 333333333333; OUs ou-ab12-prodprod; regions eu-west-1, us-east-1 "
         "(StackSets: sequential, 25% of accounts at once, 10% may fail)"
     ) in text
+
+
+def test_a_strict_failure_tolerance_shows_the_real_pace(tmp_path: Path) -> None:
+    strict = tmp_path / "fleet.yaml"
+    strict.write_text(
+        EXAMPLE.read_text().replace(
+            "    failure_tolerance_percentage: 10",
+            "    failure_tolerance_percentage: 10\n    concurrency_mode: STRICT_FAILURE_TOLERANCE",
+        )
+    )
+    text = run(str(strict), "--after", AFTER)
+    assert (
+        "(StackSets: sequential, at most 25% of accounts and no more than 10% of them + 1 at once (strict), "
+        "10% may fail)"
+    ) in text
     # December 2026: Patch Tuesday is the 8th; dev opens a day later, prod five days later.
     dev_web = next(line for line in text.splitlines() if line.startswith("| web |") and "then 1 day(s)" in line)
     prod_web = next(line for line in text.splitlines() if line.startswith("| web |") and "then 5 day(s)" in line)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import io
 import json
 from collections.abc import Iterator
@@ -193,11 +194,22 @@ def test_gives_up_waiting_at_the_timeout(clients: Any, demo_template: dict[str, 
     assert out.getvalue().splitlines()[-1] == f"command {CMD}: InProgress"
 
 
-def test_the_task_must_be_named_when_the_stack_has_several(clients: Any, demo_template: dict[str, Any]) -> None:
+def test_the_task_must_be_named_when_the_stack_has_several_hooked_install_tasks(
+    clients: Any, demo_template: dict[str, Any]
+) -> None:
     cloudformation, ssm, cfn_stub, _ = clients
-    stub_stack(cfn_stub, demo_template)
+    template = copy.deepcopy(demo_template)
+    scan = next(
+        r
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::SSM::MaintenanceWindowTask" and r["Properties"]["Name"] == "ScanTask"
+    )
+    parameters = scan["Properties"]["TaskInvocationParameters"]["MaintenanceWindowRunCommandParameters"]["Parameters"]
+    parameters.update({"Operation": ["Install"], "OnExitHookDocName": ["AWS-Noop"]})
+    stub_stack(cfn_stub, template)
     with pytest.raises(
-        AssemblyError, match=r"more than one task; pick one with --task \(tasks: PatchingTask, ScanTask\)"
+        AssemblyError,
+        match=r"more than one task and 2 hooked Install tasks; pick one with --task \(tasks: PatchingTask, ScanTask\)",
     ):
         run(parse_args(["--stack", STACK]), cloudformation, ssm, io.StringIO())
 

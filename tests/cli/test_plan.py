@@ -441,3 +441,8 @@ def test_plan_diff_command(tmp_path: Path, demo_template: dict[str, Any]) -> Non
     out = io.StringIO()
     assert plan_diff.run(plan_diff.parse_args(["--old", str(old), "--assembly", str(assembly)]), out) == 0
     assert out.getvalue() == "- window PatchingDemo-Weekly cutoff changes from 2 h to 1 h\n"
+    # --exit-code: 1 on a patching change (for CI to gate on), 0 without one.
+    gate = plan_diff.parse_args(["--old", str(old), "--assembly", str(assembly), "--exit-code"])
+    assert plan_diff.run(gate, io.StringIO()) == 1
+    old.write_text(json.dumps(demo_template))
+    assert plan_diff.run(gate, io.StringIO()) == 0

@@ -140,7 +140,65 @@ def test_minimal_baseline_omits_optional_properties(stack: Stack) -> None:
     ],
 )
 def test_accepts_filter_keys_valid_for_the_os(stack: Stack, system: OperatingSystem, key: PatchFilterKey) -> None:
-    baseline(stack, operating_system=system, approval_rules=[rule(filters=[PatchFilter(key=key, values=["*"])])])
+    # Debian and Ubuntu rules approve by their filters alone: no delay.
+    delay: dict[str, Any] = (
+        {"approve_after": None} if system in (OperatingSystem.UBUNTU, OperatingSystem.DEBIAN) else {}
+    )
+    baseline(
+        stack, operating_system=system, approval_rules=[rule(filters=[PatchFilter(key=key, values=["*"])], **delay)]
+    )
+    template(stack).resource_count_is(BASELINE, 1)
+
+
+@pytest.mark.parametrize("system", [OperatingSystem.UBUNTU, OperatingSystem.DEBIAN])
+def test_debian_and_ubuntu_rules_approve_by_filters_alone(stack: Stack, system: OperatingSystem) -> None:
+    priority = PatchFilter(key=PatchFilterKey.PRIORITY, values=["Required", "Important"])
+    baseline(stack, operating_system=system, approval_rules=[ApprovalRule(filters=[priority])])
+    (props,) = [r["Properties"] for r in template(stack).find_resources(BASELINE).values()]
+    (patch_rule,) = props["ApprovalRules"]["PatchRules"]
+    assert "ApproveAfterDays" not in patch_rule
+    assert "ApproveUntilDate" not in patch_rule
+
+
+@pytest.mark.parametrize(
+    ("system", "settings", "message"),
+    [
+        (
+            OperatingSystem.UBUNTU,
+            {"approve_after": Duration.days(7)},
+            r"approval_rules\[0\] may not set approve_after or approve_until for UBUNTU: AWS does not support them "
+            r"on Debian or Ubuntu, whose rules approve by their filters alone; remove it",
+        ),
+        (
+            OperatingSystem.DEBIAN,
+            {"approve_until": "2026-01-01"},
+            r"may not set approve_after or approve_until for DEBIAN",
+        ),
+        (
+            OperatingSystem.AMAZON_LINUX_2023,
+            {},
+            r"approval_rules\[0\] needs approve_after or approve_until for AMAZON_LINUX_2023 \(only Debian and "
+            r"Ubuntu rules approve by their filters alone\)",
+        ),
+    ],
+)
+def test_an_approval_delay_follows_the_os(
+    stack: Stack, system: OperatingSystem, settings: dict[str, Any], message: str
+) -> None:
+    filters = [PatchFilter(key=PatchFilterKey.PRODUCT, values=["*"])]
+    with pytest.raises(ValueError, match=message):
+        baseline(stack, operating_system=system, approval_rules=[ApprovalRule(filters=filters, **settings)])
+
+
+def test_windows_takes_patch_set_application(stack: Stack) -> None:
+    patch_set = PatchFilter(key=PatchFilterKey.PATCH_SET, values=["APPLICATION"])
+    baseline(stack, operating_system=OperatingSystem.WINDOWS, approval_rules=[rule(filters=[patch_set])])
+    template(stack).resource_count_is(BASELINE, 1)
+
+
+def test_four_filters_fit_a_rule_and_the_global_filters(stack: Stack) -> None:
+    four = [PatchFilter(key=key, values=["*"]) for key in (PatchFilterKey.PRODUCT, PatchFilterKey.CLASSIFICATION)] * 2
+    baseline(stack, approval_rules=[rule(filters=four)], global_filters=four)
     template(stack).resource_count_is(BASELINE, 1)
 
 
@@ -157,7 +215,6 @@ def test_accepts_boundaries(stack: Stack) -> None:
 @pytest.mark.parametrize(
     ("build", "message"),
     [
-        (lambda: ApprovalRule(filters=[SECURITY]), r"provide either approve_after or approve_until, not both"),
         (
             lambda: ApprovalRule(approve_after=Duration.days(1), approve_until="2026-01-01"),
             r"provide either approve_after or approve_until, not both",
@@ -175,7 +232,12 @@ def test_accepts_boundaries(stack: Stack) -> None:
             r"approve_until must be a real date written YYYY-MM-DD; got approve_until='2026-02-30'",
         ),
         (lambda: ApprovalRule(approve_until="31/12/2026"), r"approve_until must be a real date written YYYY-MM-DD"),
-        (lambda: rule(filters=[SECURITY] * 6), r"filters must hold 0 to 5 items; got 6"),
+        # API model PatchFilterList: at most 4 (the CloudFormation schema says 5, the create call refuses it).
+        (lambda: rule(filters=[SECURITY] * 5), r"filters must hold 0 to 4 items; got 5"),
+        (
+            lambda: PatchFilter(key=PatchFilterKey.PATCH_SET, values=["OS", "Application"]),
+            r"PATCH_SET filter values must be OS or APPLICATION; got 'Application'",
+        ),
         (
             lambda: PatchFilter(key=PatchFilterKey.CLASSIFICATION, values=[]),
             r"CLASSIFICATION filter values must hold 1 to 20 items; got 0",
@@ -212,7 +274,7 @@ SOURCE = PatchSource(name="repo", products=["p"], configuration="c")
     ("overrides", "message"),
     [
         ({"approval_rules": [rule()] * 11}, r"approval_rules must hold 0 to 10 items; got 11"),
-        ({"global_filters": [SECURITY] * 6}, r"global_filters must hold 0 to 5 items; got 6"),
+        ({"global_filters": [SECURITY] * 5}, r"global_filters must hold 0 to 4 items; got 5"),
         (
             {"approval_rules": [rule(filters=[PatchFilter(key=PatchFilterKey.MSRC_SEVERITY, values=["Critical"])])]},
             r"filter key MSRC_SEVERITY is not valid for AMAZON_LINUX_2023; allowed: CLASSIFICATION, PRODUCT, SEVERITY",

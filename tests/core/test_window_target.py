@@ -25,6 +25,10 @@ def test_from_tags_accepts_the_spaced_patch_group_key_and_unicode() -> None:
     assert targets.targets[0] == ("tag:Patch Group", ("web",))
 
 
+def test_a_plus_is_fine_in_a_tag_value() -> None:
+    assert WindowTargets.from_tags({"team": ["dev+ops"]}).targets == (("tag:team", ("dev+ops",)),)
+
+
 def test_from_tags_accepts_five_keys_of_fifty_values() -> None:
     tags = {f"Key{i}": [f"v{j}" for j in range(50)] for i in range(5)}
     assert len(WindowTargets.from_tags(tags).targets) == 5
@@ -56,6 +60,12 @@ def test_from_resource_group() -> None:
         (lambda: WindowTargets.from_tags({"": ["v"]}), r"tags key must be 1 to 128 characters long; got 0"),
         (lambda: WindowTargets.from_tags({"k" * 129: ["v"]}), r"tags key must be 1 to 128 characters long; got 129"),
         (lambda: WindowTargets.from_tags({"Patch*Group": ["v"]}), r"tags key may contain only letters, .* with '\*'"),
+        # API model shape TargetKey has no "+" (a tag value or patch group may hold one).
+        (
+            lambda: WindowTargets.from_tags({"team+ops": ["v"]}),
+            r"tags key may contain only letters, digits, spaces and _ \. : / = - @ \(no \+: it becomes a target "
+            r"key\); got tags key='team\+ops' with '\+'",
+        ),
         (
             lambda: WindowTargets.from_tags({"PatchGroup": "web"}),
             r"tags\['PatchGroup'\] must be a list of values; got the string 'web'",

@@ -198,6 +198,24 @@ WRONG_FIELDS = [
         "groups[0]: got the entry; hooks.service needs a value for Windows; got hooks.service={'linux': 'web-app'}",
     ),
     (
+        "groups.0.baseline_filters",
+        {
+            "WINDOWS": {
+                "PATCH_SET": ["OS"],
+                "PRODUCT": ["*"],
+                "PRODUCT_FAMILY": ["*"],
+                "CLASSIFICATION": ["*"],
+                "MSRC_SEVERITY": ["*"],
+            }
+        },
+        "groups[0]: got the entry; baseline_filters[WINDOWS] must hold 0 to 4 items; got 5",
+    ),
+    (
+        "groups.0.baseline_filters",
+        {"WINDOWS": {"PATCH_SET": ["Apps"]}},
+        "groups[0]: got the entry; PATCH_SET filter values must be OS or APPLICATION; got 'Apps'",
+    ),
+    (
         "groups.0.hooks.service",
         "NUL",
         "groups[0]: got the entry; hooks.service must not contain ':' or be a Windows device name",

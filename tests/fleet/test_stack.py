@@ -302,3 +302,23 @@ def test_every_allowed_retention_names_a_cdk_retention() -> None:
 
     assert [name for name in LOG_RETENTIONS.values() if not hasattr(logs.RetentionDays, name)] == []
     assert len(set(LOG_RETENTIONS.values())) == len(LOG_RETENTIONS)
+
+
+def test_ubuntu_baselines_approve_by_filters_alone_and_others_after_the_delay() -> None:
+    group = web(
+        operating_systems=["UBUNTU", "AMAZON_LINUX_2023"],
+        hooks=None,
+        baseline_filters={"UBUNTU": {"PRIORITY": ["Required", "Important"]}},
+    )
+    baselines = {
+        r["Properties"]["OperatingSystem"]: r["Properties"]
+        for r in synth(fleet(group)).find_resources("AWS::SSM::PatchBaseline").values()
+    }
+    (ubuntu_rule,) = baselines["UBUNTU"]["ApprovalRules"]["PatchRules"]
+    assert "ApproveAfterDays" not in ubuntu_rule
+    assert (
+        baselines["UBUNTU"]["Description"]
+        == "Patch group web: approved by its filters (Debian and Ubuntu take no delay)"
+    )
+    (linux_rule,) = baselines["AMAZON_LINUX_2023"]["ApprovalRules"]["PatchRules"]
+    assert linux_rule["ApproveAfterDays"] == 7

@@ -243,11 +243,32 @@ def test_parameters_are_checked_against_allowed_patterns(demo_assembly: Path) ->
         rehearse_json(demo_assembly, "--stack", "PatchingDemo", "--task", "PatchingTask", "--param=Colour=red")
 
 
-def test_the_task_must_be_named_when_there_are_several(demo_assembly: Path) -> None:
+def test_the_only_hooked_install_task_is_the_default(demo_assembly: Path, service: DemoService) -> None:
+    # The default app has a scan task beside the patch task: the scan task is no patch run.
+    args = [a for a in demo_args(service, "nothing-missing") if a not in ("--task", "PatchingTask")]
+    status, report = rehearse_json(demo_assembly, *args)
+    assert (status, report["task"]) == (0, "PatchingTask")
+
+
+def test_the_task_must_be_named_when_several_are_hooked_install_tasks(tmp_path: Path) -> None:
+    def two_hooked(app: App) -> None:
+        stack = hooked_stack(app)
+        PatchWorkflow(
+            stack,
+            "Api",
+            schedule=WindowSchedule.cron("0 4 ? * SUN *"),
+            duration=Duration.hours(2),
+            patch_groups=["api"],
+            hooks=LifecycleHooks(on_exit=HookDocument(stack, "ApiExit", linux=HookScript.inline("echo ok"))),
+            task_name="ApiPatch",
+        )
+
+    assembly = synth_assembly(tmp_path, two_hooked)
     with pytest.raises(
-        AssemblyError, match=r"more than one task; pick one with --task \(tasks: PatchingTask, ScanTask\)"
+        AssemblyError,
+        match=r"more than one task and 2 hooked Install tasks; pick one with --task \(tasks: ApiPatch, Patch\)",
     ):
-        rehearse_json(demo_assembly, "--stack", "PatchingDemo")
+        rehearse_json(assembly, "--stack", "Rehearsal")
 
 
 def test_start_hook_without_linux_step_is_not_rehearsable(tmp_path: Path) -> None:

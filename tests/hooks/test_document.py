@@ -107,6 +107,12 @@ def test_a_parameter_accepts_only_its_built_in_value_by_default(stack: Stack) ->
     }
 
 
+def test_a_pattern_whose_every_alternative_is_anchored_is_accepted(stack: Stack) -> None:
+    pattern = r"^$|^(on|off)$|^[a-z|]+\$$"
+    hook(stack, script='echo "$SSM_Mode"', parameters={"Mode": HookParameter(default="on", allowed_pattern=pattern)})
+    template(stack).resource_count_is(DOCUMENT, 1)
+
+
 def test_custom_parameter_with_its_own_pattern(stack: Stack) -> None:
     hook(
         stack,
@@ -144,7 +150,22 @@ def test_content_just_under_64_kb_synthesizes(stack: Stack) -> None:
         ),
         (
             {"parameters": {"Name": HookParameter(default="x", allowed_pattern="[a-z]+")}},
-            r"parameters\['Name'\] allowed_pattern must be anchored with \^ and \$",
+            r"parameters\['Name'\] allowed_pattern must anchor every alternative with \^ and \$ so Java and Go "
+            r"agree; got '\[a-z\]\+' \(unanchored: '\[a-z\]\+'\)",
+        ),
+        (
+            # Anchored at both ends, yet the second alternative matches anything.
+            {"parameters": {"Name": HookParameter(default="x", allowed_pattern="^a|.*$")}},
+            r"must anchor every alternative .* \(unanchored: '\^a', '\.\*\$'\)",
+        ),
+        (
+            {"parameters": {"Name": HookParameter(default="x", allowed_pattern="^x\\$")}},
+            r"must anchor every alternative",
+        ),
+        (
+            # The agent matches the whole value: a trailing line break is not "x".
+            {"parameters": {"Name": "x\n"}},
+            r"parameters\['Name'\] default must match its allowed_pattern",
         ),
         (
             {"parameters": {"Name": HookParameter(default="x", allowed_pattern="^(?!root)[a-z]+$")}},

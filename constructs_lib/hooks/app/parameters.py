@@ -33,7 +33,8 @@ def parameter(keyword: str, value: str, pattern: str, rule: str, description: st
     """A document parameter whose value is checked here first, for a message naming the keyword."""
     if not isinstance(value, str):
         fail(f"{keyword} must be a string; got {type(value).__name__} {value!r}")
-    if not re.search(pattern, value):
+    # A full match, as the agent's Go regex checks it: Python's $ would also accept a trailing line break.
+    if not re.fullmatch(pattern, value):
         fail(f"{keyword} must be {rule}; got {keyword}={value!r}")
     return HookParameter(default=value, allowed_pattern=pattern, description=description)
 

@@ -252,6 +252,7 @@ def test_per_platform_values_reach_only_their_platform(stack: Stack) -> None:
             r"service_name must be 1 to 200 characters from .*; got service_name='demo app'",
         ),
         (lambda s: StopAppHook(s, "H", service_name=".."), r"not starting with a dot; got service_name='..'"),
+        (lambda s: StopAppHook(s, "H", service_name="demo\n"), r"got service_name='demo\\n'"),
         (
             lambda s: StopAppHook(s, "H", service_name="NUL"),
             r"service_name must not contain ':' or be a Windows device name .* on Windows; got service_name='NUL'",
