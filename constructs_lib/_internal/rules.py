@@ -299,6 +299,19 @@ _COMMAND_RULE = (
 )
 COMMAND_RULE = _COMMAND_RULE.format(" \\")
 WINDOWS_COMMAND_RULE = _COMMAND_RULE.format("")
+
+
+def check_program_word(keyword: str, command: str) -> None:
+    """A command runs without a shell: its first word is the program, so ``~``, ``NAME=value`` or a leading
+    ``-`` (a shell's tilde, variable assignment, or an option) would fail on the instance, not here."""
+    first = command.split(" ", 1)[0] if command.strip() else ""
+    if first.startswith(("~", "-")) or "=" in first:
+        fail(
+            f"{keyword} must start with the program to run (it runs without a shell: no ~, NAME=value or "
+            f"leading -); got {keyword}={command!r}"
+        )
+
+
 SECONDS_PATTERN = r"^(0|[1-9][0-9]{0,5})$"
 PORT_PATTERN = r"^$|^([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$"
 # Loopback only: the hook never asks another host, nor the instance metadata address (169.254.169.254).

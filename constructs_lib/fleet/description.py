@@ -62,6 +62,7 @@ from .._internal.rules import (
     check_max_errors,
     check_offset_with_cron,
     check_one_health_check,
+    check_program_word,
     check_tag_charset,
     check_time_zone,
     check_unique,
@@ -147,8 +148,17 @@ OrganizationalUnitId = Annotated[
 ]
 Region = Annotated[str, _matching(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]{1,2}$", "a region name such as eu-west-1")]
 ServiceName = Annotated[str, _matching(SERVICE_NAME_PATTERN, SERVICE_NAME_RULE)]
-Command = Annotated[str, _matching(COMMAND_PATTERN, COMMAND_RULE)]
-WindowsCommand = Annotated[str, _matching(WINDOWS_COMMAND_PATTERN, WINDOWS_COMMAND_RULE)]
+
+
+def _program_first(command: str) -> str:
+    check_program_word("the command", command)
+    return command
+
+
+Command = Annotated[str, _matching(COMMAND_PATTERN, COMMAND_RULE), AfterValidator(_program_first)]
+WindowsCommand = Annotated[
+    str, _matching(WINDOWS_COMMAND_PATTERN, WINDOWS_COMMAND_RULE), AfterValidator(_program_first)
+]
 HealthUrl = Annotated[str, _matching(HEALTH_URL_PATTERN, HEALTH_URL_RULE)]
 Port = Annotated[int, Field(ge=1, le=65535)]
 FilterValues = Annotated[list[Annotated[str, Field(min_length=1, max_length=64)]], Field(min_length=1, max_length=20)]

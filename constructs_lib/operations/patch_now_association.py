@@ -30,10 +30,13 @@ _SNAPSHOT_NAMESPACE = uuid.UUID("6f1c8a52-1f0e-4c43-9d6b-6a3f0b7b2c11")
 
 
 class PatchNowAssociation(Construct):
-    """Defines a State Manager association that runs AWS-RunPatchBaselineWithHooks once, outside any window.
+    """Defines a State Manager association that runs AWS-RunPatchBaselineWithHooks now, outside any window.
 
     Opt-in, and effective at deploy time: an association without a schedule runs as soon as it is
-    created, and again whenever its parameters change (e.g. a new ``snapshot_id``). All nodes of a run
+    created, and again whenever its parameters change (e.g. a new ``snapshot_id``). It is not a one-off:
+    State Manager also runs it on every new instance its targets match, after a run an instance missed,
+    after an instance was stopped over 30 days, and when the document's default version changes (user
+    guide "sysman-state-about"); target instance ids, not tags, to patch only today's instances. All nodes of a run
     share one ``SnapshotId``, so they install the same patch set; SSM keeps a snapshot for at most 3
     days, so a later re-run of the same association needs a new ``snapshot_id``. Associations write
     output to S3 only (no CloudWatch option). Linux and Windows Server only, SSM Agent 3.0.502 or later.

@@ -233,6 +233,11 @@ WRONG_FIELDS = [
     ),
     (
         "groups.0.hooks.update_command",
+        {"linux": "PATH=/opt/bin update"},
+        "groups[0].hooks.update_command.linux: got 'PATH=/opt/bin update'; the command must start with the program",
+    ),
+    (
+        "groups.0.hooks.update_command",
         "dnf -y upgrade web-app",
         "groups[0]: got the entry; hooks.update_command would run the same command line on Linux and Windows; give it "
         "per platform, as update_command: {linux: ..., windows: ...}; got hooks.update_command='dnf -y upgrade web-app'",

@@ -631,3 +631,14 @@ def test_run_as_an_unknown_user_fails_before_starting(service: DemoService, tmp_
     assert run.status == 1
     assert run.last_log.endswith("FAILED: RunAs user ghost-user does not exist on this instance")
     assert not service.running()
+
+
+def test_the_apps_log_starts_again_past_10_mb(service: DemoService, tmp_path: Path) -> None:
+    # The run folder is memory: the app's log can't grow without bound there.
+    service.run_dir.mkdir(mode=0o700)
+    log = service.run_dir / "demo-app.log"
+    log.write_bytes(b"x" * (10 * 1024 * 1024 + 1))
+    run = run_hook("start_app_and_verify", health(service), tmp_path)
+    assert run.status == 0, run.stdout
+    assert (service.run_dir / "demo-app.log.1").stat().st_size == 10 * 1024 * 1024 + 1
+    assert log.stat().st_size < 1024

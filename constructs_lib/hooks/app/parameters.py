@@ -20,6 +20,7 @@ from ..._internal.rules import (
     SERVICE_NAME_RULE,
     WINDOWS_COMMAND_PATTERN,
     WINDOWS_COMMAND_RULE,
+    check_program_word,
     check_windows_service_name,
     fail,
 )
@@ -53,6 +54,7 @@ def command_parameters(
     parameters = {}
     for platform, value in values.items():
         windows = platform is HookPlatform.WINDOWS
+        check_program_word(keyword, value)
         parameters[f"{platform}{name}"] = parameter(
             f"{keyword} ({platform})" if isinstance(command, PerPlatform) else keyword,
             value,

@@ -9,6 +9,7 @@ from constructs import Construct
 
 from ..._internal import defaults, rules
 from ..._internal.options import check_keywords
+from ..._internal.rules import fail
 from .base import AppHook, AppHookOptions
 from .parameters import command_parameters, seconds_parameter
 from .per_platform import ALL_PLATFORMS, PerPlatform, chosen_platforms, describe
@@ -55,6 +56,11 @@ class UpdateAppHook(AppHook):
         update_timeout = update_timeout or Duration.seconds(defaults.UPDATE_TIMEOUT_SECONDS)
         verify_timeout = verify_timeout or Duration.seconds(defaults.VERIFY_TIMEOUT_SECONDS)
         platforms = chosen_platforms(options.get("platforms", ALL_PLATFORMS))
+        if verify_command and not update_command:
+            fail(
+                "verify_command runs only after update_command, which is not set: the hook would skip it; "
+                f"got verify_command={verify_command!r}"
+            )
         parameters = {
             **command_parameters("update_command", "UpdateCommand", update_command, platforms, "Updates the app"),
             "UpdateTimeoutSeconds": seconds_parameter(

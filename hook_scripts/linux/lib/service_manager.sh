@@ -176,6 +176,10 @@ start_service() {
   run_file "$SERVICE_NAME" log
   local app_log="$RUN_FILE" new_record="$PID_FILE.new" waited=0 me
   rm -f -- "$new_record"
+  # The run folder is memory (/run): past 10 MB the log starts again, the last one kept as <app>.log.1.
+  if [ -f "$app_log" ] && [ "$(stat -c %s -- "$app_log")" -gt 10485760 ]; then
+    mv -f -T -- "$app_log" "$app_log.1"
+  fi
   # The process records itself before it becomes the app (exec keeps its pid and start time), so even an
   # app that exits at once, or a wrapper that leaves it behind, is recorded. The app must not inherit the
   # run lock, or it would hold it for as long as it runs.

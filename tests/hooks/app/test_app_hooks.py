@@ -290,6 +290,20 @@ def test_per_platform_values_reach_only_their_platform(stack: Stack) -> None:
         ),
         (lambda s: PerPlatform(linux=cast(Any, 1)), r"PerPlatform linux must be a string or None; got int 1"),
         (
+            lambda s: UpdateAppHook(s, "H", service_name="demo", update_command="~/bin/update", platforms=LINUX),
+            r"update_command must start with the program to run \(it runs without a shell: no ~, NAME=value or "
+            r"leading -\); got update_command='~/bin/update'",
+        ),
+        (
+            lambda s: UpdateAppHook(s, "H", service_name="demo", update_command="DEBUG=1 /opt/update", platforms=LINUX),
+            r"update_command must start with the program to run",
+        ),
+        (
+            lambda s: UpdateAppHook(s, "H", service_name="demo", verify_command="rpm -q demo", platforms=LINUX),
+            r"verify_command runs only after update_command, which is not set: the hook would skip it; "
+            r"got verify_command='rpm -q demo'",
+        ),
+        (
             lambda s: StartAppHook(
                 s,
                 "H",
@@ -369,7 +383,9 @@ def test_per_platform_values_reach_only_their_platform(stack: Stack) -> None:
             r"update_command must be one program and its arguments",
         ),
         (
-            lambda s: UpdateAppHook(s, "H", service_name="demo", verify_command="x > /etc/passwd", platforms=LINUX),
+            lambda s: UpdateAppHook(
+                s, "H", service_name="demo", update_command="true", verify_command="x > /etc/passwd", platforms=LINUX
+            ),
             r"verify_command must be one program and its arguments",
         ),
         (
