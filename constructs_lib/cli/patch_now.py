@@ -194,8 +194,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             import boto3  # the CLI's own dependency (extra "cli"); synth never needs it
         except ImportError as error:
             raise CommandError("needs boto3: pip install 'constructs-lib[cli]'") from error
-        session = boto3.Session(region_name=args.region)
-        return run(args, session.client("cloudformation"), session.client("ssm"), sys.stdout)
+        from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
+
+        try:
+            session = boto3.Session(region_name=args.region)
+            return run(args, session.client("cloudformation"), session.client("ssm"), sys.stdout)
+        except NoRegionError as error:
+            raise CommandError("no AWS region: pass --region or set AWS_REGION (or a profile's region)") from error
+        except NoCredentialsError as error:
+            raise CommandError("no AWS credentials: set a profile (AWS_PROFILE) or credentials") from error
+        except (BotoCoreError, ClientError) as error:
+            raise CommandError(f"AWS said: {str(error)[:300]}") from error
 
     return run_command("patch-now", command)
 

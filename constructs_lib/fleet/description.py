@@ -73,6 +73,22 @@ from .._internal.rules import (
 from .._internal.schedule_expressions import parse_expression
 from .._internal.vocabulary import ComplianceLevel, HookPlatform, OperatingSystem, PatchFilterKey, RebootOption
 
+# A fleet file is a few kilobytes; a limit keeps a hostile one from exhausting memory.
+MAX_FLEET_FILE_BYTES = 1024 * 1024
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """PyYAML's safe loader without aliases: ``*name`` could expand a few hundred bytes into gigabytes (an
+    alias bomb), and a fleet file repeats settings with ``defaults`` and ``overrides`` instead."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            raise yaml.composer.ComposerError(
+                None, None, "aliases (*name) are not allowed; use defaults and overrides", event.start_mark
+            )
+        return super().compose_node(parent, index)
+
 
 class FleetFileError(ValueError):
     """A fleet description that can't be used: one line per wrong field, all reported together."""
@@ -517,10 +533,16 @@ class FleetDescription(_Model):
         if path.suffix not in (".yaml", ".yml", ".json"):
             raise FleetFileError(str(path), [f"the file must end in .yaml, .yml or .json; got {path.suffix!r}"])
         try:
+            size = path.stat().st_size
+            if size > MAX_FLEET_FILE_BYTES:
+                raise FleetFileError(
+                    str(path), [f"is {size} bytes; a fleet file may hold at most {MAX_FLEET_FILE_BYTES}"]
+                )
             text = path.read_text(encoding="utf-8")
-            data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+            data = json.loads(text) if path.suffix == ".json" else yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506
         except (OSError, UnicodeDecodeError, json.JSONDecodeError, yaml.YAMLError) as error:
-            raise FleetFileError(str(path), [f"can't be read: {error}".replace("\n", " ")]) from error
+            reason = _bounded(f"can't be read: {error}".replace("\n", " "), 400)
+            raise FleetFileError(str(path), [reason]) from error
         return cls.from_data(data, source=str(path))
 
     @classmethod
@@ -645,5 +667,10 @@ def _describe(problem: Mapping[str, Any]) -> list[str]:
     if problem["type"] == "extra_forbidden":
         return [f"{path}: unknown field; check its spelling against the documented fields"]
     value = problem.get("input")
-    shown = "the entry" if isinstance(value, Mapping) else repr(value)
-    return [f"{path}: got {shown}; {message}"]
+    shown = "the entry" if isinstance(value, Mapping) else _bounded(repr(value))
+    return [f"{path}: got {shown}; {_bounded(message, 400)}"]
+
+
+def _bounded(text: str, limit: int = 120) -> str:
+    """``text``, cut at ``limit`` characters: a message never repeats a huge value."""
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"

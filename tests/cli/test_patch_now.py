@@ -13,7 +13,7 @@ import pytest
 from botocore.stub import Stubber
 
 from constructs_lib.cli.assembly import AssemblyError
-from constructs_lib.cli.patch_now import parse_args, run
+from constructs_lib.cli.patch_now import main, parse_args, run
 from tests.builders import new_app, template
 from tests.scenarios import default_app
 
@@ -235,3 +235,27 @@ def test_the_package_still_exports_everything_lazily() -> None:
 
     for name in constructs_lib.__all__:
         assert getattr(constructs_lib, name) is not None, name
+
+
+def test_no_region_is_one_line_and_exit_2(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    for name in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/config")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials")
+    assert main(["--stack", STACK]) == 2
+    assert capsys.readouterr().err == (
+        "patch-now: no AWS region: pass --region or set AWS_REGION (or a profile's region)\n"
+    )
+
+
+def test_no_credentials_is_one_line_and_exit_2(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/config")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials")
+    # No instance metadata either: nothing may call AWS, or wait for it.
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    assert main(["--stack", STACK, "--region", "eu-west-1"]) == 2
+    assert capsys.readouterr().err == "patch-now: no AWS credentials: set a profile (AWS_PROFILE) or credentials\n"

@@ -392,3 +392,50 @@ def test_the_typed_python_objects_describe_the_same_fleet() -> None:
     assert typed == FleetDescription.from_data(valid())
     with pytest.raises(ValueError, match=r"must be 12 digits"):
         EnvironmentSpec(name="dev", accounts=["1234"], regions=["eu-west-1"])
+
+
+BOMB = """\
+a: &a ["x","x","x","x","x","x","x","x","x"]
+b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
+c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
+d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
+e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
+f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
+g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
+h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
+i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
+name: [*i]
+"""
+
+
+def test_an_alias_bomb_is_refused_before_it_expands(tmp_path: Path) -> None:
+    bomb = tmp_path / "fleet.yaml"
+    bomb.write_text(BOMB)
+    with pytest.raises(FleetFileError) as refused:
+        FleetDescription.from_file(bomb)
+    (problem,) = refused.value.problems
+    assert problem.startswith("can't be read: aliases (*name) are not allowed; use defaults and overrides")
+    assert len(str(refused.value)) < 600
+
+
+def test_an_anchor_without_an_alias_is_fine(tmp_path: Path) -> None:
+    text = (Path(__file__).resolve().parents[2] / "examples" / "organization" / "fleet.yaml").read_text()
+    anchored = tmp_path / "fleet.yaml"
+    anchored.write_text(text.replace("name: acme", "name: &fleet acme", 1))
+    assert FleetDescription.from_file(anchored).name == "acme"
+
+
+def test_a_huge_file_is_refused_unread(tmp_path: Path) -> None:
+    huge = tmp_path / "fleet.yaml"
+    huge.write_text("# " + "x" * (1024 * 1024) + "\n")
+    with pytest.raises(FleetFileError, match=r"is 1048579 bytes; a fleet file may hold at most 1048576"):
+        FleetDescription.from_file(huge)
+
+
+def test_a_long_wrong_value_is_shown_cut(tmp_path: Path) -> None:
+    with pytest.raises(FleetFileError) as refused:
+        FleetDescription.from_data(with_change("groups.0.hooks.service", "web app " * 500))
+    (problem,) = refused.value.problems
+    assert problem.startswith("groups[0].hooks.service: got 'web app web app")
+    assert "... (4002 characters)" in problem
+    assert len(problem) < 700
