@@ -19,17 +19,26 @@ class AssemblyError(CommandError):
     """The assembly or template does not hold what was asked for."""
 
 
-def stack_templates(assembly: Path) -> dict[str, Path]:
-    """Each stack of a cloud assembly and its template file."""
+def stack_templates(assembly: Path, *, nested: bool = False) -> dict[str, Path]:
+    """Each stack of a cloud assembly and its template file, the stacks of its stages (nested assemblies)
+    included, those by their display name (e.g. ``acme-dev/Patching``)."""
     try:
         manifest = json.loads((assembly / "manifest.json").read_text())
     except FileNotFoundError as error:
         raise AssemblyError(f"{assembly} is not a cloud assembly (no manifest.json); run make synth first") from error
-    return {
-        name: assembly / artifact["properties"]["templateFile"]
-        for name, artifact in manifest["artifacts"].items()
-        if artifact.get("type") == "aws:cloudformation:stack"
-    }
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise AssemblyError(f"{assembly}/manifest.json can't be read: {str(error)[:200]}") from error
+    templates: dict[str, Path] = {}
+    try:
+        for name, artifact in manifest["artifacts"].items():
+            if artifact.get("type") == "aws:cloudformation:stack":
+                shown = artifact.get("displayName", name) if nested else name
+                templates[shown] = assembly / artifact["properties"]["templateFile"]
+            elif artifact.get("type") == "cdk:cloud-assembly":
+                templates.update(stack_templates(assembly / artifact["properties"]["directoryName"], nested=True))
+    except (KeyError, TypeError, AttributeError) as error:
+        raise AssemblyError(f"{assembly}/manifest.json is not a cloud assembly manifest (missing {error})") from error
+    return templates
 
 
 def load_template(assembly: Path, stack: str | None) -> tuple[str, dict[str, Any]]:

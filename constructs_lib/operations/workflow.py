@@ -96,6 +96,8 @@ class PatchWorkflow(Construct):
         """
         check_keywords(PatchWorkflow.__init__, options, PatchWorkflowOptions)
         super().__init__(scope, construct_id)
+        if scan_duration is not None and scan_schedule is None:
+            fail("scan_duration needs scan_schedule: without a scan window it does nothing")
         if isinstance(patch_groups, str):
             raise TypeError(f"patch_groups must be a list of patch group names; got the string {patch_groups!r}")
         if targets is None:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aws_cdk import App, CfnParameter, Duration, Stack
+from aws_cdk import App, CfnParameter, Duration, Stack, Stage
 from aws_cdk.assertions import Annotations, Match
 
 from constructs_lib import (
@@ -24,7 +24,8 @@ from constructs_lib import (
     WindowTargets,
 )
 from constructs_lib.cli import plan, plan_diff
-from constructs_lib.cli.assembly import read_stack
+from constructs_lib.cli.assembly import AssemblyError, read_stack, stack_templates
+from constructs_lib.cli.command import CommandError
 from constructs_lib.cli.schedule_preview import describe, next_starts
 from constructs_lib.operations.estimate import estimate_rollout, instances_at_once
 from examples.demo.stack import PatchingDemoStack
@@ -446,3 +447,43 @@ def test_plan_diff_command(tmp_path: Path, demo_template: dict[str, Any]) -> Non
     assert plan_diff.run(gate, io.StringIO()) == 1
     old.write_text(json.dumps(demo_template))
     assert plan_diff.run(gate, io.StringIO()) == 0
+
+
+def test_stacks_inside_stages_are_found_by_their_display_names(tmp_path: Path) -> None:
+
+    def build(app: App) -> None:
+        PatchingDemoStack(Stage(app, "Dev"), "PatchingDemo")
+
+    assembly = synth_assembly(tmp_path, build)
+    assert sorted(stack_templates(assembly)) == ["Dev/PatchingDemo"]
+    out = io.StringIO()
+    assert plan.run(plan.parse_args(["--assembly", str(assembly), "--after", "2026-12-01T00:00:00+00:00"]), out) == 0
+    assert "PatchingDemo-Weekly" in out.getvalue()
+
+
+def test_a_broken_manifest_is_one_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "manifest.json").write_text("{not json")
+    with pytest.raises(AssemblyError, match=r"manifest.json can't be read: Expecting property name"):
+        stack_templates(tmp_path)
+    (tmp_path / "manifest.json").write_text('{"version": "48.0.0"}')
+    with pytest.raises(AssemblyError, match=r"manifest.json is not a cloud assembly manifest \(missing 'artifacts'\)"):
+        stack_templates(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (None, r"--old .*missing.json can't be read as a JSON template: \[Errno 2\]"),
+        ("{broken", r"--old .*missing.json can't be read as a JSON template: Expecting property name"),
+        ("[1, 2]", r"--old .*missing.json is not a CloudFormation template \(a JSON object\)"),
+    ],
+)
+def test_plan_diff_with_an_unreadable_reference(
+    tmp_path: Path, demo_template: dict[str, Any], text: str | None, message: str
+) -> None:
+    assembly = synth_assembly(tmp_path, lambda app: PatchingDemoStack(app, "PatchingDemo"))
+    old = tmp_path / "missing.json"
+    if text is not None:
+        old.write_text(text)
+    with pytest.raises(CommandError, match=message):
+        plan_diff.run(plan_diff.parse_args(["--old", str(old), "--assembly", str(assembly)]), io.StringIO())

@@ -253,3 +253,8 @@ def test_hooks_covering_the_baselines_and_documents_from_elsewhere_are_accepted(
 def test_a_string_of_patch_groups_is_refused_not_split_into_letters(stack: Stack) -> None:
     with pytest.raises(TypeError, match=r"patch_groups must be a list of patch group names; got the string 'web'"):
         workflow(stack, patch_groups="web")
+
+
+def test_a_scan_duration_without_a_scan_schedule_is_refused(stack: Stack) -> None:
+    with pytest.raises(ValueError, match=r"scan_duration needs scan_schedule: without a scan window it does nothing"):
+        workflow(stack, scan_duration=Duration.hours(2))
