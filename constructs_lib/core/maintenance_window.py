@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import functools
+import zoneinfo
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TypedDict, TypeGuard, Unpack
 
-from aws_cdk import Duration, Names
+from aws_cdk import Annotations, Duration, Names
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
@@ -16,6 +17,7 @@ from .._internal import defaults, rules
 from .._internal.options import check_keywords
 from .._internal.rules import check_length, check_offset_with_cron, check_resource_name, check_time_zone, fail
 from .._internal.validation import check_int_range, describe_duration, is_unresolved, whole_units
+from .._internal.vocabulary import ScheduleKind
 from .patch_task import PatchTask, PatchTaskOptions
 from .protocols import IMaintenanceWindow
 from .schedule import WindowSchedule
@@ -131,6 +133,23 @@ class MaintenanceWindow(Construct):
             end_date=end_text,
             description=description,
         )
+        self._warn_if_it_never_opens(schedule, schedule_timezone, end_text)
+
+    def _warn_if_it_never_opens(self, schedule: WindowSchedule, time_zone: str | None, end: str | None) -> None:
+        """A synth warning (never an error: the template must not depend on the day it is built) for a window
+        whose end date or one-off ``at()`` time has passed."""
+        now = datetime.now(UTC)
+        problems = []
+        if end is not None and not is_unresolved(end) and _as_utc(end) <= now:
+            problems.append(f"its end_date {end} has passed")
+        moment = _one_off_moment(schedule, time_zone)
+        if moment is not None and moment <= now:
+            problems.append(f"its one-off schedule {schedule.expression_string} has passed")
+        if problems:
+            Annotations.of(self).add_warning_v2(
+                "constructs-lib:window-never-opens",
+                f"maintenance window {self.node.path} will never open: {' and '.join(problems)} (as of {now:%Y-%m-%d})",
+            )
 
     @functools.cached_property
     def window_id(self) -> str:
@@ -235,6 +254,15 @@ def _check_active_period(start: str | None, end: str | None) -> None:
         return
     if _as_utc(start) >= _as_utc(end):
         fail(f"start_date must be before end_date; got start_date={start}, end_date={end}")
+
+
+def _one_off_moment(schedule: WindowSchedule, time_zone: str | None) -> datetime | None:
+    """The moment of an ``at()`` schedule in its window's time zone (UTC when none), or None."""
+    text = schedule.expression_string
+    if schedule.kind is not ScheduleKind.AT or is_unresolved(text) or (time_zone and is_unresolved(time_zone)):
+        return None
+    naive = datetime.fromisoformat(text.removeprefix("at(").removesuffix(")"))
+    return naive.replace(tzinfo=zoneinfo.ZoneInfo(time_zone) if time_zone else UTC)
 
 
 def _as_utc(text: str) -> datetime:

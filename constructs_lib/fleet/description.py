@@ -10,6 +10,7 @@ in the file, the value and what is allowed (``FleetFileError``).
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from collections.abc import Iterator, Mapping
@@ -665,10 +666,18 @@ def _describe(problem: Mapping[str, Any]) -> list[str]:
     if problem["type"] == "missing":
         return [f"{path}: missing; this field is required"]
     if problem["type"] == "extra_forbidden":
-        return [f"{path}: unknown field; check its spelling against the documented fields"]
+        close = difflib.get_close_matches(str(parts[-1]), _known_fields(), n=1, cutoff=0.75)
+        hint = f"did you mean {close[0]}?" if close else "check its spelling against the documented fields"
+        return [f"{path}: unknown field; {hint}"]
     value = problem.get("input")
     shown = "the entry" if isinstance(value, Mapping) else _bounded(repr(value))
     return [f"{path}: got {shown}; {_bounded(message, 400)}"]
+
+
+def _known_fields() -> list[str]:
+    """Every field name a fleet file may use, for a did-you-mean."""
+    models = (FleetDescription, GroupSettings, PatchGroupSpec, HookSpec, EnvironmentSpec, OutputSpec, PlatformNames)
+    return sorted({name for model in models for name in model.model_fields})
 
 
 def _bounded(text: str, limit: int = 120) -> str:

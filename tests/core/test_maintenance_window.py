@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 from aws_cdk import CfnParameter, Duration, Stack
-from aws_cdk.assertions import Match
+from aws_cdk.assertions import Annotations, Match
 
 from constructs_lib import MaintenanceWindow, WindowSchedule, WindowTargets
 from tests.builders import template, window
@@ -208,3 +208,33 @@ def test_add_patch_task_registers_with_this_window(stack: Stack) -> None:
             "MaxConcurrency": Match.any_value(),
         },
     )
+
+
+def never_opens(stack: Stack) -> list[Any]:
+    found: list[Any] = Annotations.from_stack(stack).find_warning("*", Match.string_like_regexp(r"will never open"))
+    return found
+
+
+def test_a_window_whose_end_date_has_passed_is_a_warning_not_an_error(stack: Stack) -> None:
+    window(stack, end_date="2020-01-01T00:00:00Z")
+    (warning,) = never_opens(stack)
+    assert re.search(
+        r"maintenance window \S+/Window will never open: its end_date 2020-01-01T00:00:00Z has passed \(as of \d{4}",
+        warning.entry.data,
+    )
+    template(stack).resource_count_is("AWS::SSM::MaintenanceWindow", 1)  # still synthesized
+
+
+def test_a_one_off_schedule_in_the_past_is_a_warning(stack: Stack) -> None:
+    window(
+        stack, schedule=WindowSchedule.at(datetime(2020, 5, 1, 3, 0)), schedule_timezone="Europe/Berlin", cutoff=None
+    )
+    (warning,) = never_opens(stack)
+    assert "its one-off schedule at(2020-05-01T03:00:00) has passed" in warning.entry.data
+
+
+def test_a_window_that_opens_again_is_quiet(stack: Stack) -> None:
+    later = datetime.now() + timedelta(days=30)
+    window(stack, "Once", schedule=WindowSchedule.at(later.replace(microsecond=0)), cutoff=None)
+    window(stack, "Ends", end_date=(datetime.now(tz=UTC) + timedelta(days=30)).isoformat())
+    assert never_opens(stack) == []

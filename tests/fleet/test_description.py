@@ -147,7 +147,13 @@ def test_wave_description_names_the_order() -> None:
 # One wrong field each: its path, the value and what is allowed.
 WRONG_FIELDS = [
     ("name", "a", "name: got 'a'; must be 2 to 20 letters, digits and hyphens, first a letter"),
-    ("colour", "blue", "colour: unknown field"),
+    ("colour", "blue", "colour: unknown field; check its spelling against the documented fields"),
+    (
+        "groups.0.hooks.stop_timeout",
+        30,
+        "groups[0].hooks.stop_timeout: unknown field; did you mean stop_timeout_seconds?",
+    ),
+    ("environments.0.region", ["eu-west-1"], "environments[0].region: unknown field; did you mean regions?"),
     ("groups", ..., "groups: missing; this field is required"),
     ("groups", [], "groups: got []; List should have at least 1 item"),
     ("groups.0.name", "web_1", "groups[0].name: got 'web_1'; must be 2 to 40 letters, digits and hyphens"),
