@@ -41,7 +41,13 @@ def hook_lines(hook: HookModel) -> list[str]:
     for platform, script in (("Linux", hook.linux), ("Windows", hook.windows)):
         if script:
             preview = " / ".join(line.strip() for line in first_script_lines(script))
-            lines.append(f"   - {platform} ({len(script)} lines): `{preview}`")
+            timeout = hook.step_timeouts.get(platform)
+            limit = f", step timeout {timeout} s" if timeout else ""
+            lines.append(f"   - {platform} ({len(script)} lines{limit}): `{preview}`")
+    # The values the document runs with (the deployed document accepts no others); empty ones left out.
+    values = [f"{name}=`{value}`" for name, value in sorted(hook.parameters.items()) if value]
+    if values:
+        lines.append(f"   - values: {', '.join(values)}")
     return lines
 
 

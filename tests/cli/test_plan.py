@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import io
 import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -487,3 +488,12 @@ def test_plan_diff_with_an_unreadable_reference(
         old.write_text(text)
     with pytest.raises(CommandError, match=message):
         plan_diff.run(plan_diff.parse_args(["--old", str(old), "--assembly", str(assembly)]), io.StringIO())
+
+
+def test_plan_shows_each_hooks_values_and_step_timeouts(demo_plan: str) -> None:
+    assert (
+        "   - values: ExpectedStatus=`200`, HealthIntervalSeconds=`2`, HealthUrl=`http://127.0.0.1:8080/health`, "
+        "LinuxServiceName=`demo-app`, Port=`8080`, ServiceManager=`service`, StartTimeoutSeconds=`120`, "
+        "WindowsServiceName=`demo-app`"
+    ) in demo_plan
+    assert re.search(r"   - Linux \(\d+ lines, step timeout 337 s\): ", demo_plan)
