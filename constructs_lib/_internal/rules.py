@@ -40,12 +40,23 @@ def check_int_range(keyword: str, value: int | None, low: int, high: int | None 
         fail(f"{keyword} must be {allowed}; got {keyword}={value!r}")
 
 
+# Control characters other than tab and line breaks, and lone surrogates: JSON writes DEL and the C1
+# controls unescaped, which YAML parsers (cfn-lint's among them) refuse, and a lone surrogate is not UTF-8.
+_UNWRITABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
 def check_length(keyword: str, value: str | None, low: int, high: int) -> None:
-    """Check a string's length."""
+    """Check a string's length, and that it holds no control characters but tab and line breaks."""
     if value is None or _unresolved(value):
         return
     if not low <= len(value) <= high:
         fail(f"{keyword} must be {low} to {high} characters long; got {len(value)} characters: {value!r}")
+    unwritable = _UNWRITABLE.search(value)
+    if unwritable:
+        fail(
+            f"{keyword} must not hold control characters (tab and line breaks aside); "
+            f"got {unwritable.group()!r} in {value!r}"
+        )
 
 
 def check_pattern(keyword: str, value: str | None, pattern: re.Pattern[str], rule: str) -> None:
@@ -98,9 +109,23 @@ def check_tag_charset(keyword: str, value: str, *, target_key: bool = False) -> 
 # ---------------------------------------------------------------------------------------------------------
 # Names.
 
+
 # SSM names for documents, windows, targets, tasks and baselines.
+def check_patch_groups(patch_groups: Sequence[str]) -> None:
+    """Patch groups are values of the PatchGroup tag: unique, 1 to 256 characters of the tag charset."""
+    check_unique("patch_groups", patch_groups)
+    for group in patch_groups:
+        check_length("patch_groups", group, 1, 256)
+        check_tag_charset("patch_groups", group)
+
+
 RESOURCE_NAME = re.compile(r"^[a-zA-Z0-9_\-.]{3,128}$")
 RESOURCE_NAME_RULE = "3 to 128 characters from a-z, A-Z, 0-9, _, - and ."
+
+
+# IAM API model, shape roleNameType: 1 to 64 characters from [\w+=,.@-].
+IAM_ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$", re.ASCII)
+IAM_ROLE_NAME_RULE = "1 to 64 characters from a-z, A-Z, 0-9 and _ + = , . @ -"
 
 
 def check_resource_name(keyword: str, value: str | None) -> None:

@@ -13,6 +13,7 @@ from constructs import Construct
 from .._internal import defaults
 from .._internal.nag import acknowledge, acknowledge_wildcards
 from .._internal.rules import check_length, fail
+from .._internal.typecheck import typed
 from .._internal.validation import whole_units
 
 # Why the write grants hold wildcards, for the cdk-nag acknowledgment wherever they are attached.
@@ -34,6 +35,7 @@ class CommandOutput(Construct):
     logs server access to a second bucket.
     """
 
+    @typed
     def __init__(
         self,
         scope: Construct,
@@ -126,6 +128,7 @@ class CommandOutput(Construct):
             writes.append((["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"], [arn, f"{arn}:*"]))
         return writes
 
+    @typed
     def grant_write(self, grantee: iam.IGrantable) -> None:
         """Grant an instance role exactly what SSM Agent needs to write this output.
 

@@ -16,6 +16,7 @@ from constructs import Construct
 from .._internal import defaults, rules
 from .._internal.options import check_keywords
 from .._internal.rules import check_length, check_offset_with_cron, check_resource_name, check_time_zone, fail
+from .._internal.typecheck import typed
 from .._internal.validation import check_int_range, describe_duration, is_unresolved, whole_units
 from .._internal.vocabulary import ScheduleKind
 from .patch_task import PatchTask, PatchTaskOptions
@@ -73,6 +74,7 @@ class MaintenanceWindow(Construct):
     and the patch run with ``add_patch_task()``.
     """
 
+    @typed
     def __init__(
         self,
         scope: Construct,
@@ -175,6 +177,7 @@ class MaintenanceWindow(Construct):
         """True when the window was given a role rather than defining one."""
         return self._service_role is not None
 
+    @typed
     def add_targets(
         self,
         construct_id: str,
@@ -203,6 +206,7 @@ class MaintenanceWindow(Construct):
             owner_information=owner_information,
         )
 
+    @typed
     def task_service_role(self, pass_role: iam.IRole | None) -> iam.IRole:
         """The role a task of this window assumes when it names none: the window's ``service_role``, or
         its MaintenanceWindowRole, then allowed to pass ``pass_role`` (a task's notification role)."""
@@ -212,6 +216,7 @@ class MaintenanceWindow(Construct):
             self.window_role.allow_pass_role(pass_role)
         return self.window_role.role
 
+    @typed
     def add_patch_task(
         self, construct_id: str, *, targets: Sequence[WindowTarget], **options: Unpack[PatchTaskOptions]
     ) -> PatchTask:

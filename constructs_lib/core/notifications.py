@@ -11,6 +11,7 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from .._internal.rules import check_unique, fail
+from .._internal.typecheck import typed
 
 
 class NotificationEvent(StrEnum):
@@ -39,6 +40,7 @@ class PatchNotifications(Construct):
     role. A created topic is encrypted with the AWS managed SNS key and accepts only SSL.
     """
 
+    @typed
     def __init__(
         self,
         scope: Construct,

@@ -21,12 +21,12 @@ from .._internal.rules import (
     check_filter_keys,
     check_filter_values,
     check_length,
+    check_patch_groups,
     check_pattern,
     check_resource_name,
-    check_tag_charset,
-    check_unique,
     fail,
 )
+from .._internal.typecheck import check_fields, typed
 from .._internal.validation import is_unresolved, whole_units
 from .._internal.vocabulary import ComplianceLevel, OperatingSystem, PatchFilterKey
 
@@ -72,10 +72,11 @@ class PatchFilter:
     values: Sequence[str]
 
     def __post_init__(self) -> None:
+        check_fields(self)
         object.__setattr__(self, "values", tuple(self.values))
         check_count(f"{self.key.value} filter values", self.values, 1, 20)
         for value in self.values:
-            check_length(f"{self.key.value} filter value", value, 1, 64)
+            check_length(f"{self.key.value} filter values item", value, 1, 64)
         check_filter_values(self.key, self.values)
 
     def to_cfn(self) -> ssm.CfnPatchBaseline.PatchFilterProperty:
@@ -108,6 +109,7 @@ class ApprovalRule:
     _approve_after_days: int | None = field(init=False, repr=False, compare=False, default=None)
 
     def __post_init__(self) -> None:
+        check_fields(self)
         object.__setattr__(self, "filters", tuple(self.filters))
         if self.approve_after is not None and self.approve_until is not None:
             fail(
@@ -164,6 +166,7 @@ class PatchSource:
     configuration: str
 
     def __post_init__(self) -> None:
+        check_fields(self)
         object.__setattr__(self, "products", tuple(self.products))
         check_pattern("sources name", self.name, _SOURCE_NAME, "3 to 50 characters from a-z, A-Z, 0-9, _, - and .")
         check_count(f"sources[{self.name!r}] products", self.products, 1, 20)
@@ -216,6 +219,7 @@ class PatchBaseline(Construct):
     baseline. A patch group holds one baseline per OS.
     """
 
+    @typed
     def __init__(
         self,
         scope: Construct,
@@ -278,7 +282,7 @@ class PatchBaseline(Construct):
             for patch in patches:
                 check_length(keyword, patch, 1, 100)
         check_count("sources", sources, 0, 20)
-        _check_patch_groups(self.patch_groups)
+        check_patch_groups(self.patch_groups)
         check_resource_name("baseline_name", baseline_name)
         check_length("description", description, 1, 1024)
 
@@ -321,6 +325,7 @@ class PatchBaseline(Construct):
         return self.cfn_baseline.ref
 
     @staticmethod
+    @typed
     def from_patch_baseline_id(scope: Construct, construct_id: str, baseline_id: str) -> IPatchBaseline:
         """Reference a baseline that exists outside this stack by its ID (``pb-...``) or ARN."""
         return _ImportedPatchBaseline(scope, construct_id, baseline_id=baseline_id)
@@ -376,10 +381,3 @@ def _check_linux_only(
         fail(
             f"approved_patches_enable_non_security applies to Linux only; got operating_system={operating_system.value}"
         )
-
-
-def _check_patch_groups(patch_groups: Sequence[str]) -> None:
-    check_unique("patch_groups", patch_groups)
-    for group in patch_groups:
-        check_length("patch_groups", group, 1, 256)
-        check_tag_charset("patch_groups", group)

@@ -23,6 +23,7 @@ from .._internal.rules import (
     check_resource_name,
     fail,
 )
+from .._internal.typecheck import typed
 from .._internal.validation import check_int_range, whole_seconds
 from .._internal.vocabulary import PatchOperation, RebootOption
 from .command_output import CommandOutput
@@ -118,6 +119,7 @@ class PatchTask(Construct):
     HookDocument need SSM Agent 3.3.2746 or later for their ``SSM_<Name>`` variables.
     """
 
+    @typed
     def __init__(
         self,
         scope: Construct,

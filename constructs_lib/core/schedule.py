@@ -16,6 +16,7 @@ from aws_cdk import Duration
 from .._internal.rules import fail
 from .._internal.schedule_expressions import normalize_cron_fields, parse_expression
 from .._internal.tokens import is_unresolved_text
+from .._internal.typecheck import typed
 from .._internal.vocabulary import ScheduleKind
 
 __all__ = ["ScheduleKind", "WindowSchedule"]
@@ -33,6 +34,7 @@ class WindowSchedule:
     kind: ScheduleKind
 
     @staticmethod
+    @typed
     def cron(fields: str) -> WindowSchedule:
         """A cron schedule from the 6 (or 7, with seconds) fields that go inside ``cron(...)``.
 
@@ -43,6 +45,7 @@ class WindowSchedule:
         return WindowSchedule(f"cron({normalize_cron_fields(fields)})", ScheduleKind.CRON)
 
     @staticmethod
+    @typed
     def rate(duration: Duration) -> WindowSchedule:
         """A fixed-rate schedule, written in the largest whole unit: days, hours or minutes."""
         if duration.is_unresolved():
@@ -57,6 +60,7 @@ class WindowSchedule:
         raise AssertionError("unreachable: minutes always divide a whole number of minutes")
 
     @staticmethod
+    @typed
     def at(moment: datetime) -> WindowSchedule:
         """A one-off run at a wall-clock time in the window's ``schedule_timezone`` (UTC when none is set).
 
@@ -72,6 +76,7 @@ class WindowSchedule:
         return WindowSchedule(f"at({moment.strftime('%Y-%m-%dT%H:%M:%S')})", ScheduleKind.AT)
 
     @staticmethod
+    @typed
     def expression(expression: str) -> WindowSchedule:
         """A schedule from a complete ``cron(...)``, ``rate(...)`` or ``at(...)`` string, checked the same way."""
         return WindowSchedule(*parse_expression(expression))

@@ -18,8 +18,8 @@ from .._internal.rules import (
     check_resource_name,
     check_tag_charset,
     check_unique,
-    fail,
 )
+from .._internal.typecheck import typed
 from .._internal.validation import is_unresolved
 from .protocols import IMaintenanceWindow
 
@@ -50,6 +50,7 @@ class WindowTargets:
     targets: tuple[tuple[str, tuple[str, ...]], ...]
 
     @staticmethod
+    @typed
     def from_tags(tags: Mapping[str, Sequence[str]]) -> WindowTargets:
         """Instances carrying any of the values for every tag key (up to 5 keys, 1 to 50 values each).
 
@@ -61,13 +62,12 @@ class WindowTargets:
         for key, values in tags.items():
             check_length("tags key", key, 1, 128)
             check_tag_charset("tags key", key, target_key=True)
-            if isinstance(values, str):
-                fail(f"tags[{key!r}] must be a list of values; got the string {values!r}")
             _check_values(f"tags[{key!r}]", values)
             pairs.append((f"tag:{key}", tuple(values)))
         return WindowTargets(TargetResourceType.INSTANCE, tuple(pairs))
 
     @staticmethod
+    @typed
     def from_tag_keys(keys: Sequence[str]) -> WindowTargets:
         """Instances carrying any of these tag keys, whatever the value (1 to 50 keys)."""
         _check_values("tag_keys", keys)
@@ -76,6 +76,7 @@ class WindowTargets:
         return WindowTargets(TargetResourceType.INSTANCE, (("tag-key", tuple(keys)),))
 
     @staticmethod
+    @typed
     def from_instance_ids(instance_ids: Sequence[str]) -> WindowTargets:
         """These instances (1 to 50 IDs: ``i-...`` for EC2, ``mi-...`` for hybrid managed nodes)."""
         _check_values("instance_ids", instance_ids)
@@ -89,6 +90,7 @@ class WindowTargets:
         return WindowTargets(TargetResourceType.INSTANCE, (("InstanceIds", tuple(instance_ids)),))
 
     @staticmethod
+    @typed
     def from_resource_group(name: str, *, resource_types: Sequence[str] = ()) -> WindowTargets:
         """The members of an AWS Resource Groups group.
 
@@ -126,6 +128,7 @@ class WindowTarget(Construct):
     Usually created through ``MaintenanceWindow.add_targets()``.
     """
 
+    @typed
     def __init__(
         self,
         scope: Construct,

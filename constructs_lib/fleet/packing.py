@@ -11,6 +11,7 @@ from aws_cdk import CfnOutput, CfnResource, Environment, IStackSynthesizer, Stac
 from constructs import Construct, IConstruct, IValidation
 
 from .._internal.rules import RESOURCE_NAME, RESOURCE_NAME_RULE, check_pattern, fail
+from .._internal.typecheck import typed
 from .._internal.validation import check_int_range
 from ..hooks.document import HookDocument
 from ..operations.workflow import PatchWorkflow
@@ -109,6 +110,7 @@ class PatchFleet(Construct):
     or if its hook documents alone would pass the 1 MB template limit.
     """
 
+    @typed
     def __init__(
         self,
         scope: Construct,
@@ -157,6 +159,7 @@ class PatchFleet(Construct):
         add_stack_limits(stack)
         return stack
 
+    @typed
     def add_group(
         self, group_id: str, build: Callable[[Stack, str], PatchWorkflow] | None = None, **workflow_options: Any
     ) -> PatchWorkflow:

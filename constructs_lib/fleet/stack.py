@@ -11,6 +11,7 @@ from constructs import Construct
 
 from .._internal.nag import acknowledge_wildcards
 from .._internal.rules import APPROVE_BY_FILTERS_ALONE, fail, hook_platforms_for
+from .._internal.typecheck import typed
 from .._internal.vocabulary import HookPlatform
 from ..core.command_output import WRITE_GRANTS_REASON, CommandOutput
 from ..core.patch_baseline import ApprovalRule, OperatingSystem, PatchBaselineOptions, PatchFilter
@@ -63,6 +64,7 @@ class FleetPatchingStack(Stack):
     which only CDK's synth warning reports. StackSets serve the template unindented.
     """
 
+    @typed
     def __init__(
         self, scope: Construct, construct_id: str, *, fleet: FleetDescription, environment: str, **kwargs: Any
     ) -> None:

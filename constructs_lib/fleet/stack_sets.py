@@ -12,6 +12,7 @@ from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
 from .._internal.rules import fail
+from .._internal.typecheck import typed
 from .description import EnvironmentSpec, FleetDescription
 from .packing import MAX_TEMPLATE_BYTES
 from .stack import FleetPatchingStack, resource_prefix
@@ -65,6 +66,7 @@ class FleetStackSets(Construct):
     ``templates`` holds every environment's template.
     """
 
+    @typed
     def __init__(
         self,
         scope: Construct,

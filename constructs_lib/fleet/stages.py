@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from aws_cdk import Environment, Stage
 from constructs import Construct
 
+from .._internal.typecheck import typed
 from .description import FleetDescription
 from .stack import FleetPatchingStack, resource_prefix
 
@@ -18,6 +19,7 @@ class PatchingStage(Stage):
     description which wave it belongs to, so a reviewer sees the rollout order in every diff.
     """
 
+    @typed
     def __init__(
         self,
         scope: Construct,

@@ -21,6 +21,7 @@ from .._internal.rules import (
     exact_literal_pattern,
     fail,
 )
+from .._internal.typecheck import check_fields, typed
 from .._internal.validation import is_unresolved, whole_seconds
 from .._internal.vocabulary import HookPlatform
 from .script import HookScript, ScriptLanguage
@@ -72,6 +73,9 @@ class HookParameter:
     description: str | None = None
     only_default: bool = True
 
+    def __post_init__(self) -> None:
+        check_fields(self)
+
     def validate(self, name: str) -> None:
         """Check the pattern itself and that the default matches it."""
         keyword = f"parameters[{name!r}]"
@@ -117,6 +121,7 @@ class HookDocument(Construct):
     ``UpdateMethod: NewVersion``, so editing a script adds a document version in place.
     """
 
+    @typed
     def __init__(
         self,
         scope: Construct,
@@ -154,6 +159,7 @@ class HookDocument(Construct):
         _check_script("windows", windows, ScriptLanguage.SHELL, declared)
         _check_document_name("document_name", document_name)
         check_length("description", description, 1, 1024)
+        check_length("working_directory", working_directory, 1, 4096)  # PATH_MAX on Linux
         timeout = timeout or Duration.seconds(defaults.HOOK_TIMEOUT_SECONDS)
         timeout_seconds = whole_seconds("timeout", timeout, 1, _MAX_TIMEOUT_SECONDS)
 
@@ -197,6 +203,7 @@ class HookDocument(Construct):
         return self.cfn_document.ref
 
     @staticmethod
+    @typed
     def from_document_name(scope: Construct, construct_id: str, document_name: str) -> IHookDocument:
         """Use an existing document as a hook: AWS-owned (e.g. "AWS-Noop"), yours, or shared (full ARN).
 

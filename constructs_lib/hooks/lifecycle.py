@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .._internal.constants import HOOK_PARAMETERS
+from .._internal.typecheck import check_fields
 from .document import IHookDocument
 
 __all__ = ["LifecycleHooks"]
@@ -29,6 +30,9 @@ class LifecycleHooks:
     pre_install: IHookDocument | None = None
     post_install: IHookDocument | None = None
     on_exit: IHookDocument | None = None
+
+    def __post_init__(self) -> None:
+        check_fields(self)
 
     @property
     def is_empty(self) -> bool:

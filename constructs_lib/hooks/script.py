@@ -9,6 +9,7 @@ from pathlib import Path, PurePosixPath
 
 from .._internal import paths as _paths
 from .._internal.rules import fail
+from .._internal.typecheck import check_fields, typed
 
 # Exit codes that ask SSM Agent for a reboot. Under aws:runDocument (every hook) they are an error
 # or cause reboot loops; RebootOption on the task decides reboots instead.
@@ -55,6 +56,7 @@ class HookScript:
     language: ScriptLanguage = ScriptLanguage.UNKNOWN
 
     def __post_init__(self) -> None:
+        check_fields(self)
         if not self.text.strip():
             fail(f"hook script {self.source} must not be empty")
         for number, line in enumerate(self.text.split("\n"), start=1):
@@ -70,6 +72,7 @@ class HookScript:
                 )
 
     @staticmethod
+    @typed
     def from_file(name: str) -> HookScript:
         """A script shipped with the library, named relative to hook_scripts/ (e.g. "linux/update_app.sh")."""
         relative = PurePosixPath(name)
@@ -91,6 +94,7 @@ class HookScript:
         return HookScript._read(path, f"hook_scripts/{relative.as_posix()}", _paths.HOOK_SCRIPTS_DIR)
 
     @staticmethod
+    @typed
     def from_path(path: Path) -> HookScript:
         """A script of yours, given as an absolute path (e.g. ``Path(__file__).parent / "hooks/drain.sh"``)."""
         if not path.is_absolute():
@@ -100,6 +104,7 @@ class HookScript:
         return HookScript._read(path, str(path), path.parent)
 
     @staticmethod
+    @typed
     def inline(text: str, *, language: ScriptLanguage = ScriptLanguage.UNKNOWN) -> HookScript:
         """A script given as text.
 
@@ -108,6 +113,7 @@ class HookScript:
         return HookScript(_normalize(text), "inline script", language)
 
     @staticmethod
+    @typed
     def _read(path: Path, source: str, root: Path) -> HookScript:
         text = _inline_includes(_normalize(path.read_text(encoding="utf-8")), path, source, root)
         return HookScript(text, source, _SUFFIX_LANGUAGES.get(path.suffix.lower(), ScriptLanguage.UNKNOWN))

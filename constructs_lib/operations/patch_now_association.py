@@ -20,6 +20,7 @@ from .._internal.rules import (
     check_resource_name,
     fail,
 )
+from .._internal.typecheck import typed
 from ..core.command_output import CommandOutput
 from ..core.patch_task import PatchRunOptions
 from ..core.window_target import WindowTargets
@@ -42,6 +43,7 @@ class PatchNowAssociation(Construct):
     output to S3 only (no CloudWatch option). Linux and Windows Server only, SSM Agent 3.0.502 or later.
     """
 
+    @typed
     def __init__(
         self,
         scope: Construct,

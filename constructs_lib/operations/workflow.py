@@ -11,7 +11,8 @@ from constructs import Construct
 from .._internal import defaults
 from .._internal.constants import HOOK_PARAMETERS
 from .._internal.options import check_keywords
-from .._internal.rules import check_hook_covers, check_hooks_platforms, fail
+from .._internal.rules import check_count, check_hook_covers, check_hooks_platforms, check_patch_groups, fail
+from .._internal.typecheck import typed
 from .._internal.validation import check_int_range, is_unresolved
 from .._internal.vocabulary import OperatingSystem
 from ..core.maintenance_window import MaintenanceWindow, WindowOptions
@@ -59,6 +60,7 @@ class PatchWorkflow(Construct):
     and ``scan_task`` for further composition.
     """
 
+    @typed
     def __init__(
         self,
         scope: Construct,
@@ -98,11 +100,12 @@ class PatchWorkflow(Construct):
         super().__init__(scope, construct_id)
         if scan_duration is not None and scan_schedule is None:
             fail("scan_duration needs scan_schedule: without a scan window it does nothing")
-        if isinstance(patch_groups, str):
-            raise TypeError(f"patch_groups must be a list of patch group names; got the string {patch_groups!r}")
         if targets is None:
             if not patch_groups:
                 fail("provide targets or patch_groups; the workflow needs instances to patch")
+            # A tag target holds at most 50 values (API model shape TargetValues).
+            check_count("patch_groups", patch_groups, 1, 50)
+            check_patch_groups(patch_groups)
             targets = WindowTargets.from_tags({PATCH_GROUP_TAG: list(patch_groups)})
         self.baselines: tuple[PatchBaseline, ...] = tuple(self._define_baselines(baselines, patch_groups))
         hooks = options.get("hooks")

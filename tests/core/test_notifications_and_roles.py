@@ -201,3 +201,18 @@ def test_notifications_with_your_topic(stack: Stack) -> None:
 def test_fails_on_invalid_events(stack: Stack, events: list[NotificationEvent], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         PatchNotifications(stack, "Notify", events=events)
+
+
+@pytest.mark.parametrize("role_name", ["a", "Patch_Window+ops=1,2.3@x-y", "r" * 64])
+def test_a_window_role_name_within_iams_rule_is_used(stack: Stack, role_name: str) -> None:
+    MaintenanceWindowRole(stack, "Role", role_name=role_name)
+    template(stack).has_resource_properties("AWS::IAM::Role", {"RoleName": role_name})
+
+
+@pytest.mark.parametrize("role_name", ["", "r" * 65, "$(reboot)", "patch window", "rôle"])
+def test_a_window_role_name_outside_iams_rule_is_refused(stack: Stack, role_name: str) -> None:
+    # IAM API model, shape roleNameType: [\w+=,.@-]{1,64}
+    with pytest.raises(
+        ValueError, match=r"role_name must be 1 to 64 characters from a-z, A-Z, 0-9 and _ \+ = , \. @ -; got role_name="
+    ):
+        MaintenanceWindowRole(stack, "Role", role_name=role_name)

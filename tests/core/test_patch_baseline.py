@@ -248,7 +248,7 @@ def test_accepts_boundaries(stack: Stack) -> None:
         ),
         (
             lambda: PatchFilter(key=PatchFilterKey.PRODUCT, values=["x" * 65]),
-            r"PRODUCT filter value must be 1 to 64 characters long",
+            r"PRODUCT filter values item must be 1 to 64 characters long",
         ),
         (lambda: PatchSource(name="ab", products=["p"], configuration="c"), r"sources name must be 3 to 50 characters"),
         (

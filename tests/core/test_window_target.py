@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from aws_cdk import CfnParameter, Stack
@@ -66,10 +66,6 @@ def test_from_resource_group() -> None:
             r"tags key may contain only letters, digits, spaces and _ \. : / = - @ \(no \+: it becomes a target "
             r"key\); got tags key='team\+ops' with '\+'",
         ),
-        (
-            lambda: WindowTargets.from_tags({"PatchGroup": "web"}),
-            r"tags\['PatchGroup'\] must be a list of values; got the string 'web'",
-        ),
         (lambda: WindowTargets.from_tags({"PatchGroup": []}), r"tags\['PatchGroup'\] must hold 1 to 50 items; got 0"),
         (
             lambda: WindowTargets.from_tags({"PatchGroup": [str(i) for i in range(51)]}),
@@ -99,6 +95,28 @@ def test_from_resource_group() -> None:
 )
 def test_fails_on_invalid_targets(build: Callable[[], Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
+        build()
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (
+            lambda: WindowTargets.from_tags(cast(Any, {"PatchGroup": "web"})),
+            r"tags must be a mapping of strings to lists of strings; got the string 'web' for key 'PatchGroup'",
+        ),
+        (
+            lambda: WindowTargets.from_instance_ids(cast(Any, "i-0123456789abcdef0")),
+            r"instance_ids must be a list of strings; got the string 'i-0123456789abcdef0'",
+        ),
+        (
+            lambda: WindowTargets.from_tags(cast(Any, {3: ["web"]})),
+            r"tags must be a mapping of strings to lists of strings; got 3 as a key",
+        ),
+    ],
+)
+def test_wrong_types_are_type_errors_naming_the_keyword(build: Callable[[], Any], message: str) -> None:
+    with pytest.raises(TypeError, match=message):
         build()
 
 

@@ -19,12 +19,12 @@ from typing import Any
 
 import pytest
 from aws_cdk import App
-from cfnlint.api import ManualArgs, lint
 
 from constructs_lib import FleetDescription, FleetPatchingStack
 from constructs_lib.fleet.stack_sets import MAX_TEMPLATE_BODY_BYTES
 from examples.organization.app import FLEET_FILE, build
 from tests.builders import CDK_CONTEXT, ROOT, synth_assembly
+from tests.lint import cfn_lint
 
 REGIONS = ["eu-west-1", "us-east-1"]
 # Names that must not repeat in one account and region (roles: in one account, IAM is global).
@@ -137,7 +137,7 @@ def test_the_strict_validator_reported_nothing(assembly: Path) -> None:
 
 
 def _lint(template: dict[str, Any]) -> list[str]:
-    return [str(match) for match in lint(json.dumps(template), config=ManualArgs(regions=REGIONS))]
+    return cfn_lint(template, regions=tuple(REGIONS))
 
 
 def test_every_template_passes_cfn_lint(assembly: Path) -> None:

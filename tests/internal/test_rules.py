@@ -81,3 +81,14 @@ def test_every_os_has_its_filter_keys() -> None:
 
 def test_the_default_cutoff_fits_a_one_hour_window() -> None:
     assert [defaults.cutoff_hours_for(hours) for hours in (1, 2, 24)] == [0, 1, 1]
+
+
+@pytest.mark.parametrize("value", ["a\x7fb", "\x00", "a\x85", "\ud800", "\x1b[31m"])
+def test_text_with_control_characters_is_refused(value: str) -> None:
+    with pytest.raises(ValueError, match=r"description must not hold control characters \(tab and line breaks aside\)"):
+        rules.check_length("description", value, 1, 100)
+
+
+@pytest.mark.parametrize("value", ["tab\there", "two\nlines\r\n", "ünïcödé 𐀀"])
+def test_text_with_tabs_line_breaks_and_unicode_passes(value: str) -> None:
+    rules.check_length("description", value, 1, 100)

@@ -251,7 +251,7 @@ def test_hooks_covering_the_baselines_and_documents_from_elsewhere_are_accepted(
 
 
 def test_a_string_of_patch_groups_is_refused_not_split_into_letters(stack: Stack) -> None:
-    with pytest.raises(TypeError, match=r"patch_groups must be a list of patch group names; got the string 'web'"):
+    with pytest.raises(TypeError, match=r"patch_groups must be a list of strings; got the string 'web'"):
         workflow(stack, patch_groups="web")
 
 

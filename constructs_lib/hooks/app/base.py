@@ -15,6 +15,7 @@ from constructs import Construct
 
 from ..._internal.defaults import HOOK_LOCK_WAIT_SECONDS, STEP_TIMEOUT_MARGIN_SECONDS
 from ..._internal.rules import fail
+from ..._internal.typecheck import typed
 from ..._internal.validation import whole_seconds
 from ..._internal.vocabulary import HookPlatform
 from ..document import HookDocument, HookParameter
@@ -49,6 +50,7 @@ class AppHook(HookDocument):
     Subclasses build their own parameters and worst-case run time, then call ``__init__`` here.
     """
 
+    @typed
     def __init__(
         self,
         scope: Construct,

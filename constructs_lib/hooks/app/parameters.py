@@ -32,8 +32,6 @@ from .per_platform import PerPlatform, per_platform
 
 def parameter(keyword: str, value: str, pattern: str, rule: str, description: str | None = None) -> HookParameter:
     """A document parameter whose value is checked here first, for a message naming the keyword."""
-    if not isinstance(value, str):
-        fail(f"{keyword} must be a string; got {type(value).__name__} {value!r}")
     # A full match, as the agent's Go regex checks it: Python's $ would also accept a trailing line break.
     if not re.fullmatch(pattern, value):
         fail(f"{keyword} must be {rule}; got {keyword}={value!r}")
@@ -88,7 +86,7 @@ def seconds_parameter(keyword: str, duration: Duration, allowed: tuple[int, int]
 
 def port_parameter(keyword: str, port: int | None, description: str) -> HookParameter:
     """A TCP port parameter; None is an empty value."""
-    if port is not None and (isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535):
+    if port is not None and not 1 <= port <= 65535:
         fail(f"{keyword} must be a TCP port from 1 to 65535; got {keyword}={port!r}")
     return HookParameter(
         default="" if port is None else str(port), allowed_pattern=PORT_PATTERN, description=description

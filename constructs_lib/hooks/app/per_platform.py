@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..._internal.rules import fail, values_per_platform
+from ..._internal.typecheck import check_fields
 from ..._internal.vocabulary import HookPlatform
 
 ALL_PLATFORMS = (HookPlatform.LINUX, HookPlatform.WINDOWS)
@@ -29,10 +30,7 @@ class PerPlatform:
     windows: str | None = None
 
     def __post_init__(self) -> None:
-        for name in ("linux", "windows"):
-            value = getattr(self, name)
-            if value is not None and not isinstance(value, str):
-                fail(f"PerPlatform {name} must be a string or None; got {type(value).__name__} {value!r}")
+        check_fields(self)
 
     def get(self, platform: HookPlatform) -> str | None:
         """The value for ``platform``."""
@@ -41,8 +39,6 @@ class PerPlatform:
 
 def chosen_platforms(platforms: Sequence[HookPlatform]) -> tuple[HookPlatform, ...]:
     """The platforms a hook has steps for, checked, in document order (Linux, then Windows)."""
-    if isinstance(platforms, str) or not isinstance(platforms, Sequence):
-        fail(f"platforms must be a list of HookPlatform; got platforms={platforms!r}")
     chosen = set(platforms)
     if not chosen or not chosen <= set(HookPlatform) or len(chosen) != len(platforms):
         fail(f"platforms must name Linux, Windows or both, once each; got platforms={[str(p) for p in platforms]}")
@@ -58,8 +54,6 @@ def per_platform(
     required: bool = False,
 ) -> dict[HookPlatform, str]:
     """``value`` for each of ``platforms`` ("" for none), by the rule book's values_per_platform."""
-    if value is not None and not isinstance(value, (str, PerPlatform)):
-        fail(f"{keyword} must be a string or PerPlatform; got {type(value).__name__} {value!r}")
     given = {p: value.get(p) for p in ALL_PLATFORMS} if isinstance(value, PerPlatform) else value
     return values_per_platform(
         keyword,

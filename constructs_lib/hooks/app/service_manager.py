@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from ..._internal.rules import RUN_AS_PATTERN, RUN_AS_RULE, SERVICE_MANAGER_PATTERN, fail
+from ..._internal.typecheck import check_fields, typed
 from ..._internal.vocabulary import HookPlatform
 from ..document import HookParameter
 from .parameters import command_parameters, parameter
@@ -36,12 +37,17 @@ class ServiceManager:
     start_command: str | PerPlatform = ""
     run_as: str = ""
 
+    def __post_init__(self) -> None:
+        check_fields(self)
+
     @staticmethod
+    @typed
     def service() -> ServiceManager:
         """The host's service manager: systemd on Linux, the Service Control Manager on Windows."""
         return ServiceManager(ServiceManagerKind.SERVICE)
 
     @staticmethod
+    @typed
     def pidfile(*, start_command: str | PerPlatform = "", run_as: str | None = None) -> ServiceManager:
         """A process the start hook launches with ``start_command`` and records.
 
@@ -50,8 +56,6 @@ class ServiceManager:
                 Default: empty, which only StopAppHook accepts (start needs a command).
             run_as: the Linux user the app runs as. Default: root, the agent's user (Windows: SYSTEM).
         """
-        if not isinstance(start_command, (str, PerPlatform)):
-            fail(f"start_command must be a string or PerPlatform; got {type(start_command).__name__} {start_command!r}")
         run_as = "" if run_as is None else run_as
         parameter("run_as", run_as, RUN_AS_PATTERN, RUN_AS_RULE)
         return ServiceManager(ServiceManagerKind.PIDFILE, start_command, run_as)

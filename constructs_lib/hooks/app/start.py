@@ -10,6 +10,7 @@ from constructs import Construct
 from ..._internal import defaults, rules
 from ..._internal.options import check_keywords
 from ..._internal.rules import HEALTH_URL_PATTERN, HEALTH_URL_RULE, HTTP_STATUS_PATTERN, check_one_health_check, fail
+from ..._internal.typecheck import typed
 from .base import AppHook, AppHookOptions
 from .parameters import parameter, port_parameter, seconds_parameter
 from .per_platform import ALL_PLATFORMS, PerPlatform, chosen_platforms, describe
@@ -29,6 +30,7 @@ class StartAppHook(AppHook):
     response (its status, never its body).
     """
 
+    @typed
     def __init__(
         self,
         scope: Construct,
@@ -76,11 +78,7 @@ class StartAppHook(AppHook):
                 "service_manager pidfile needs a start_command for StartAppHook; "
                 "use ServiceManager.pidfile(start_command=...)"
             )
-        if (
-            isinstance(expected_status, bool)
-            or not isinstance(expected_status, int)
-            or not 100 <= expected_status <= 599
-        ):
+        if not 100 <= expected_status <= 599:
             fail(f"expected_status must be an HTTP status from 100 to 599; got expected_status={expected_status!r}")
         parameters = {
             **manager.to_parameters(platforms, needs_start=True),

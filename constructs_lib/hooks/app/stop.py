@@ -10,6 +10,7 @@ from constructs import Construct
 from ..._internal import defaults, rules
 from ..._internal.options import check_keywords
 from ..._internal.rules import BOOLEAN_PATTERN
+from ..._internal.typecheck import typed
 from .base import AppHook, AppHookOptions
 from .parameters import command_parameters, parameter, port_parameter, seconds_parameter
 from .per_platform import ALL_PLATFORMS, PerPlatform, chosen_platforms, describe
@@ -32,6 +33,7 @@ class StopAppHook(AppHook):
     last line; a process is signalled only while its record (pid and start time) still identifies it.
     """
 
+    @typed
     def __init__(
         self,
         scope: Construct,

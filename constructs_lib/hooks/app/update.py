@@ -10,6 +10,7 @@ from constructs import Construct
 from ..._internal import defaults, rules
 from ..._internal.options import check_keywords
 from ..._internal.rules import fail
+from ..._internal.typecheck import typed
 from .base import AppHook, AppHookOptions
 from .parameters import command_parameters, seconds_parameter
 from .per_platform import ALL_PLATFORMS, PerPlatform, chosen_platforms, describe
@@ -26,6 +27,7 @@ class UpdateAppHook(AppHook):
     makes AWS-RunPatchBaselineWithHooks skip the reboot and run on-exit.
     """
 
+    @typed
     def __init__(
         self,
         scope: Construct,
