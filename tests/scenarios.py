@@ -219,6 +219,7 @@ def operations_bring_your_own(app: App) -> Stack:
         stack,
         "PatchNow",
         targets=WindowTargets.from_tags({"PatchGroup": ["web"]}),
+        include_new_instances=True,
         hooks=hooks,
         output=output,
         snapshot_id="0b3e5a8c-4f2d-4c1e-9a7b-3d2f1e0c9b8a",

@@ -22,7 +22,7 @@ from .._internal.rules import (
 )
 from .._internal.typecheck import typed
 from ..core.command_output import CommandOutput
-from ..core.patch_task import PatchRunOptions
+from ..core.patch_task import PatchOperation, PatchRunOptions
 from ..core.window_target import WindowTargets
 
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -37,8 +37,9 @@ class PatchNowAssociation(Construct):
     created, and again whenever its parameters change (e.g. a new ``snapshot_id``). It is not a one-off:
     State Manager also runs it on every new instance its targets match, after a run an instance missed,
     after an instance was stopped over 30 days, and when the document's default version changes (user
-    guide "sysman-state-about"); target instance ids, not tags, to patch only today's instances. All nodes of a run
-    share one ``SnapshotId``, so they install the same patch set; SSM keeps a snapshot for at most 3
+    guide "sysman-state-about"). So an Install takes instance ids only (today's instances) by default; tags
+    or a resource group, which also match instances launched later, need ``include_new_instances=True``.
+    All nodes of a run share one ``SnapshotId``, so they install the same patch set; SSM keeps a snapshot for at most 3
     days, so a later re-run of the same association needs a new ``snapshot_id``. Associations write
     output to S3 only (no CloudWatch option). Linux and Windows Server only, SSM Agent 3.0.502 or later.
     """
@@ -53,6 +54,7 @@ class PatchNowAssociation(Construct):
         snapshot_id: str | None = None,
         association_name: str | None = None,
         output: CommandOutput | None = None,
+        include_new_instances: bool = False,
         **options: Unpack[PatchRunOptions],
     ) -> None:
         """Define the association.
@@ -63,6 +65,9 @@ class PatchNowAssociation(Construct):
                 Default: a GUID derived from the construct path (stable across synths).
             association_name: Default: the construct id when it is a valid name.
             output: S3 output (its CloudWatch setting does not apply to associations). Default: none.
+            include_new_instances: allow tag or resource-group targets for an Install, so every instance that
+                matches them later is patched (and may reboot) as soon as it appears, outside any window.
+                Default: False, instance ids only (a Scan may target anything).
             options: what the run does (operation, reboot_option, hooks, max_concurrency, max_errors), with
                 their defaults in PatchRunOptions.
         """
@@ -74,6 +79,14 @@ class PatchNowAssociation(Construct):
         max_concurrency = options.get("max_concurrency", defaults.MAX_CONCURRENCY)
         max_errors = options.get("max_errors", defaults.MAX_ERRORS)
         check_no_hooks_with_scan(operation, hooks is not None and not hooks.is_empty)
+        later_instances = any(key != "InstanceIds" for key, _ in targets.targets)
+        if operation is PatchOperation.INSTALL and later_instances and not include_new_instances:
+            fail(
+                "targets by tag or resource group also patch (Install) every instance that matches them later, "
+                "as soon as it appears and outside any window (State Manager applies an association to new "
+                "instances); give WindowTargets.from_instance_ids([...]) to patch today's instances, or "
+                f"include_new_instances=True to patch new ones too; got {', '.join(key for key, _ in targets.targets)}"
+            )
         if any(key == "resource-groups:ResourceTypeFilters" for key, _ in targets.targets):
             fail(
                 "targets for an association can't filter resource types; use "

@@ -31,7 +31,9 @@ BUILDERS: dict[str, Callable[[Stack, dict[str, Any]], object]] = {
     "PatchWorkflow": lambda s, extra: PatchWorkflow(
         s, "P", schedule=WEEKLY, duration=Duration.hours(3), patch_groups=["web"], **extra
     ),
-    "PatchNowAssociation": lambda s, extra: PatchNowAssociation(s, "N", targets=TAGS, **extra),
+    "PatchNowAssociation": lambda s, extra: PatchNowAssociation(
+        s, "N", targets=TAGS, include_new_instances=True, **extra
+    ),
     "StopAppHook": lambda s, extra: StopAppHook(s, "Stop", service_name="app", **extra),
     "UpdateAppHook": lambda s, extra: UpdateAppHook(s, "Update", service_name="app", **extra),
     "StartAppHook": lambda s, extra: StartAppHook(s, "Start", service_name="app", health_port=8080, **extra),

@@ -19,6 +19,7 @@ from constructs_lib import (
 from tests.builders import hook, logical_id, new_stack, template
 
 FLEET = WindowTargets.from_tags({"PatchGroup": ["web"]})
+TODAY = WindowTargets.from_instance_ids(["i-0123456789abcdef0", "mi-0123456789abcdef0"])
 
 
 def association(stack: Stack) -> dict[str, Any]:
@@ -34,6 +35,7 @@ def test_runs_the_hooked_document_once_with_a_fixed_snapshot(stack: Stack) -> No
         stack,
         "PatchNow",
         targets=FLEET,
+        include_new_instances=True,
         hooks=LifecycleHooks(pre_install=pre),
         reboot_option=RebootOption.NO_REBOOT,
         max_concurrency="2",
@@ -69,7 +71,7 @@ def test_runs_the_hooked_document_once_with_a_fixed_snapshot(stack: Stack) -> No
 def test_snapshot_id_is_stable_across_synths_and_distinct_per_construct() -> None:
     def snapshot(construct_id: str) -> str:
         stack = new_stack()
-        PatchNowAssociation(stack, construct_id, targets=FLEET)
+        PatchNowAssociation(stack, construct_id, targets=TODAY)
         value: str = association(stack)["Parameters"]["SnapshotId"][0]
         return value
 
@@ -94,7 +96,10 @@ def test_a_given_snapshot_id(stack: Stack) -> None:
     [
         ({"operation": PatchOperation.SCAN, "hooks": "HOOKS"}, r"hooks must not be set when operation is Scan"),
         (
-            {"targets": WindowTargets.from_resource_group("web", resource_types=["AWS::EC2::Instance"])},
+            {
+                "targets": WindowTargets.from_resource_group("web", resource_types=["AWS::EC2::Instance"]),
+                "include_new_instances": True,
+            },
             r"targets for an association can't filter resource types",
         ),
         ({"snapshot_id": "today"}, r"snapshot_id must be a GUID such as .*; got snapshot_id='today'"),
@@ -106,6 +111,35 @@ def test_a_given_snapshot_id(stack: Stack) -> None:
 def test_fails_on_invalid_association(stack: Stack, overrides: dict[str, Any], message: str) -> None:
     if overrides.get("hooks") == "HOOKS":
         overrides["hooks"] = LifecycleHooks(on_exit=hook(stack))
-    settings: dict[str, Any] = {"targets": FLEET, **overrides}
+    settings: dict[str, Any] = {"targets": TODAY, **overrides}
     with pytest.raises(ValueError, match=message):
         PatchNowAssociation(stack, "PatchNow", **settings)
+
+
+@pytest.mark.parametrize(
+    ("targets", "keys"),
+    [(FLEET, "tag:PatchGroup"), (WindowTargets.from_resource_group("web"), "resource-groups:Name")],
+)
+def test_targets_that_match_later_instances_need_to_be_asked_for_by_name(
+    stack: Stack, targets: WindowTargets, keys: str
+) -> None:
+    # State Manager applies an association to each new instance its targets match, outside any window.
+    with pytest.raises(
+        ValueError,
+        match=r"targets by tag or resource group also patch \(Install\) every instance that matches them later, .* give "
+        r"WindowTargets\.from_instance_ids\(\[\.\.\.\]\) to patch today's instances, or "
+        rf"include_new_instances=True to patch new ones too; got {keys}",
+    ):
+        PatchNowAssociation(stack, "PatchNow", targets=targets)
+
+
+def test_instance_ids_patch_only_todays_instances_by_default(stack: Stack) -> None:
+    PatchNowAssociation(stack, "PatchNow", targets=TODAY)
+    assert association(stack)["Targets"] == [
+        {"Key": "InstanceIds", "Values": ["i-0123456789abcdef0", "mi-0123456789abcdef0"]}
+    ]
+
+
+def test_tags_patch_later_instances_when_asked_for_by_name(stack: Stack) -> None:
+    PatchNowAssociation(stack, "PatchNow", targets=FLEET, include_new_instances=True)
+    assert association(stack)["Targets"] == [{"Key": "tag:PatchGroup", "Values": ["web"]}]
