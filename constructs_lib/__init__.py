@@ -83,7 +83,7 @@ _EXPORTS = {
     "WindowSchedule": "core.schedule",
     "WindowTarget": "core.window_target",
     "WindowTargets": "core.window_target",
-    "add_stack_limits": "fleet.packing",
+    "add_stack_limits": "core.stack_checks",
     "define_fleet_stages": "fleet.stages",
     "estimate_rollout": "operations.estimate",
 }
@@ -130,6 +130,7 @@ if TYPE_CHECKING:  # the same names, imported eagerly for type checkers and IDEs
     from .core.protocols import IMaintenanceWindow as IMaintenanceWindow
     from .core.schedule import ScheduleKind as ScheduleKind
     from .core.schedule import WindowSchedule as WindowSchedule
+    from .core.stack_checks import add_stack_limits as add_stack_limits
     from .core.window_role import MaintenanceWindowRole as MaintenanceWindowRole
     from .core.window_target import TargetResourceType as TargetResourceType
     from .core.window_target import WindowTarget as WindowTarget
@@ -142,7 +143,6 @@ if TYPE_CHECKING:  # the same names, imported eagerly for type checkers and IDEs
     from .fleet.description import PatchGroupSpec as PatchGroupSpec
     from .fleet.description import ResolvedSettings as ResolvedSettings
     from .fleet.packing import PatchFleet as PatchFleet
-    from .fleet.packing import add_stack_limits as add_stack_limits
     from .fleet.stack import FleetPatchingStack as FleetPatchingStack
     from .fleet.stack_sets import FleetStackSets as FleetStackSets
     from .fleet.stages import FleetWave as FleetWave

@@ -22,6 +22,7 @@ from .._internal.vocabulary import ScheduleKind
 from .patch_task import PatchTask, PatchTaskOptions
 from .protocols import IMaintenanceWindow
 from .schedule import WindowSchedule
+from .stack_checks import watch
 from .window_role import MaintenanceWindowRole
 from .window_target import WindowTarget, WindowTargets
 
@@ -121,6 +122,7 @@ class MaintenanceWindow(Construct):
         self.duration_hours = duration_hours
         self.cutoff_hours = cutoff_hours
         self.schedule_timezone = schedule_timezone
+        watch(self)
         self.cfn_window = ssm.CfnMaintenanceWindow(
             self,
             "Resource",

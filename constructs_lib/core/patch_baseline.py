@@ -29,6 +29,7 @@ from .._internal.rules import (
 from .._internal.typecheck import check_fields, typed
 from .._internal.validation import is_unresolved, whole_units
 from .._internal.vocabulary import ComplianceLevel, OperatingSystem, PatchFilterKey
+from .stack_checks import claim_default_baseline, claim_patch_groups, watch
 
 __all__ = [
     "ApprovalRule",
@@ -285,6 +286,10 @@ class PatchBaseline(Construct):
         check_patch_groups(self.patch_groups)
         check_resource_name("baseline_name", baseline_name)
         check_length("description", description, 1, 1024)
+        watch(self)
+        claim_patch_groups(self, operating_system, list(self.patch_groups))
+        if default_baseline:
+            claim_default_baseline(self, operating_system)
 
         self.cfn_baseline = ssm.CfnPatchBaseline(
             self,

@@ -42,3 +42,11 @@ class ILifecycleHooks(Protocol):
     def to_task_parameters(self) -> dict[str, list[str]]:
         """The task parameters naming each set hook."""
         ...
+
+
+@runtime_checkable
+class ISizedDocument(Protocol):
+    """A document whose content size is known in Python (HookDocument), for the template size checks."""
+
+    compact_bytes: int
+    indented_bytes: int

@@ -3,97 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import astuple, dataclass
 from typing import Any
 
-import jsii
-from aws_cdk import CfnOutput, CfnResource, Environment, IStackSynthesizer, Stack
-from constructs import Construct, IConstruct, IValidation
+from aws_cdk import Environment, IStackSynthesizer, Stack
+from constructs import Construct
 
 from .._internal.rules import RESOURCE_NAME, RESOURCE_NAME_RULE, check_pattern, fail
 from .._internal.typecheck import typed
 from .._internal.validation import check_int_range
-from ..hooks.document import HookDocument
+from ..core.stack_checks import MAX_RESOURCES, MAX_TEMPLATE_BYTES, Footprint, add_stack_limits, footprint
 from ..operations.workflow import PatchWorkflow
 
-# CloudFormation's per-template limits.
-MAX_RESOURCES = 500
-MAX_OUTPUTS = 200
-MAX_TEMPLATE_BYTES = 1_000_000
 # Room left in each stack for what CDK adds (CDKMetadata, outputs) and later growth.
 DEFAULT_RESOURCES_PER_STACK = 450
-
-
-# Estimating a template's size before CDK renders it: hook documents are measured as CDK will indent
-# them; any other resource of ours takes well under this many bytes.
-_BYTES_PER_RESOURCE = 1_000
-
-
-@dataclass(frozen=True)
-class Footprint:
-    """What a scope adds to its stack's template: resources, outputs, and its hook documents' bytes
-    compact (a lower bound of their share of any template) and indented as CDK writes templates."""
-
-    resources: int = 0
-    outputs: int = 0
-    document_bytes: int = 0
-    indented_document_bytes: int = 0
-
-    def __add__(self, other: Footprint) -> Footprint:
-        return Footprint(*(mine + theirs for mine, theirs in zip(astuple(self), astuple(other), strict=True)))
-
-    @property
-    def estimated_template_bytes(self) -> int:
-        """A generous estimate of the indented template's size (tests check it against real templates)."""
-        return self.indented_document_bytes + self.resources * _BYTES_PER_RESOURCE
-
-
-def footprint(scope: IConstruct) -> Footprint:
-    """The footprint of everything under ``scope`` (one jsii call, then Python type checks)."""
-    resources = outputs = document_bytes = indented_document_bytes = 0
-    for child in scope.node.find_all():
-        if isinstance(child, CfnResource):
-            resources += 1
-        elif isinstance(child, CfnOutput):
-            outputs += 1
-        elif isinstance(child, HookDocument):
-            document_bytes += child.compact_bytes
-            indented_document_bytes += child.indented_bytes
-    return Footprint(resources, outputs, document_bytes, indented_document_bytes)
-
-
-@jsii.implements(IValidation)
-class _StackLimits:
-    """A stack validation: fails synth, naming the stack, when it holds too many resources or outputs, or
-    hook documents that alone pass the template size limit (their content is known in Python; the rest of
-    the template is not rendered yet, so this is a lower bound: CDK warns when the real size passes it)."""
-
-    def __init__(self, stack: Stack) -> None:
-        self.stack = stack
-
-    def validate(self) -> list[str]:
-        used = footprint(self.stack)
-        name = self.stack.stack_name
-        errors = []
-        if used.resources > MAX_RESOURCES:
-            errors.append(
-                f"stack {name} holds {used.resources} resources; CloudFormation allows "
-                f"{MAX_RESOURCES}: spread its patch groups over more stacks"
-            )
-        if used.outputs > MAX_OUTPUTS:
-            errors.append(f"stack {name} holds {used.outputs} outputs; CloudFormation allows {MAX_OUTPUTS}")
-        if used.document_bytes > MAX_TEMPLATE_BYTES:
-            errors.append(
-                f"stack {name} holds hook documents of {used.document_bytes} bytes; a template may hold "
-                f"{MAX_TEMPLATE_BYTES}: share hook documents between groups or spread them over more stacks"
-            )
-        return errors
-
-
-def add_stack_limits(stack: Stack) -> None:
-    """Make synth fail, naming the stack and the count, when ``stack`` exceeds CloudFormation's limits:
-    500 resources, 200 outputs, 1,000,000 template bytes (counting its hook documents only)."""
-    stack.node.add_validation(_StackLimits(stack))
 
 
 class PatchFleet(Construct):

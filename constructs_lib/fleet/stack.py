@@ -16,6 +16,7 @@ from .._internal.vocabulary import HookPlatform
 from ..core.command_output import WRITE_GRANTS_REASON, CommandOutput
 from ..core.patch_baseline import ApprovalRule, OperatingSystem, PatchBaselineOptions, PatchFilter
 from ..core.schedule import WindowSchedule
+from ..core.stack_checks import MAX_TEMPLATE_BYTES, add_stack_limits, footprint
 from ..core.window_role import MaintenanceWindowRole
 from ..hooks.app.per_platform import PerPlatform
 from ..hooks.app.start import StartAppHook
@@ -33,7 +34,6 @@ from .description import (
     PlatformNames,
     ResolvedSettings,
 )
-from .packing import MAX_TEMPLATE_BYTES, add_stack_limits, footprint
 
 # The smallest share of a template any resource of this stack takes (a log group's is about 280 bytes).
 _MIN_BYTES_PER_RESOURCE = 100

@@ -13,8 +13,8 @@ from constructs import Construct
 
 from .._internal.rules import fail
 from .._internal.typecheck import typed
+from ..core.stack_checks import MAX_TEMPLATE_BYTES
 from .description import EnvironmentSpec, FleetDescription
-from .packing import MAX_TEMPLATE_BYTES
 from .stack import FleetPatchingStack, resource_prefix
 
 # CreateStackSet's TemplateBody holds at most 51,200 bytes; a larger template goes through S3 (up to 1 MB).

@@ -24,6 +24,7 @@ from .._internal.rules import (
 from .._internal.typecheck import check_fields, typed
 from .._internal.validation import is_unresolved, whole_seconds
 from .._internal.vocabulary import HookPlatform
+from ..core.stack_checks import claim_document_name, watch
 from .script import HookScript, ScriptLanguage
 
 # SSM limit on a document's content.
@@ -160,6 +161,9 @@ class HookDocument(Construct):
         _check_document_name("document_name", document_name)
         check_length("description", description, 1, 1024)
         check_length("working_directory", working_directory, 1, 4096)  # PATH_MAX on Linux
+        watch(self)
+        if document_name is not None:
+            claim_document_name(self, document_name)
         timeout = timeout or Duration.seconds(defaults.HOOK_TIMEOUT_SECONDS)
         timeout_seconds = whole_seconds("timeout", timeout, 1, _MAX_TIMEOUT_SECONDS)
 

@@ -23,6 +23,7 @@ from .._internal.rules import (
 from .._internal.typecheck import typed
 from ..core.command_output import CommandOutput
 from ..core.patch_task import PatchOperation, PatchRunOptions
+from ..core.stack_checks import watch
 from ..core.window_target import WindowTargets
 
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -99,6 +100,7 @@ class PatchNowAssociation(Construct):
             association_name = construct_id
         check_resource_name("association_name", association_name)
         self.snapshot_id = snapshot_id
+        watch(self)
         bucket = output.bucket if output else None
         self.cfn_association = ssm.CfnAssociation(
             self,

@@ -20,7 +20,8 @@ from constructs_lib import (
     WindowSchedule,
 )
 from constructs_lib.cli.assembly import stack_templates
-from constructs_lib.fleet.packing import MAX_TEMPLATE_BYTES, PatchFleet, add_stack_limits, footprint
+from constructs_lib.core.stack_checks import MAX_TEMPLATE_BYTES, add_stack_limits, footprint
+from constructs_lib.fleet.packing import PatchFleet
 from tests.builders import CDK_CONTEXT, synth_assembly
 from tests.lint import cfn_lint
 

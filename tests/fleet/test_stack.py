@@ -11,7 +11,7 @@ from aws_cdk import App, Environment, Stack
 from aws_cdk.assertions import Match, Template
 
 from constructs_lib import FleetDescription, FleetPatchingStack
-from constructs_lib.fleet.packing import MAX_TEMPLATE_BYTES
+from constructs_lib.core.stack_checks import MAX_TEMPLATE_BYTES
 from constructs_lib.fleet.stack_sets import account_template
 from tests.builders import CDK_CONTEXT, new_app, new_stack, synth_assembly
 
