@@ -11,7 +11,14 @@ from constructs import Construct
 from .._internal import defaults
 from .._internal.constants import HOOK_PARAMETERS
 from .._internal.options import check_keywords
-from .._internal.rules import check_count, check_hook_covers, check_hooks_platforms, check_patch_groups, fail
+from .._internal.rules import (
+    RESOURCE_NAME,
+    check_count,
+    check_hook_covers,
+    check_hooks_platforms,
+    check_patch_groups,
+    fail,
+)
 from .._internal.typecheck import typed
 from .._internal.validation import check_int_range, is_unresolved
 from .._internal.vocabulary import OperatingSystem
@@ -45,6 +52,20 @@ _SCAN_TASK_KEYWORDS = (
 )
 
 
+def _derived_name(construct_id: str, suffix: str) -> str:
+    """``<construct id>-<suffix>`` when it is a valid resource name, else ``suffix`` alone."""
+    name = f"{construct_id}-{suffix}"
+    return name if RESOURCE_NAME.fullmatch(name) else suffix
+
+
+def _scan_window_name(window_name: str | None) -> str | None:
+    """The install window's name with ``-Scan`` when it fits; None lets the scan window generate one."""
+    if window_name is None or is_unresolved(window_name):
+        return None
+    name = f"{window_name}-Scan"
+    return name if RESOURCE_NAME.fullmatch(name) else None
+
+
 def _pick(options: PatchWorkflowOptions, names: Collection[str]) -> Any:
     """The options among ``names`` that the caller gave."""
     return {key: value for key, value in options.items() if key in names}
@@ -75,6 +96,8 @@ class PatchWorkflow(Construct):
         scan_duration: Duration | None = None,
         expected_fleet_size: int | None = None,
         minutes_per_instance: int = defaults.MINUTES_PER_INSTANCE,
+        target_name: str | None = None,
+        scan_window_name: str | None = None,
         **options: Unpack[PatchWorkflowOptions],
     ) -> None:
         """Define the workflow.
@@ -93,8 +116,13 @@ class PatchWorkflow(Construct):
             expected_fleet_size: how many instances the targets hold; with it, synth adds a warning when
                 max_concurrency can't patch them all before the cutoff. Default: no estimate.
             minutes_per_instance: how long one instance takes to patch, for that estimate. Default: 30.
+            target_name: the window target's name (the scan window's target gets the same).
+                Default: "<construct id>-Targets" when that is a valid name, else "Targets".
+            scan_window_name: the scan window's name. Default: "<window_name>-Scan" when window_name is
+                given and that fits, else a unique name derived from the construct path.
             options: the window's keywords (WindowOptions) and the task's (TaskOptions), with their defaults
-                there; output and notifications serve the scan task too. The task's name defaults to "Patch".
+                there; output and notifications serve the scan task too. The task's name defaults to
+                "<construct id>-Patch" (the scan task's to "<construct id>-Scan"), or "Patch" when not valid.
         """
         check_keywords(PatchWorkflow.__init__, options, PatchWorkflowOptions)
         super().__init__(scope, construct_id)
@@ -114,10 +142,13 @@ class PatchWorkflow(Construct):
         self.window = MaintenanceWindow(
             self, "Window", schedule=schedule, duration=duration, **_pick(options, WindowOptions.__annotations__)
         )
-        self.targets = self.window.add_targets("Targets", targets)
-        self.task: PatchTask = self.window.add_patch_task(
-            "Patch", targets=[self.targets], **_pick(options, TaskOptions.__annotations__)
-        )
+        target_name = target_name or _derived_name(construct_id, "Targets")
+        self.targets = self.window.add_targets("Targets", targets, target_name=target_name)
+        task_options = {
+            "task_name": _derived_name(construct_id, "Patch"),
+            **_pick(options, TaskOptions.__annotations__),
+        }
+        self.task: PatchTask = self.window.add_patch_task("Patch", targets=[self.targets], **task_options)
         self.rollout: RolloutEstimate | None = None
         if expected_fleet_size is not None:
             self._estimate_rollout(expected_fleet_size, minutes_per_instance, self.task.max_concurrency)
@@ -130,11 +161,13 @@ class PatchWorkflow(Construct):
                 schedule=scan_schedule,
                 duration=scan_duration or Duration.hours(defaults.SCAN_DURATION_HOURS),
                 cutoff=Duration.hours(0),
+                window_name=scan_window_name or _scan_window_name(options.get("window_name")),
                 **_pick(options, ("schedule_timezone", "start_date", "end_date")),
             )
             self.scan_task = self.scan_window.add_patch_task(
                 "Scan",
-                targets=[self.scan_window.add_targets("Targets", targets)],
+                targets=[self.scan_window.add_targets("Targets", targets, target_name=target_name)],
+                task_name=_derived_name(construct_id, "Scan"),
                 operation=PatchOperation.SCAN,
                 **_pick(options, _SCAN_TASK_KEYWORDS),
             )

@@ -266,7 +266,7 @@ def test_the_task_must_be_named_when_several_are_hooked_install_tasks(tmp_path: 
     assembly = synth_assembly(tmp_path, two_hooked)
     with pytest.raises(
         AssemblyError,
-        match=r"more than one task and 2 hooked Install tasks; pick one with --task \(tasks: ApiPatch, Patch\)",
+        match=r"more than one task and 2 hooked Install tasks; pick one with --task \(tasks: ApiPatch, Web-Patch\)",
     ):
         rehearse_json(assembly, "--stack", "Rehearsal")
 

@@ -43,7 +43,7 @@ def test_minimal_workflow_targets_its_patch_group(stack: Stack) -> None:
     t.has_resource_properties(
         "AWS::SSM::MaintenanceWindowTask",
         {
-            "Name": "Patch",
+            "Name": "Web-Patch",
             "TaskArn": "AWS-RunPatchBaselineWithHooks",
             "Targets": [{"Key": "WindowTargetIds", "Values": [{"Ref": stack.get_logical_id(wf.targets.cfn_target)}]}],
         },
@@ -156,8 +156,8 @@ def test_scan_run_beside_the_install_run(stack: Stack) -> None:
         task["Properties"]["Name"]: task["Properties"]
         for task in t.find_resources("AWS::SSM::MaintenanceWindowTask").values()
     }
-    scan = tasks["Scan"]["TaskInvocationParameters"]["MaintenanceWindowRunCommandParameters"]
-    install = tasks["Patch"]["TaskInvocationParameters"]["MaintenanceWindowRunCommandParameters"]
+    scan = tasks["Web-Scan"]["TaskInvocationParameters"]["MaintenanceWindowRunCommandParameters"]
+    install = tasks["Web-Patch"]["TaskInvocationParameters"]["MaintenanceWindowRunCommandParameters"]
     assert scan["Parameters"] == {"Operation": ["Scan"], "RebootOption": ["RebootIfNeeded"]}
     assert "PreInstallHookDocName" in install["Parameters"]
     assert scan["OutputS3KeyPrefix"] == "patching/TestStack/Web/ScanWindow/Scan"
@@ -258,3 +258,45 @@ def test_a_string_of_patch_groups_is_refused_not_split_into_letters(stack: Stack
 def test_a_scan_duration_without_a_scan_schedule_is_refused(stack: Stack) -> None:
     with pytest.raises(ValueError, match=r"scan_duration needs scan_schedule: without a scan window it does nothing"):
         workflow(stack, scan_duration=Duration.hours(2))
+
+
+def _names(stack: Stack, resource_type: str) -> list[str]:
+    return sorted(r["Properties"].get("Name", "") for r in template(stack).find_resources(resource_type).values())
+
+
+def test_task_target_and_scan_window_names_derive_from_the_workflow_id(stack: Stack) -> None:
+    workflow(stack, scan_schedule=WindowSchedule.cron("0 1 ? * * *"), window_name="web-weekly")
+    assert _names(stack, "AWS::SSM::MaintenanceWindowTask") == ["Web-Patch", "Web-Scan"]
+    assert _names(stack, "AWS::SSM::MaintenanceWindowTarget") == ["Web-Targets", "Web-Targets"]
+    assert _names(stack, "AWS::SSM::MaintenanceWindow") == ["web-weekly", "web-weekly-Scan"]
+
+
+def test_names_given_by_keyword_win(stack: Stack) -> None:
+    workflow(
+        stack,
+        scan_schedule=WindowSchedule.cron("0 1 ? * * *"),
+        task_name="install",
+        target_name="web-fleet",
+        scan_window_name="web-daily-scan",
+    )
+    assert "install" in _names(stack, "AWS::SSM::MaintenanceWindowTask")
+    assert _names(stack, "AWS::SSM::MaintenanceWindowTarget") == ["web-fleet", "web-fleet"]
+    assert "web-daily-scan" in _names(stack, "AWS::SSM::MaintenanceWindow")
+
+
+def test_an_id_that_makes_no_valid_name_falls_back_to_the_plain_names(stack: Stack) -> None:
+    PatchWorkflow(stack, "Web fleet", schedule=WEEKLY, duration=Duration.hours(3), patch_groups=["web"])
+    assert _names(stack, "AWS::SSM::MaintenanceWindowTask") == ["Patch"]
+    assert _names(stack, "AWS::SSM::MaintenanceWindowTarget") == ["Targets"]
+
+
+@pytest.mark.parametrize(
+    ("keyword", "value", "message"),
+    [
+        ("target_name", "web fleet", r"target_name must be 3 to 128 characters from a-z"),
+        ("scan_window_name", "x" * 129, r"window_name must be 3 to 128 characters"),
+    ],
+)
+def test_names_by_keyword_are_checked(stack: Stack, keyword: str, value: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        workflow(stack, scan_schedule=WindowSchedule.cron("0 1 ? * * *"), **{keyword: value})

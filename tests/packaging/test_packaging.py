@@ -135,5 +135,5 @@ def test_a_new_app_installs_the_wheel_synthesizes_and_runs_the_commands(wheel: P
         capture_output=True,
         text=True,
     )
-    assert "### Task Patch" in plan.stdout
+    assert "### Task Web-Patch" in plan.stdout
     assert "pre-install hook: `" in plan.stdout
