@@ -8,6 +8,7 @@ may be tokens are screened by ``validation`` before they get here.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import re
 import unicodedata
@@ -229,6 +230,70 @@ FILTER_KEYS_BY_OS: dict[OperatingSystem, frozenset[PatchFilterKey]] = {
 
 
 PATCH_SET_VALUES = ("OS", "APPLICATION")
+
+
+_OS = OperatingSystem
+_RPM_FAMILY = (
+    _OS.AMAZON_LINUX,
+    _OS.AMAZON_LINUX_2,
+    _OS.AMAZON_LINUX_2022,
+    _OS.AMAZON_LINUX_2023,
+    _OS.CENTOS,
+    _OS.ORACLE_LINUX,
+    _OS.REDHAT_ENTERPRISE_LINUX,
+    _OS.ROCKY_LINUX,
+    _OS.ALMA_LINUX,
+)
+# The values DescribePatchProperties reports per OS for the keys most rules use, as the SSM user guide's
+# baseline pages ("patch-manager-linux-rules", the predefined baselines) and Microsoft's MsrcSeverity
+# enumeration give them. AWS may add values before this list does: an unknown value is a synth warning
+# (with the nearest known one), never an error. PRODUCT and the other keys are open-ended.
+KNOWN_FILTER_VALUES: dict[tuple[OperatingSystem, PatchFilterKey], frozenset[str]] = {
+    **{
+        (os, _K.CLASSIFICATION): frozenset({"Security", "Bugfix", "Enhancement", "Recommended", "Newpackage"})
+        for os in _RPM_FAMILY
+    },
+    **{
+        (os, _K.SEVERITY): frozenset({"Critical", "Important", "Medium", "Moderate", "Low", "None"})
+        for os in _RPM_FAMILY
+    },
+    (_OS.SUSE, _K.CLASSIFICATION): frozenset({"Security", "Recommended", "Optional", "Feature", "Document", "Yast"}),
+    (_OS.SUSE, _K.SEVERITY): frozenset({"Critical", "Important", "Moderate", "Low"}),
+    **{(os, _K.PRIORITY): frozenset({"Required", "Important", "Standard", "Optional", "Extra"}) for os in _DEB_FAMILY},
+    (_OS.WINDOWS, _K.CLASSIFICATION): frozenset(
+        {
+            "CriticalUpdates",
+            "DefinitionUpdates",
+            "Drivers",
+            "FeaturePacks",
+            "SecurityUpdates",
+            "ServicePacks",
+            "Tools",
+            "UpdateRollups",
+            "Updates",
+            "Upgrades",
+        }
+    ),
+    (_OS.WINDOWS, _K.MSRC_SEVERITY): frozenset({"Critical", "Important", "Moderate", "Low", "Unspecified"}),
+}
+
+
+def unknown_filter_values(operating_system: OperatingSystem, key: PatchFilterKey, values: Collection[str]) -> list[str]:
+    """One line per value that no known value of ``key`` for ``operating_system`` matches ("*" matches all)."""
+    known = KNOWN_FILTER_VALUES.get((operating_system, key))
+    if known is None:
+        return []
+    lines = []
+    for value in values:
+        if value == "*" or value in known or _unresolved(value):
+            continue
+        nearest = difflib.get_close_matches(value, sorted(known), n=1)
+        hint = f"did you mean {nearest[0]!r}? " if nearest else ""
+        lines.append(
+            f"{key.value} filter value {value!r} matches no {key.value} value of {operating_system.value} "
+            f"patches known here, so it selects nothing; {hint}known: {', '.join(sorted(known))}"
+        )
+    return lines
 
 
 def check_filter_values(key: PatchFilterKey, values: Collection[str]) -> None:

@@ -12,6 +12,7 @@ Exits 0 when the file is valid (flags are warnings), 2 with one line per wrong f
 from __future__ import annotations
 
 import argparse
+import difflib
 import itertools
 import sys
 from collections.abc import Sequence
@@ -115,6 +116,30 @@ def order_warnings(fleet: FleetDescription, starts: dict[str, dict[str, datetime
     return warnings
 
 
+def region_warnings(fleet: FleetDescription) -> list[str]:
+    """Regions botocore's endpoint data does not know for Systems Manager (a typo, or a region newer than
+    the installed botocore: a warning, not an error, since the data lags AWS)."""
+    import botocore.session
+
+    session = botocore.session.get_session()
+    known = {
+        region
+        for partition in session.get_available_partitions()
+        for region in session.get_available_regions("ssm", partition_name=partition)
+    }
+    warnings = []
+    for environment in fleet.environments:
+        for region in environment.regions:
+            if region not in known:
+                nearest = difflib.get_close_matches(region, sorted(known), n=1)
+                hint = f"; did you mean {nearest[0]}?" if nearest else ""
+                warnings.append(
+                    f"environment {environment.name}: region {region} is not a Systems Manager region botocore "
+                    f"{botocore.__version__} knows{hint}"
+                )
+    return warnings
+
+
 def run(args: argparse.Namespace, out: TextIO) -> int:
     try:
         fleet = FleetDescription.from_file(args.file)
@@ -131,6 +156,9 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     warnings = order_warnings(fleet, starts)
     if warnings:
         lines += ["## Order warnings", "", *(f"- {warning}" for warning in warnings), ""]
+    unknown_regions = region_warnings(fleet)
+    if unknown_regions:
+        lines += ["## Region warnings", "", *(f"- {warning}" for warning in unknown_regions), ""]
     out.write("\n".join(lines))
     return 0
 

@@ -9,7 +9,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Protocol, Required, TypedDict, runtime_checkable
 
-from aws_cdk import Duration, Names
+from aws_cdk import Annotations, Duration, Names
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
@@ -25,6 +25,7 @@ from .._internal.rules import (
     check_pattern,
     check_resource_name,
     fail,
+    unknown_filter_values,
 )
 from .._internal.typecheck import check_fields, typed
 from .._internal.validation import is_unresolved, whole_units
@@ -286,6 +287,7 @@ class PatchBaseline(Construct):
         check_patch_groups(self.patch_groups)
         check_resource_name("baseline_name", baseline_name)
         check_length("description", description, 1, 1024)
+        _warn_unknown_filter_values(self, operating_system, approval_rules, global_filters)
         watch(self)
         claim_patch_groups(self, operating_system, list(self.patch_groups))
         if default_baseline:
@@ -373,6 +375,19 @@ def _check_rules_for_os(
     check_filter_keys(operating_system, [patch_filter.key for patch_filter in filters], "filter key")
     if not operating_system.is_linux and any(rule.enable_non_security for rule in rules):
         fail(f"enable_non_security applies to Linux only; got operating_system={operating_system.value}")
+
+
+def _warn_unknown_filter_values(
+    baseline: Construct,
+    operating_system: OperatingSystem,
+    rules: Sequence[ApprovalRule],
+    global_filters: Sequence[PatchFilter],
+) -> None:
+    """A synth warning per filter value no known value matches (a typo such as Critcal selects nothing)."""
+    filters = [f for rule in rules for f in rule.filters] + list(global_filters)
+    for patch_filter in filters:
+        for line in unknown_filter_values(operating_system, patch_filter.key, patch_filter.values):
+            Annotations.of(baseline).add_warning_v2("constructs-lib:unknown-filter-value", line)
 
 
 def _check_linux_only(

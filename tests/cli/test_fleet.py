@@ -67,6 +67,26 @@ def test_a_later_wave_opening_first_is_flagged(tmp_path: Path) -> None:
     ) in text
 
 
+def test_a_region_botocore_does_not_know_is_flagged_with_the_nearest(tmp_path: Path) -> None:
+    data = yaml.safe_load(EXAMPLE.read_text())
+    data["environments"][0]["regions"] = ["eu-west-1", "eu-wset-1"]
+    path = tmp_path / "fleet.yaml"
+    path.write_text(yaml.safe_dump(data))
+    text = run(str(path), "--after", AFTER)
+    assert "## Region warnings" in text
+    assert "region eu-wset-1 is not a Systems Manager region botocore" in text
+    assert "did you mean eu-west-1?" in text
+    assert "region eu-west-1 is not" not in text
+
+
+def test_known_regions_of_every_partition_are_not_flagged(tmp_path: Path) -> None:
+    data = yaml.safe_load(EXAMPLE.read_text())
+    data["environments"][0]["regions"] = ["us-east-1", "cn-north-1", "us-gov-west-1"]
+    path = tmp_path / "fleet.yaml"
+    path.write_text(yaml.safe_dump(data))
+    assert "Region warnings" not in run(str(path), "--after", AFTER)
+
+
 def test_a_wrong_file_exits_2_naming_the_field(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "fleet.yaml"
     path.write_text(EXAMPLE.read_text().replace("duration_hours: 4", "duration_hours: 40"))

@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 from aws_cdk import CfnParameter, Duration, Stack
+from aws_cdk.assertions import Annotations as AssertionsAnnotations
+from aws_cdk.assertions import Match
 
 from constructs_lib import (
     ApprovalRule,
@@ -362,3 +364,60 @@ def test_fails_on_invalid_baseline_id(stack: Stack) -> None:
         ValueError, match=r"baseline_id must be a baseline ID \(pb-...\) or ARN.*; got baseline_id='pb-1'"
     ):
         PatchBaseline.from_patch_baseline_id(stack, "Existing", "pb-1")
+
+
+def _rule(operating_system: OperatingSystem, patch_filter: PatchFilter) -> ApprovalRule:
+    if operating_system is OperatingSystem.UBUNTU:
+        return ApprovalRule(filters=[patch_filter])
+    return ApprovalRule(approve_after=Duration.days(7), filters=[patch_filter])
+
+
+def _filter_warnings(stack: Stack) -> list[str]:
+    found = AssertionsAnnotations.from_stack(stack).find_warning("*", Match.string_like_regexp("selects nothing"))
+    return [str(message.entry.data) for message in found]
+
+
+@pytest.mark.parametrize(
+    ("operating_system", "key", "value", "nearest"),
+    [
+        (OperatingSystem.AMAZON_LINUX_2023, PatchFilterKey.SEVERITY, "Critcal", "Critical"),
+        (OperatingSystem.AMAZON_LINUX_2023, PatchFilterKey.CLASSIFICATION, "Bugfixes", "Bugfix"),
+        (OperatingSystem.WINDOWS, PatchFilterKey.CLASSIFICATION, "SecurityUpdate", "SecurityUpdates"),
+        (OperatingSystem.WINDOWS, PatchFilterKey.MSRC_SEVERITY, "Importnat", "Important"),
+        (OperatingSystem.UBUNTU, PatchFilterKey.PRIORITY, "Requried", "Required"),
+    ],
+)
+def test_a_filter_value_no_known_value_matches_is_a_synth_warning_with_the_nearest(
+    stack: Stack, operating_system: OperatingSystem, key: PatchFilterKey, value: str, nearest: str
+) -> None:
+    PatchBaseline(
+        stack,
+        "Baseline",
+        operating_system=operating_system,
+        approval_rules=[_rule(operating_system, PatchFilter(key=key, values=[nearest, value]))],
+    )
+    (warning,) = _filter_warnings(stack)
+    assert f"{key.value} filter value {value!r} matches no {key.value} value of {operating_system.value}" in warning
+    assert f"did you mean {nearest!r}?" in warning
+
+
+@pytest.mark.parametrize(
+    ("operating_system", "key", "values"),
+    [
+        (OperatingSystem.AMAZON_LINUX_2023, PatchFilterKey.SEVERITY, ["Critical", "Important", "*"]),
+        (OperatingSystem.REDHAT_ENTERPRISE_LINUX, PatchFilterKey.SEVERITY, ["Moderate"]),
+        (OperatingSystem.WINDOWS, PatchFilterKey.CLASSIFICATION, ["CriticalUpdates", "SecurityUpdates"]),
+        (OperatingSystem.UBUNTU, PatchFilterKey.PRIORITY, ["Required", "Important"]),
+        (OperatingSystem.AMAZON_LINUX_2023, PatchFilterKey.PRODUCT, ["AmazonLinux2023.anything"]),
+    ],
+)
+def test_known_values_and_open_ended_keys_warn_of_nothing(
+    stack: Stack, operating_system: OperatingSystem, key: PatchFilterKey, values: list[str]
+) -> None:
+    PatchBaseline(
+        stack,
+        "Baseline",
+        operating_system=operating_system,
+        approval_rules=[_rule(operating_system, PatchFilter(key=key, values=values))],
+    )
+    assert _filter_warnings(stack) == []
