@@ -195,6 +195,15 @@ def check_max_errors(max_errors: str) -> None:
     check_length("max_errors", max_errors, 1, 7)
 
 
+# AWS-RunPatchBaseline's SnapshotId parameter: a GUID (or empty, which means "let SSM pick one").
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+
+def check_snapshot_id(snapshot_id: str | None) -> None:
+    """Check a SnapshotId: one GUID for every node of a run, so they all install the same patch set."""
+    check_pattern("snapshot_id", snapshot_id, _GUID, "a GUID such as 0b3e5a8c-4f2d-4c1e-9a7b-3d2f1e0c9b8a")
+
+
 def check_rate_control(max_concurrency: str, max_errors: str) -> None:
     """Check max_concurrency and max_errors against the Run Command formats."""
     check_max_concurrency(max_concurrency)

@@ -177,8 +177,23 @@ class StackModel:
 
 
 def read_stack(name: str, template: dict[str, Any]) -> StackModel:
-    """The windows (with their targets, tasks and hooks) and baselines of one template."""
-    resources: dict[str, Any] = template.get("Resources", {})
+    """The windows (with their targets, tasks and hooks) and baselines of one template.
+
+    A template that is not shaped as CloudFormation writes one (a hand-edited reference, say) is an
+    AssemblyError naming what was wrong, not a traceback.
+    """
+    resources = template.get("Resources", {})
+    if not isinstance(resources, dict) or not all(isinstance(r, dict) for r in resources.values()):
+        raise AssemblyError(f"{name}: Resources must map each logical id to an object, as CloudFormation writes it")
+    try:
+        return _read_resources(name, resources)
+    except (AttributeError, KeyError, TypeError, ValueError) as error:
+        raise AssemblyError(
+            f"{name}: a resource is not shaped as CloudFormation writes it ({type(error).__name__}: {error})"
+        ) from None
+
+
+def _read_resources(name: str, resources: dict[str, Any]) -> StackModel:
 
     def of_type(resource_type: str) -> dict[str, dict[str, Any]]:
         return {lid: r.get("Properties", {}) for lid, r in resources.items() if r.get("Type") == resource_type}

@@ -6,12 +6,50 @@ A command raises ``CommandError`` (or a subclass) for anything its user must fix
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 
 class CommandError(Exception):
     """A problem the user must fix (a missing assembly, a wrong file, a missing dependency), told in one line."""
+
+
+def bounded_int(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from ``low`` to ``high``, refused with the range otherwise."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a whole number from {low} to {high}; got {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be from {low} to {high}; got {value}")
+        return value
+
+    return parse
+
+
+def checked(check: Callable[[str], None]) -> Callable[[str], str]:
+    """An argparse type that runs a rule-book check; its ValueError becomes argparse's one-line error."""
+
+    def parse(text: str) -> str:
+        try:
+            check(text)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+        return text
+
+    return parse
+
+
+def write_output(path: Path, text: str) -> None:
+    """Write a report to ``path``; a folder that does not exist or a path that is a folder is the user's to fix."""
+    try:
+        path.write_text(text)
+    except OSError as error:
+        raise CommandError(f"cannot write {path}: {error.strerror or error}") from None
 
 
 def run_command(prog: str, command: Callable[[], int]) -> int:

@@ -22,10 +22,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from .._internal import defaults
+from .._internal import defaults, rules
 from .._internal.constants import PATCH_DOCUMENT
 from .assembly import choose_task
-from .command import CommandError, run_command
+from .command import CommandError, bounded_int, checked, run_command
 
 TERMINAL = {"Success", "Failed", "Cancelled", "TimedOut", "Cancelling"}
 TARGET_TYPE = "AWS::SSM::MaintenanceWindowTarget"
@@ -50,11 +50,23 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--region", help="AWS region (default: the SDK's)")
     parser.add_argument("--operation", choices=["Install", "Scan"], help="override the task's Operation")
     parser.add_argument("--reboot-option", choices=["RebootIfNeeded", "NoReboot"], help="override RebootOption")
-    parser.add_argument("--max-concurrency", help="override the task's MaxConcurrency (e.g. 1 or 10%%)")
-    parser.add_argument("--max-errors", help="override the task's MaxErrors (e.g. 0 or 10%%)")
-    parser.add_argument("--snapshot-id", help="the SnapshotId for this run (default: a new GUID)")
-    parser.add_argument("--timeout", type=int, default=3600, help="seconds to wait for the run (default 3600)")
-    parser.add_argument("--poll", type=int, default=15, help="seconds between status checks (default 15)")
+    parser.add_argument(
+        "--max-concurrency",
+        type=checked(rules.check_max_concurrency),
+        help="override the task's MaxConcurrency (e.g. 1 or 10%%)",
+    )
+    parser.add_argument(
+        "--max-errors", type=checked(rules.check_max_errors), help="override the task's MaxErrors (e.g. 0 or 10%%)"
+    )
+    parser.add_argument(
+        "--snapshot-id", type=checked(rules.check_snapshot_id), help="the SnapshotId for this run (default: a new GUID)"
+    )
+    parser.add_argument(
+        "--timeout", type=bounded_int(1, 172_800), default=3600, help="seconds to wait for the run (default 3600)"
+    )
+    parser.add_argument(
+        "--poll", type=bounded_int(1, 3600), default=15, help="seconds between status checks (default 15)"
+    )
     parser.add_argument("--no-wait", action="store_true", help="send the command and return")
     return parser.parse_args(argv)
 

@@ -20,7 +20,7 @@ from typing import TextIO
 from .._internal.constants import NOOP_DOCUMENT
 from ..operations.estimate import estimate_rollout
 from .assembly import HookModel, StackModel, TaskModel, WindowModel, load_template, read_stack
-from .command import run_command
+from .command import bounded_int, run_command, write_output
 from .schedule_preview import describe, next_starts
 
 SLOT_WORDS = {"pre_install": "pre-install hook", "post_install": "post-install hook", "on_exit": "on-exit hook"}
@@ -175,10 +175,19 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--after", type=datetime.fromisoformat, help="list starts after this ISO-8601 moment (default: now)"
     )
-    parser.add_argument("--occurrences", type=int, default=5, help="start times listed per window (default 5)")
-    parser.add_argument("--weeks", type=int, default=4, help="weeks in the gantt chart (default 4)")
-    parser.add_argument("--fleet-size", type=int, help="instances per task, for the rollout estimate")
-    parser.add_argument("--minutes-per-instance", type=int, default=30, help="patch time per instance (default 30)")
+    parser.add_argument(
+        "--occurrences", type=bounded_int(1, 100), default=5, help="start times listed per window, 1-100 (default 5)"
+    )
+    parser.add_argument("--weeks", type=bounded_int(1, 104), default=4, help="weeks in the gantt chart (default 4)")
+    parser.add_argument(
+        "--fleet-size", type=bounded_int(1, 1_000_000), help="instances per task, for the rollout estimate"
+    )
+    parser.add_argument(
+        "--minutes-per-instance",
+        type=bounded_int(1, 24 * 60),
+        default=30,
+        help="patch time per instance, 1-1440 (default 30)",
+    )
     parser.add_argument("--output", type=Path, help="write the Markdown here (default: standard output)")
     return parser.parse_args(argv)
 
@@ -197,7 +206,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
         minutes_per_instance=args.minutes_per_instance,
     )
     if args.output:
-        args.output.write_text(plan)
+        write_output(args.output, plan)
         out.write(f"wrote {args.output}\n")
     else:
         out.write(plan)

@@ -70,12 +70,13 @@ def next_starts(
         fields = " ".join(_cron_fields(expression))
         # pyawscron counts in naive wall-clock time (it labels it UTC); the zone is applied after.
         cursor = local_after.replace(tzinfo=UTC) - shift
+        cron = AWSCron(fields)
         while len(starts) < count:
-            batch = AWSCron.get_next_n_schedule(count, cursor, fields)
-            if not batch:
+            # None once the expression has no later time (a past year): the window never opens again.
+            cursor = cron.occurrence(cursor).next()
+            if cursor is None:
                 break
-            starts += [_place(moment.replace(tzinfo=None) + shift, zone) for moment in batch]
-            cursor = batch[-1]
+            starts.append(_place(cursor.replace(tzinfo=None) + shift, zone))
     elif _RATE.fullmatch(expression):
         # A rate window first opens when it is created; the plan counts from ``after``.
         rate = _RATE.fullmatch(expression)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from typing import Unpack
 
@@ -15,9 +14,9 @@ from .._internal.options import check_keywords
 from .._internal.rules import (
     RESOURCE_NAME,
     check_no_hooks_with_scan,
-    check_pattern,
     check_rate_control,
     check_resource_name,
+    check_snapshot_id,
     fail,
 )
 from .._internal.typecheck import typed
@@ -26,7 +25,6 @@ from ..core.patch_task import PatchOperation, PatchRunOptions
 from ..core.stack_checks import watch
 from ..core.window_target import WindowTargets
 
-_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 # Deterministic default snapshot ids: a UUID derived from the construct path, never random.
 _SNAPSHOT_NAMESPACE = uuid.UUID("6f1c8a52-1f0e-4c43-9d6b-6a3f0b7b2c11")
 
@@ -95,7 +93,7 @@ class PatchNowAssociation(Construct):
             )
         check_rate_control(max_concurrency, max_errors)
         snapshot_id = snapshot_id or str(uuid.uuid5(_SNAPSHOT_NAMESPACE, self.node.path))
-        check_pattern("snapshot_id", snapshot_id, _GUID, "a GUID such as 0b3e5a8c-4f2d-4c1e-9a7b-3d2f1e0c9b8a")
+        check_snapshot_id(snapshot_id)
         if association_name is None and RESOURCE_NAME.fullmatch(construct_id):
             association_name = construct_id
         check_resource_name("association_name", association_name)

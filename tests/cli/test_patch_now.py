@@ -259,3 +259,30 @@ def test_no_credentials_is_one_line_and_exit_2(
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     assert main(["--stack", STACK, "--region", "eu-west-1"]) == 2
     assert capsys.readouterr().err == "patch-now: no AWS credentials: set a profile (AWS_PROFILE) or credentials\n"
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--max-concurrency", "0"], "argument --max-concurrency: max_concurrency must be a count such as 10"),
+        (["--max-errors", "101%"], "argument --max-errors: max_errors must be 0, a count such as 10"),
+        (["--snapshot-id", "today"], "argument --snapshot-id: snapshot_id must be a GUID such as"),
+        (["--timeout", "0"], "argument --timeout: must be from 1 to 172800; got 0"),
+        (["--poll", "x"], "argument --poll: must be a whole number from 1 to 3600; got 'x'"),
+    ],
+)
+def test_bad_overrides_exit_2_before_any_aws_call(
+    arguments: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--stack", STACK, "--region", "eu-west-1", *arguments])
+    assert exit_info.value.code == 2
+    assert f"patch-now: error: {message}" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [["--max-concurrency", "100%"], ["--max-errors", "0"], ["--snapshot-id", "0B3E5A8C-4F2D-4C1E-9A7B-3D2F1E0C9B8A"]],
+)
+def test_good_overrides_are_taken(arguments: list[str]) -> None:
+    assert parse_args(["--stack", STACK, *arguments])

@@ -477,6 +477,11 @@ def test_a_broken_manifest_is_one_clear_error(tmp_path: Path) -> None:
         (None, r"--old .*missing.json can't be read as a JSON template: \[Errno 2\]"),
         ("{broken", r"--old .*missing.json can't be read as a JSON template: Expecting property name"),
         ("[1, 2]", r"--old .*missing.json is not a CloudFormation template \(a JSON object\)"),
+        ('{"Resources": 5}', r"Resources must map each logical id to an object, as CloudFormation writes it"),
+        (
+            '{"Resources": {"T": {"Type": "AWS::SSM::MaintenanceWindowTarget", "Properties": {"WindowId": 5}}}}',
+            r"a resource is not shaped as CloudFormation writes it \(AttributeError: 'int' object has no attribute",
+        ),
     ],
 )
 def test_plan_diff_with_an_unreadable_reference(
@@ -497,3 +502,48 @@ def test_plan_shows_each_hooks_values_and_step_timeouts(demo_plan: str) -> None:
         "WindowsServiceName=`demo-app`"
     ) in demo_plan
     assert re.search(r"   - Linux \(\d+ lines, step timeout 337 s\): ", demo_plan)
+
+
+@pytest.fixture(scope="module")
+def demo_assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return synth_assembly(tmp_path_factory.mktemp("cli"), lambda app: PatchingDemoStack(app, "PatchingDemo"))
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--fleet-size", "-5"], "argument --fleet-size: must be from 1 to 1000000; got -5"),
+        (["--fleet-size", "1000001"], "argument --fleet-size: must be from 1 to 1000000; got 1000001"),
+        (["--occurrences", "0"], "argument --occurrences: must be from 1 to 100; got 0"),
+        (["--occurrences", "101"], "argument --occurrences: must be from 1 to 100; got 101"),
+        (["--weeks", "x"], "argument --weeks: must be a whole number from 1 to 104; got 'x'"),
+        (["--minutes-per-instance", "1441"], "argument --minutes-per-instance: must be from 1 to 1440; got 1441"),
+    ],
+)
+def test_plan_refuses_numbers_out_of_range_with_exit_2(
+    demo_assembly: Path, arguments: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        plan.main(["--assembly", str(demo_assembly), *arguments])
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == f"patch-plan: error: {message}"
+
+
+@pytest.mark.parametrize("arguments", [["--fleet-size", "1"], ["--occurrences", "100"], ["--weeks", "104"]])
+def test_plan_takes_numbers_at_the_ends_of_their_range(demo_assembly: Path, arguments: list[str]) -> None:
+    assert plan.run(plan.parse_args(["--assembly", str(demo_assembly), *arguments]), io.StringIO()) == 0
+
+
+@pytest.mark.parametrize(("target", "why"), [("missing/plan.md", "No such file or directory"), (".", "Is a directory")])
+def test_plan_into_a_path_it_cannot_write_exits_2_in_one_line(
+    demo_assembly: Path, tmp_path: Path, target: str, why: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    output = tmp_path / target
+    assert plan.main(["--assembly", str(demo_assembly), "--output", str(output)]) == 2
+    assert capsys.readouterr().err == f"patch-plan: cannot write {output}: {why}\n"
+
+
+def test_a_cron_whose_last_year_has_passed_has_no_next_start() -> None:
+    after = utc("2026-12-02T00:00:00")
+    assert next_starts("cron(0 3 ? * SUN 2020)", "UTC", after, 5) == []
+    assert [start.year for start in next_starts("cron(0 3 ? * SUN 2026-2027)", "UTC", after, 500)][-1] == 2027
