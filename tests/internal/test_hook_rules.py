@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from constructs_lib._internal import defaults
+from constructs_lib._internal import defaults, rules
 from constructs_lib._internal.paths import HOOK_SCRIPTS_DIR
 from constructs_lib._internal.rules import (
     COMMAND_PATTERN,
@@ -21,6 +21,7 @@ from constructs_lib._internal.rules import (
     values_per_platform,
 )
 from constructs_lib._internal.vocabulary import HookPlatform, OperatingSystem
+from constructs_lib.hooks.document import DEFAULT_ALLOWED_PATTERN
 
 # Every character a hook value may hold (commands, Windows commands, URLs), plus regex metacharacters.
 HOOK_TEXT = st.text(alphabet="AZaz09 _./:=@%+,~-\\?&[]()*^$|{}'", max_size=60)
@@ -123,3 +124,27 @@ def test_the_scripts_wait_for_the_run_lock_as_long_as_the_step_timeouts_allow() 
     seconds = defaults.HOOK_LOCK_WAIT_SECONDS
     assert f'HOOK_LOCK_WAIT_SECONDS="${{PATCH_HOOKS_LOCK_WAIT_SECONDS:-{seconds}}}"' in linux
     assert f"[int]$env:PATCH_HOOKS_LOCK_WAIT_SECONDS }} else {{ {seconds} }}" in windows
+
+
+# Characters a shell (bash or PowerShell) gives a meaning to; no built-in parameter pattern may admit them,
+# so a value that passes synth can never become code in the hook scripts even if a script mis-quotes it.
+SHELL_METACHARACTERS = "$`;|&<>(){}[]'\"!*?#\n\r\t\x00"
+PATTERNS = {
+    **{f"hook parameter {name}": pattern for name, pattern in rules.HOOK_PARAMETER_PATTERNS.items()},
+    "Windows command": rules.WINDOWS_COMMAND_PATTERN,
+    "HookParameter default": DEFAULT_ALLOWED_PATTERN,
+}
+
+
+@pytest.mark.parametrize(("label", "pattern"), sorted(PATTERNS.items()))
+@given(before=st.text(alphabet="abc019", max_size=5), metacharacter=st.sampled_from(SHELL_METACHARACTERS))
+def test_no_parameter_pattern_admits_a_shell_metacharacter(
+    label: str, pattern: str, before: str, metacharacter: str
+) -> None:
+    assert re.fullmatch(pattern, before + metacharacter) is None, label
+    assert re.fullmatch(pattern, metacharacter + before) is None, label
+
+
+def test_only_the_windows_command_pattern_admits_a_backslash() -> None:
+    assert re.fullmatch(rules.WINDOWS_COMMAND_PATTERN, r"C:\app\update.exe --now")
+    assert re.fullmatch(rules.COMMAND_PATTERN, r"C:\app\update.exe") is None
