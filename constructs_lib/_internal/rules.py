@@ -129,6 +129,12 @@ IAM_ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$", re.ASCII)
 IAM_ROLE_NAME_RULE = "1 to 64 characters from a-z, A-Z, 0-9 and _ + = , . @ -"
 
 
+def check_needs(keyword: str, given: bool, needed: str, present: bool) -> None:
+    """A keyword that does nothing without another is refused, naming both (it would be silently ignored)."""
+    if given and not present:
+        fail(f"{keyword} needs {needed}: without it, {keyword} does nothing")
+
+
 def check_resource_name(keyword: str, value: str | None) -> None:
     """Check an SSM resource name (documents, windows, targets, tasks, baselines)."""
     check_pattern(keyword, value, RESOURCE_NAME, RESOURCE_NAME_RULE)

@@ -12,7 +12,7 @@ from constructs import Construct
 
 from .._internal import defaults
 from .._internal.nag import acknowledge, acknowledge_wildcards
-from .._internal.rules import check_length, fail
+from .._internal.rules import check_length, check_needs, fail
 from .._internal.typecheck import typed
 from .._internal.validation import whole_units
 
@@ -47,7 +47,7 @@ class CommandOutput(Construct):
         key_prefix: str = defaults.OUTPUT_KEY_PREFIX,
         cloudwatch_output: bool = True,
         log_group: logs.ILogGroup | None = None,
-        retention: logs.RetentionDays = logs.RetentionDays.THREE_MONTHS,
+        retention: logs.RetentionDays | None = None,
     ) -> None:
         """Define the output locations.
 
@@ -67,6 +67,18 @@ class CommandOutput(Construct):
             fail("provide either bucket or s3_output=False, not both")
         if log_group is not None and not cloudwatch_output:
             fail("provide either log_group or cloudwatch_output=False, not both")
+        check_needs(
+            "expiration",
+            expiration is not None,
+            "a bucket defined here (s3_output, no bucket)",
+            s3_output and bucket is None,
+        )
+        check_needs(
+            "retention",
+            retention is not None,
+            "a log group defined here (cloudwatch_output, no log_group)",
+            cloudwatch_output and log_group is None,
+        )
         check_length("key_prefix", key_prefix, 1, _KEY_PREFIX_MAX)
         if key_prefix.startswith("/") or key_prefix.endswith("/"):
             fail(f"key_prefix must not start or end with '/'; got key_prefix={key_prefix!r}")
@@ -80,7 +92,10 @@ class CommandOutput(Construct):
         self.log_group: logs.ILogGroup | None = None
         if cloudwatch_output:
             self.log_group = log_group or logs.LogGroup(
-                self, "Logs", retention=retention, removal_policy=RemovalPolicy.RETAIN
+                self,
+                "Logs",
+                retention=retention or logs.RetentionDays.THREE_MONTHS,
+                removal_policy=RemovalPolicy.RETAIN,
             )
 
     def _define_bucket(self, expiration_days: int) -> s3.IBucket:

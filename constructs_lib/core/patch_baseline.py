@@ -21,6 +21,7 @@ from .._internal.rules import (
     check_filter_keys,
     check_filter_values,
     check_length,
+    check_needs,
     check_patch_groups,
     check_pattern,
     check_resource_name,
@@ -271,6 +272,14 @@ class PatchBaseline(Construct):
         self.default_baseline = default_baseline
         _check_rules_for_os(operating_system, approval_rules, global_filters)
         _check_linux_only(operating_system, sources, approved_patches_enable_non_security)
+        for keyword, given in (
+            ("approved_patches_compliance_level", approved_patches_compliance_level is not None),
+            ("approved_patches_enable_non_security", approved_patches_enable_non_security),
+        ):
+            check_needs(keyword, given, "approved_patches", bool(approved_patches))
+        check_needs(
+            "rejected_patches_action", rejected_patches_action is not None, "rejected_patches", bool(rejected_patches)
+        )
         if available_security_updates_compliance_status and operating_system is not OperatingSystem.WINDOWS:
             fail(
                 "available_security_updates_compliance_status applies to Windows only; got "

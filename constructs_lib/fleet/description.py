@@ -61,6 +61,7 @@ from .._internal.rules import (
     check_hooks_platforms,
     check_max_concurrency,
     check_max_errors,
+    check_needs,
     check_offset_with_cron,
     check_one_health_check,
     check_program_word,
@@ -331,6 +332,8 @@ class HookSpec(_Model):
     @model_validator(mode="after")
     def _one_health_check(self) -> Self:
         check_one_health_check(self.health_url, self.health_port)
+        given = "update_timeout_seconds" in self.model_fields_set
+        check_needs("update_timeout_seconds", given, "update_command", self.update_command is not None)
         return self
 
 

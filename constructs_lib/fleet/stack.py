@@ -120,8 +120,8 @@ class FleetPatchingStack(Stack):
             "Output",
             s3_output=spec.s3,
             cloudwatch_output=spec.cloudwatch,
-            expiration=Duration.days(spec.retention_days),
-            retention=getattr(logs.RetentionDays, LOG_RETENTIONS[spec.retention_days]),
+            expiration=Duration.days(spec.retention_days) if spec.s3 else None,
+            retention=getattr(logs.RetentionDays, LOG_RETENTIONS[spec.retention_days]) if spec.cloudwatch else None,
         )
         # Instance roles live outside the fleet's stacks: they attach this policy (IAM names are per account).
         grants = output.write_grants()
@@ -226,7 +226,7 @@ def _hook_documents(
             **shared("UpdateApp"),
             update_command=_per_platform(hooks.update_command),
             verify_command=_per_platform(hooks.verify_command),
-            update_timeout=Duration.seconds(hooks.update_timeout_seconds),
+            update_timeout=Duration.seconds(hooks.update_timeout_seconds) if hooks.update_command else None,
         ),
         StartAppHook(
             **shared("StartApp"),

@@ -16,6 +16,7 @@ from .._internal.rules import (
     check_count,
     check_hook_covers,
     check_hooks_platforms,
+    check_needs,
     check_patch_groups,
     fail,
 )
@@ -95,7 +96,7 @@ class PatchWorkflow(Construct):
         scan_schedule: WindowSchedule | None = None,
         scan_duration: Duration | None = None,
         expected_fleet_size: int | None = None,
-        minutes_per_instance: int = defaults.MINUTES_PER_INSTANCE,
+        minutes_per_instance: int | None = None,
         target_name: str | None = None,
         scan_window_name: str | None = None,
         **options: Unpack[PatchWorkflowOptions],
@@ -126,8 +127,13 @@ class PatchWorkflow(Construct):
         """
         check_keywords(PatchWorkflow.__init__, options, PatchWorkflowOptions)
         super().__init__(scope, construct_id)
-        if scan_duration is not None and scan_schedule is None:
-            fail("scan_duration needs scan_schedule: without a scan window it does nothing")
+        check_needs("scan_duration", scan_duration is not None, "scan_schedule", scan_schedule is not None)
+        check_needs(
+            "minutes_per_instance",
+            minutes_per_instance is not None,
+            "expected_fleet_size",
+            expected_fleet_size is not None,
+        )
         if targets is None:
             if not patch_groups:
                 fail("provide targets or patch_groups; the workflow needs instances to patch")
@@ -151,7 +157,8 @@ class PatchWorkflow(Construct):
         self.task: PatchTask = self.window.add_patch_task("Patch", targets=[self.targets], **task_options)
         self.rollout: RolloutEstimate | None = None
         if expected_fleet_size is not None:
-            self._estimate_rollout(expected_fleet_size, minutes_per_instance, self.task.max_concurrency)
+            per_instance = defaults.MINUTES_PER_INSTANCE if minutes_per_instance is None else minutes_per_instance
+            self._estimate_rollout(expected_fleet_size, per_instance, self.task.max_concurrency)
         self.scan_window: MaintenanceWindow | None = None
         self.scan_task: PatchTask | None = None
         if scan_schedule is not None:

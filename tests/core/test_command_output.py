@@ -159,3 +159,34 @@ def test_fails_on_invalid_output(stack: Stack, overrides: dict[str, Any], messag
         overrides["log_group"] = logs.LogGroup.from_log_group_name(stack, "G", "group")
     with pytest.raises(ValueError, match=message):
         CommandOutput(stack, "Output", **overrides)
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        (
+            {"s3_output": False, "expiration": Duration.days(30)},
+            r"expiration needs a bucket defined here \(s3_output, no bucket\): without it, expiration does nothing",
+        ),
+        (
+            {"bucket": "IMPORTED", "expiration": Duration.days(30)},
+            r"expiration needs a bucket defined here",
+        ),
+        (
+            {"cloudwatch_output": False, "retention": logs.RetentionDays.ONE_WEEK},
+            r"retention needs a log group defined here \(cloudwatch_output, no log_group\): without it, retention does nothing",
+        ),
+    ],
+)
+def test_a_setting_for_a_resource_not_defined_here_is_refused(
+    stack: Stack, settings: dict[str, Any], message: str
+) -> None:
+    if settings.get("bucket") == "IMPORTED":
+        settings["bucket"] = s3.Bucket.from_bucket_name(stack, "Yours", "your-output-bucket")
+    with pytest.raises(ValueError, match=message):
+        CommandOutput(stack, "Output", **settings)
+
+
+def test_expiration_and_retention_apply_to_what_is_defined_here(stack: Stack) -> None:
+    CommandOutput(stack, "Output", expiration=Duration.days(30), retention=logs.RetentionDays.ONE_WEEK)
+    template(stack).has_resource_properties("AWS::Logs::LogGroup", {"RetentionInDays": 7})

@@ -421,3 +421,40 @@ def test_known_values_and_open_ended_keys_warn_of_nothing(
         approval_rules=[_rule(operating_system, PatchFilter(key=key, values=values))],
     )
     assert _filter_warnings(stack) == []
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        (
+            {"approved_patches_compliance_level": ComplianceLevel.HIGH},
+            r"approved_patches_compliance_level needs approved_patches: without it, .* does nothing",
+        ),
+        (
+            {"approved_patches_enable_non_security": True},
+            r"approved_patches_enable_non_security needs approved_patches",
+        ),
+        (
+            {"rejected_patches_action": RejectedPatchesAction.BLOCK},
+            r"rejected_patches_action needs rejected_patches",
+        ),
+    ],
+)
+def test_a_keyword_that_does_nothing_without_its_list_is_refused(
+    stack: Stack, settings: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        PatchBaseline(stack, "Baseline", operating_system=OperatingSystem.AMAZON_LINUX_2023, **settings)
+
+
+def test_the_same_keywords_with_their_lists_are_taken(stack: Stack) -> None:
+    PatchBaseline(
+        stack,
+        "Baseline",
+        operating_system=OperatingSystem.AMAZON_LINUX_2023,
+        approved_patches=["kernel"],
+        approved_patches_compliance_level=ComplianceLevel.HIGH,
+        approved_patches_enable_non_security=True,
+        rejected_patches=["telnet"],
+        rejected_patches_action=RejectedPatchesAction.BLOCK,
+    )

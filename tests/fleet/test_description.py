@@ -290,6 +290,11 @@ WRONG_FIELDS = [
     ("output", {"s3": False, "cloudwatch": False}, "output: got the entry; set s3, cloudwatch or both to true"),
     ("output", {"retention_days": 91}, "output.retention_days: got 91; must be a CloudWatch Logs retention: 1, 3, 5"),
     ("stack_set_call_as", "ADMIN", "stack_set_call_as: got 'ADMIN'; Input should be 'SELF' or 'DELEGATED_ADMIN'"),
+    (
+        "groups.0.hooks.update_timeout_seconds",
+        300,
+        "update_timeout_seconds needs update_command: without it, update_timeout_seconds does nothing",
+    ),
 ]
 
 

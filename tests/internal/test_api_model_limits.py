@@ -29,6 +29,8 @@ from constructs_lib import (
 )
 from tests.builders import new_stack, targets, window
 
+TAGS = WindowTargets.from_tags({"PatchGroup": ["web"]})
+IDS = WindowTargets.from_instance_ids(["i-0123456789abcdef0"])
 MODEL = botocore.session.get_session().get_service_model("ssm")
 DEFAULT_RULE = [ApprovalRule(approve_after=Duration.days(7))]
 
@@ -130,7 +132,6 @@ LIMITS = [
         test_min=False,
     ),
 ]
-TAGS = WindowTargets.from_tags({"PatchGroup": ["web"]})
 
 
 def _source(name: str) -> PatchSource:
@@ -180,6 +181,3 @@ def test_name_patterns_match_the_api_at_both_ends(shape: str, build: Callable[[S
     for name in ("ab", "n" * 129, "has space", "dollar$", "back`tick"):
         with pytest.raises(ValueError, match="name"):
             build(new_stack(), name)
-
-
-IDS = WindowTargets.from_instance_ids(["i-0123456789abcdef0"])

@@ -256,7 +256,7 @@ def test_a_string_of_patch_groups_is_refused_not_split_into_letters(stack: Stack
 
 
 def test_a_scan_duration_without_a_scan_schedule_is_refused(stack: Stack) -> None:
-    with pytest.raises(ValueError, match=r"scan_duration needs scan_schedule: without a scan window it does nothing"):
+    with pytest.raises(ValueError, match=r"scan_duration needs scan_schedule: without it, scan_duration does nothing"):
         workflow(stack, scan_duration=Duration.hours(2))
 
 
@@ -300,3 +300,16 @@ def test_an_id_that_makes_no_valid_name_falls_back_to_the_plain_names(stack: Sta
 def test_names_by_keyword_are_checked(stack: Stack, keyword: str, value: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         workflow(stack, scan_schedule=WindowSchedule.cron("0 1 ? * * *"), **{keyword: value})
+
+
+def test_minutes_per_instance_without_a_fleet_size_is_refused(stack: Stack) -> None:
+    with pytest.raises(
+        ValueError,
+        match=r"minutes_per_instance needs expected_fleet_size: without it, minutes_per_instance does nothing",
+    ):
+        workflow(stack, minutes_per_instance=40)
+
+
+def test_minutes_per_instance_with_a_fleet_size_is_used(stack: Stack) -> None:
+    wf = workflow(stack, expected_fleet_size=10, minutes_per_instance=40)
+    assert wf.rollout is not None

@@ -68,6 +68,7 @@ class StopAppHook(AppHook):
         """
         check_keywords(StopAppHook.__init__, options, AppHookOptions)
         manager = service_manager or ServiceManager.service()
+        rules.check_needs("drain_timeout", drain_timeout is not None, "drain_command", drain_command is not None)
         drain_timeout = drain_timeout or Duration.seconds(defaults.DRAIN_TIMEOUT_SECONDS)
         drain_wait = drain_wait or Duration.seconds(0)
         stop_timeout = stop_timeout or Duration.seconds(defaults.STOP_TIMEOUT_SECONDS)

@@ -55,6 +55,8 @@ class UpdateAppHook(AppHook):
                 Default description: "Post-install hook: update <service_name>".
         """
         check_keywords(UpdateAppHook.__init__, options, AppHookOptions)
+        rules.check_needs("update_timeout", update_timeout is not None, "update_command", update_command is not None)
+        rules.check_needs("verify_timeout", verify_timeout is not None, "verify_command", verify_command is not None)
         update_timeout = update_timeout or Duration.seconds(defaults.UPDATE_TIMEOUT_SECONDS)
         verify_timeout = verify_timeout or Duration.seconds(defaults.VERIFY_TIMEOUT_SECONDS)
         platforms = chosen_platforms(options.get("platforms", ALL_PLATFORMS))

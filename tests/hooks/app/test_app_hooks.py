@@ -368,7 +368,13 @@ def test_per_platform_values_reach_only_their_platform(stack: Stack) -> None:
             r"verify_command must be one program and its arguments",
         ),
         (
-            lambda s: UpdateAppHook(s, "H", service_name="demo", update_timeout=Duration.hours(3)),
+            lambda s: UpdateAppHook(
+                s,
+                "H",
+                service_name="demo",
+                update_command=PerPlatform(linux="/opt/u", windows="C:/u.exe"),
+                update_timeout=Duration.hours(3),
+            ),
             r"update_timeout must be a whole number of seconds from 1 to 7200",
         ),
         (
@@ -531,3 +537,50 @@ def test_wrong_types_are_type_errors_naming_the_keyword(
 def test_allowed_patterns_accept_and_refuse_as_documented(pattern: str, good: list[str], bad: list[str]) -> None:
     assert [value for value in good if not re.search(pattern, value)] == []
     assert [value for value in bad if re.search(pattern, value)] == []
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (
+            lambda s: UpdateAppHook(s, "H", service_name="demo", update_timeout=Duration.minutes(5)),
+            r"update_timeout needs update_command: without it, update_timeout does nothing",
+        ),
+        (
+            lambda s: UpdateAppHook(
+                s,
+                "H",
+                service_name="demo",
+                update_command=PerPlatform(linux="/opt/u", windows="C:/u.exe"),
+                verify_timeout=Duration.minutes(1),
+            ),
+            r"verify_timeout needs verify_command",
+        ),
+        (
+            lambda s: StopAppHook(s, "H", service_name="demo", drain_timeout=Duration.minutes(1)),
+            r"drain_timeout needs drain_command",
+        ),
+    ],
+)
+def test_a_timeout_without_its_command_is_refused(stack: Stack, build: Callable[[Stack], Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        build(stack)
+
+
+def test_timeouts_with_their_commands_are_taken(stack: Stack) -> None:
+    UpdateAppHook(
+        stack,
+        "Update",
+        service_name="demo",
+        update_command=PerPlatform(linux="/opt/u", windows="C:/u.exe"),
+        update_timeout=Duration.minutes(5),
+        verify_command=PerPlatform(linux="/opt/v", windows="C:/v.exe"),
+        verify_timeout=Duration.minutes(1),
+    )
+    StopAppHook(
+        stack,
+        "Stop",
+        service_name="demo",
+        drain_command=PerPlatform(linux="/opt/d", windows="C:/d.exe"),
+        drain_timeout=Duration.minutes(1),
+    )
