@@ -116,7 +116,8 @@ class PatchWorkflow(Construct):
             scan_duration: how long the scan window stays open (its cutoff is 0). Default: 1 hour.
             expected_fleet_size: how many instances the targets hold; with it, synth adds a warning when
                 max_concurrency can't patch them all before the cutoff. Default: no estimate.
-            minutes_per_instance: how long one instance takes to patch, for that estimate. Default: 30.
+            minutes_per_instance: how long one instance takes to patch, for that estimate (only with
+                expected_fleet_size). Default: 30.
             target_name: the window target's name (the scan window's target gets the same).
                 Default: "<construct id>-Targets" when that is a valid name, else "Targets".
             scan_window_name: the scan window's name. Default: "<window_name>-Scan" when window_name is
