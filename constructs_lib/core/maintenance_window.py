@@ -209,13 +209,16 @@ class MaintenanceWindow(Construct):
         )
 
     @typed
-    def task_service_role(self, pass_role: iam.IRole | None) -> iam.IRole:
+    def task_service_role(self, pass_role: iam.IRole | None, targets: Sequence[WindowTargets] = ()) -> iam.IRole:
         """The role a task of this window assumes when it names none: the window's ``service_role``, or
-        its MaintenanceWindowRole, then allowed to pass ``pass_role`` (a task's notification role)."""
+        its MaintenanceWindowRole, then allowed to pass ``pass_role`` (a task's notification role) and to
+        send to the instances ``targets`` select."""
         if self._service_role is not None:
             return self._service_role
         if pass_role is not None:
             self.window_role.allow_pass_role(pass_role)
+        for selection in targets:
+            self.window_role.allow_targets(selection)
         return self.window_role.role
 
     @typed

@@ -12,6 +12,7 @@ from constructs import Construct
 
 from .._internal.rules import check_unique, fail
 from .._internal.typecheck import typed
+from .window_role import ssm_trust_conditions
 
 
 class NotificationEvent(StrEnum):
@@ -79,7 +80,7 @@ class PatchNotifications(Construct):
         self.role = iam.Role(
             self,
             "Role",
-            assumed_by=iam.ServicePrincipal("ssm.amazonaws.com"),
+            assumed_by=iam.ServicePrincipal("ssm.amazonaws.com", conditions=ssm_trust_conditions()),
             description="Run Command notification role: publishes patch-run status to SNS",
         )
         self.role.add_to_policy(iam.PolicyStatement(actions=["sns:Publish"], resources=[self.topic.topic_arn]))

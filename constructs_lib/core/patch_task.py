@@ -197,11 +197,14 @@ class PatchTask(Construct):
         if given is not None:
             return given
         pass_role = self.notifications.role if self.notifications is not None else None
+        selections = [target.targets for target in self.targets]
         if isinstance(self.window, ITaskRoleSource):
-            return self.window.task_service_role(pass_role)
+            return self.window.task_service_role(pass_role, selections)
         window_role = MaintenanceWindowRole(self, "ServiceRole")
         if pass_role is not None:
             window_role.allow_pass_role(pass_role)
+        for selection in selections:
+            window_role.allow_targets(selection)
         return window_role.role
 
     def _run_command_parameters(

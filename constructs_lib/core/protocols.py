@@ -6,7 +6,8 @@ module imports the target and task modules, never the reverse.
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from collections.abc import Sequence
+from typing import Any, Protocol, runtime_checkable
 
 from aws_cdk import aws_iam as iam
 
@@ -25,8 +26,9 @@ class IMaintenanceWindow(Protocol):
 class ITaskRoleSource(Protocol):
     """A window that provides the service role of tasks that name none (MaintenanceWindow does)."""
 
-    def task_service_role(self, pass_role: iam.IRole | None) -> iam.IRole:
-        """The role a task assumes; ``pass_role`` (a notification role) must be passable by it."""
+    def task_service_role(self, pass_role: iam.IRole | None, targets: Sequence[Any] = ()) -> iam.IRole:
+        """The role a task assumes; ``pass_role`` (a notification role) must be passable by it, and the
+        instances ``targets`` (WindowTargets) select reachable."""
         ...
 
 

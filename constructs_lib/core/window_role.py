@@ -11,11 +11,37 @@ from .._internal.constants import PATCH_DOCUMENT
 from .._internal.nag import acknowledge_wildcards
 from .._internal.rules import IAM_ROLE_NAME, IAM_ROLE_NAME_RULE, check_pattern
 from .._internal.typecheck import typed
+from .._internal.validation import is_unresolved
+from .window_target import WindowTargets
 
-_TRUST_SSM = {
-    "Version": "2012-10-17",
-    "Statement": [{"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"Service": "ssm.amazonaws.com"}}],
-}
+
+def trust_ssm() -> dict[str, Any]:
+    """A trust policy for ssm.amazonaws.com, held to this account and region when SSM says who asks.
+
+    The confused-deputy keys (user guide "cross-service-confused-deputy-prevention") are compared with the
+    ...IfExists operators: the guide documents them for hybrid activations and resource data sync, not for
+    maintenance-window tasks or Run Command notifications, and a plain StringEquals on a key a service
+    does not send would refuse every task at run time. When SSM sends them they must name this account.
+    """
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Action": "sts:AssumeRole",
+                "Effect": "Allow",
+                "Principal": {"Service": "ssm.amazonaws.com"},
+                "Condition": ssm_trust_conditions(),
+            }
+        ],
+    }
+
+
+def ssm_trust_conditions() -> dict[str, Any]:
+    """The confused-deputy conditions of every trust policy for ssm.amazonaws.com this library writes."""
+    return {
+        "StringEqualsIfExists": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}},
+        "ArnLikeIfExists": {"aws:SourceArn": _arn("ssm", "*")},
+    }
 
 
 def _arn(service: str, resource: str, *, account: bool = True) -> dict[str, Any]:
@@ -26,13 +52,14 @@ def _arn(service: str, resource: str, *, account: bool = True) -> dict[str, Any]
     return {"Fn::Join": ["", [*parts, f":{resource}"]]}
 
 
-_SEND_RESOURCES = [
-    _arn("ec2", "instance/*"),
-    _arn("ssm", "managed-instance/*"),
-    _arn("ssm", f"document/{PATCH_DOCUMENT}", account=False),
-]
+_ANY_INSTANCE = [_arn("ec2", "instance/*"), _arn("ssm", "managed-instance/*")]
 _STATEMENTS: list[dict[str, Any]] = [
-    {"Sid": "SendPatchCommand", "Action": "ssm:SendCommand", "Effect": "Allow", "Resource": _SEND_RESOURCES},
+    {
+        "Sid": "SendPatchDocument",
+        "Action": "ssm:SendCommand",
+        "Effect": "Allow",
+        "Resource": _arn("ssm", f"document/{PATCH_DOCUMENT}", account=False),
+    },
     {
         "Sid": "FollowCommands",
         "Action": ["ssm:CancelCommand", "ssm:GetCommandInvocation", "ssm:ListCommandInvocations", "ssm:ListCommands"],
@@ -72,27 +99,38 @@ class MaintenanceWindowRole(Construct):
         super().__init__(scope, construct_id)
         self._statements: list[dict[str, Any]] = [dict(statement) for statement in _STATEMENTS]
         self._passed_roles: list[str] = []
+        self._targets: list[WindowTargets] = []
         self.cfn_role = iam.CfnRole(
             self,
             "Resource",
             role_name=role_name,
-            assume_role_policy_document=_TRUST_SSM,
+            assume_role_policy_document=trust_ssm(),
             description="Maintenance window service role: sends AWS-RunPatchBaselineWithHooks",
             policies=[self._policy()],
         )
         self.role: iam.IRole = iam.Role.from_role_arn(self, "Imported", self.cfn_role.attr_arn, mutable=False)
         acknowledge_wildcards(
             self,
-            resources=[*_SEND_RESOURCES, "*"],
-            reason="SendCommand may target any instance or managed node of this account and region (the "
-            "window's targets decide which), but only with AWS-RunPatchBaselineWithHooks; command follow-up "
-            "(ssm:ListCommands, ...) and target resolution (tag:GetResources, resource-groups:List*) support "
-            "no resource-level permissions.",
+            resources=[*_ANY_INSTANCE, "*"],
+            reason="SendCommand reaches instances and managed nodes only under the ssm:resourceTag conditions "
+            "of the tag targets registered with this role (instance-id targets get their ARNs); only for a "
+            "resource-group target, or a role no target was registered with, any instance of this account "
+            "and region (IAM can't condition on group membership). Only AWS-RunPatchBaselineWithHooks is sent. "
+            "Command follow-up (ssm:ListCommands, ...) and target resolution (tag:GetResources, "
+            "resource-groups:List*) support no resource-level permissions.",
         )
 
+    @typed
+    def allow_targets(self, targets: WindowTargets) -> None:
+        """Let the window send the patch document to the instances ``targets`` select (tasks do this)."""
+        if targets not in self._targets:
+            self._targets.append(targets)
+            self.cfn_role.policies = [self._policy()]
+
     def _policy(self) -> iam.CfnRole.PolicyProperty:
+        statements = [*self._statements, *_instance_statements(self._targets)]
         return iam.CfnRole.PolicyProperty(
-            policy_name="PatchTask", policy_document={"Version": "2012-10-17", "Statement": self._statements}
+            policy_name="PatchTask", policy_document={"Version": "2012-10-17", "Statement": statements}
         )
 
     @property
@@ -116,3 +154,43 @@ class MaintenanceWindowRole(Construct):
             }
         )
         self.cfn_role.policies = [self._policy()]
+
+
+def _instance_statements(targets: list[WindowTargets]) -> list[dict[str, Any]]:
+    """SendCommand on the instances ``targets`` select: by tag condition, by ARN, or (resource groups,
+    tokens, or no targets registered) any instance of this account and region."""
+    if not targets:
+        return [_send_to(_ANY_INSTANCE)]
+    statements: list[dict[str, Any]] = []
+    for target in targets:
+        for statement in _statements_for(target):
+            if statement not in statements:
+                statements.append(statement)
+    return statements
+
+
+def _statements_for(target: WindowTargets) -> list[dict[str, Any]]:
+    keys = dict(target.targets)
+    if any(is_unresolved(list(values)) or is_unresolved(key) for key, values in target.targets):
+        return [_send_to(_ANY_INSTANCE)]
+    if "InstanceIds" in keys:
+        return [_send_to([_instance_arn(instance_id) for instance_id in keys["InstanceIds"]])]
+    if "tag-key" in keys:
+        return [_send_to(_ANY_INSTANCE, {"Null": {f"ssm:resourceTag/{key}": "false"}}) for key in keys["tag-key"]]
+    tags = {key.removeprefix("tag:"): list(values) for key, values in target.targets if key.startswith("tag:")}
+    if tags and len(tags) == len(keys):
+        return [_send_to(_ANY_INSTANCE, {"StringEquals": {f"ssm:resourceTag/{k}": v for k, v in tags.items()}})]
+    return [_send_to(_ANY_INSTANCE)]  # a resource group: membership is not a condition IAM can check
+
+
+def _send_to(resources: list[Any], condition: dict[str, Any] | None = None) -> dict[str, Any]:
+    statement: dict[str, Any] = {"Action": "ssm:SendCommand", "Effect": "Allow", "Resource": resources}
+    if condition:
+        statement["Condition"] = condition
+    return statement
+
+
+def _instance_arn(instance_id: str) -> dict[str, Any]:
+    if instance_id.startswith("mi-"):
+        return _arn("ssm", f"managed-instance/{instance_id}")
+    return _arn("ec2", f"instance/{instance_id}")

@@ -95,7 +95,7 @@ class FleetPatchingStack(Stack):
     def _define_group(self, group: PatchGroupSpec, settings: ResolvedSettings) -> PatchWorkflow:
         names = f"{self.prefix}-{group.name}"
         scope = Construct(self, group.name)
-        return PatchWorkflow(
+        workflow = PatchWorkflow(
             scope,
             "Patching",
             schedule=WindowSchedule.expression(settings.schedule),
@@ -113,6 +113,9 @@ class FleetPatchingStack(Stack):
             window_name=names,
             output=self.output,
         )
+        # One role serves every group of the stack: it reaches each group's tagged instances only.
+        self.window_role.allow_targets(workflow.targets.targets)
+        return workflow
 
     def _define_output(self, spec: OutputSpec) -> CommandOutput:
         output = CommandOutput(

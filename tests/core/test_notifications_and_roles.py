@@ -16,8 +16,9 @@ from constructs_lib import (
     NotificationType,
     PatchNotifications,
     PatchTask,
+    WindowTargets,
 )
-from tests.builders import logical_id, targets, template, window
+from tests.builders import logical_id, only_properties, targets, template, window
 
 
 def policy_statements(stack: Stack, role: iam.IRole) -> list[dict[str, Any]]:
@@ -42,47 +43,93 @@ def arn(service: str, resource: str, *, account: bool = True) -> dict[str, Any]:
     return {"Fn::Join": ["", [*parts, *([{"Ref": "AWS::AccountId"}] if account else []), f":{resource}"]]}
 
 
+TRUST_SSM_HERE = {
+    "Action": "sts:AssumeRole",
+    "Effect": "Allow",
+    "Principal": {"Service": "ssm.amazonaws.com"},
+    "Condition": {
+        "StringEqualsIfExists": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}},
+        "ArnLikeIfExists": {"aws:SourceArn": arn("ssm", "*")},
+    },
+}
+SEND_DOCUMENT = {
+    "Sid": "SendPatchDocument",
+    "Action": "ssm:SendCommand",
+    "Effect": "Allow",
+    "Resource": arn("ssm", "document/AWS-RunPatchBaselineWithHooks", account=False),
+}
+FOLLOW_AND_RESOLVE = [
+    {
+        "Action": ["ssm:CancelCommand", "ssm:GetCommandInvocation", "ssm:ListCommandInvocations", "ssm:ListCommands"],
+        "Effect": "Allow",
+        "Resource": "*",
+        "Sid": "FollowCommands",
+    },
+    {
+        "Action": ["resource-groups:ListGroupResources", "resource-groups:ListGroups", "tag:GetResources"],
+        "Effect": "Allow",
+        "Resource": "*",
+        "Sid": "ResolveTargets",
+    },
+]
+ANY_INSTANCE = [arn("ec2", "instance/*"), arn("ssm", "managed-instance/*")]
+
+
+def send_to(resources: Any, condition: dict[str, Any] | None = None) -> dict[str, Any]:
+    statement: dict[str, Any] = {"Action": "ssm:SendCommand", "Effect": "Allow", "Resource": resources}
+    if condition:
+        statement["Condition"] = condition
+    return statement
+
+
 def test_window_role_is_least_privilege(stack: Stack) -> None:
     role = MaintenanceWindowRole(stack, "Role")
-    template(stack).has_resource_properties(
-        "AWS::IAM::Role",
-        {
-            "AssumeRolePolicyDocument": {
-                "Statement": [
-                    {"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"Service": "ssm.amazonaws.com"}}
-                ]
-            },
-        },
-    )
+    (trust,) = only_properties(stack, "AWS::IAM::Role")["AssumeRolePolicyDocument"]["Statement"]
+    assert trust == TRUST_SSM_HERE
     template(stack).resource_count_is("AWS::IAM::Policy", 0)  # one role, its policy inline
-    assert window_role_statements(stack, role) == [
-        {
-            "Action": "ssm:SendCommand",
-            "Effect": "Allow",
-            "Sid": "SendPatchCommand",
-            "Resource": [
-                arn("ec2", "instance/*"),
-                arn("ssm", "managed-instance/*"),
-                arn("ssm", "document/AWS-RunPatchBaselineWithHooks", account=False),
-            ],
-        },
-        {
-            "Action": [
-                "ssm:CancelCommand",
-                "ssm:GetCommandInvocation",
-                "ssm:ListCommandInvocations",
-                "ssm:ListCommands",
-            ],
-            "Effect": "Allow",
-            "Resource": "*",
-            "Sid": "FollowCommands",
-        },
-        {
-            "Action": ["resource-groups:ListGroupResources", "resource-groups:ListGroups", "tag:GetResources"],
-            "Effect": "Allow",
-            "Resource": "*",
-            "Sid": "ResolveTargets",
-        },
+    # No target registered yet: any instance of the account and region, but only the patch document.
+    assert window_role_statements(stack, role) == [SEND_DOCUMENT, *FOLLOW_AND_RESOLVE, send_to(ANY_INSTANCE)]
+
+
+@pytest.mark.parametrize(
+    ("selection", "expected"),
+    [
+        (
+            WindowTargets.from_tags({"PatchGroup": ["web", "api"], "Env": ["prod"]}),
+            send_to(
+                ANY_INSTANCE,
+                {"StringEquals": {"ssm:resourceTag/PatchGroup": ["web", "api"], "ssm:resourceTag/Env": ["prod"]}},
+            ),
+        ),
+        (
+            WindowTargets.from_instance_ids(["i-0123456789abcdef0", "mi-0123456789abcdef0"]),
+            send_to([arn("ec2", "instance/i-0123456789abcdef0"), arn("ssm", "managed-instance/mi-0123456789abcdef0")]),
+        ),
+        (
+            WindowTargets.from_tag_keys(["Patchable"]),
+            send_to(ANY_INSTANCE, {"Null": {"ssm:resourceTag/Patchable": "false"}}),
+        ),
+        (WindowTargets.from_resource_group("web-servers"), send_to(ANY_INSTANCE)),
+    ],
+)
+def test_the_window_role_reaches_only_the_instances_its_tasks_target(
+    stack: Stack, selection: WindowTargets, expected: dict[str, Any]
+) -> None:
+    mw = window(stack)
+    mw.add_patch_task("Patch", targets=[mw.add_targets("Web", selection)])
+    assert window_role_statements(stack, mw.window_role) == [SEND_DOCUMENT, *FOLLOW_AND_RESOLVE, expected]
+
+
+def test_two_tasks_add_their_targets_once_each(stack: Stack) -> None:
+    mw = window(stack)
+    web = mw.add_targets("Web", WindowTargets.from_tags({"PatchGroup": ["web"]}))
+    db = mw.add_targets("Db", WindowTargets.from_tags({"PatchGroup": ["db"]}))
+    mw.add_patch_task("Patch", targets=[web, db])
+    mw.add_patch_task("Again", targets=[web], priority=2)
+    instance_statements = window_role_statements(stack, mw.window_role)[3:]
+    assert instance_statements == [
+        send_to(ANY_INSTANCE, {"StringEquals": {"ssm:resourceTag/PatchGroup": ["web"]}}),
+        send_to(ANY_INSTANCE, {"StringEquals": {"ssm:resourceTag/PatchGroup": ["db"]}}),
     ]
 
 
@@ -216,3 +263,10 @@ def test_a_window_role_name_outside_iams_rule_is_refused(stack: Stack, role_name
         ValueError, match=r"role_name must be 1 to 64 characters from a-z, A-Z, 0-9 and _ \+ = , \. @ -; got role_name="
     ):
         MaintenanceWindowRole(stack, "Role", role_name=role_name)
+
+
+def test_the_notification_role_trusts_only_ssm_held_to_this_account(stack: Stack) -> None:
+    PatchNotifications(stack, "Notifications")
+    (role,) = template(stack).find_resources("AWS::IAM::Role").values()
+    (trust,) = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert trust == TRUST_SSM_HERE
