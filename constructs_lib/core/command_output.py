@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
@@ -22,6 +20,7 @@ WRITE_GRANTS_REASON = (
     "log group; logs:DescribeLogGroups supports no resource-level permissions."
 )
 _KEY_PREFIX_MAX = 400  # the task's own path is appended; OutputS3KeyPrefix allows 500 characters
+_ACCESS_LOG_PREFIX = "command-output/"
 
 
 class CommandOutput(Construct):
@@ -99,32 +98,56 @@ class CommandOutput(Construct):
             )
 
     def _define_bucket(self, expiration_days: int) -> s3.IBucket:
-        access_logs = self._secure_bucket(
-            "AccessLogs", expiration_days, object_ownership=s3.ObjectOwnership.BUCKET_OWNER_PREFERRED
-        )
+        access_logs = self._secure_bucket("AccessLogs", expiration_days)
         acknowledge(
             access_logs,
             "S1",
             reason="This bucket receives the output bucket's server access logs; logging its own access would recurse.",
         )
-        return self._secure_bucket(
-            "Bucket",
-            expiration_days,
-            server_access_logs_bucket=access_logs,
-            server_access_logs_prefix="command-output/",
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+        bucket = self._secure_bucket("Bucket", expiration_days)
+        self._log_access(bucket, access_logs)
+        return bucket
+
+    @staticmethod
+    def _log_access(bucket: s3.Bucket, access_logs: s3.Bucket) -> None:
+        """Server access logs delivered under a bucket policy, as AWS recommends, whatever the app's feature
+        flags (without @aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy, CDK would grant the legacy
+        LogDeliveryWrite ACL instead)."""
+        cfn_bucket = bucket.node.default_child
+        assert isinstance(cfn_bucket, s3.CfnBucket)
+        cfn_bucket.logging_configuration = s3.CfnBucket.LoggingConfigurationProperty(
+            destination_bucket_name=access_logs.bucket_name, log_file_prefix=_ACCESS_LOG_PREFIX
+        )
+        access_logs.add_to_resource_policy(
+            iam.PolicyStatement(
+                principals=[iam.ServicePrincipal("logging.s3.amazonaws.com")],
+                actions=["s3:PutObject"],
+                resources=[access_logs.arn_for_objects(f"{_ACCESS_LOG_PREFIX}*")],
+                conditions={
+                    "ArnLike": {"aws:SourceArn": bucket.bucket_arn},
+                    "StringEquals": {"aws:SourceAccount": Stack.of(bucket).account},
+                },
+            )
         )
 
-    def _secure_bucket(self, construct_id: str, expiration_days: int, **extra: Any) -> s3.Bucket:
+    def _secure_bucket(self, construct_id: str, expiration_days: int) -> s3.Bucket:
+        """Encrypted, SSL only, private, owner-enforced (no ACLs), versioned so a record overwritten or
+        deleted stays as a noncurrent version (expiring as the current ones do), retained on deletion."""
         return s3.Bucket(
             self,
             construct_id,
             encryption=s3.BucketEncryption.S3_MANAGED,
             enforce_ssl=True,
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            versioned=True,
             removal_policy=RemovalPolicy.RETAIN,
-            lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(expiration_days))],
-            **extra,
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    expiration=Duration.days(expiration_days),
+                    noncurrent_version_expiration=Duration.days(expiration_days),
+                )
+            ],
         )
 
     def key_prefix_for(self, task: Construct) -> str:

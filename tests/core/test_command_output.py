@@ -190,3 +190,15 @@ def test_a_setting_for_a_resource_not_defined_here_is_refused(
 def test_expiration_and_retention_apply_to_what_is_defined_here(stack: Stack) -> None:
     CommandOutput(stack, "Output", expiration=Duration.days(30), retention=logs.RetentionDays.ONE_WEEK)
     template(stack).has_resource_properties("AWS::Logs::LogGroup", {"RetentionInDays": 7})
+
+
+def test_both_buckets_keep_overwritten_records_as_noncurrent_versions(stack: Stack) -> None:
+    CommandOutput(stack, "Output", expiration=Duration.days(30))
+    buckets = template(stack).find_resources("AWS::S3::Bucket")
+    assert len(buckets) == 2
+    for bucket in buckets.values():
+        properties = bucket["Properties"]
+        assert properties["VersioningConfiguration"] == {"Status": "Enabled"}
+        (rule,) = properties["LifecycleConfiguration"]["Rules"]
+        assert rule["ExpirationInDays"] == 30
+        assert rule["NoncurrentVersionExpiration"] == {"NoncurrentDays": 30}

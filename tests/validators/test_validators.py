@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
-from aws_cdk import Stack
+from aws_cdk import App, Stack
 
-from constructs_lib import HookDocument, HookScript
+from constructs_lib import CommandOutput, HookDocument, HookScript
 from tests.builders import new_app, new_stack, template, window
 from tests.lint import cfn_lint
 from tests.scenarios import SCENARIOS
@@ -55,3 +55,31 @@ def test_builtin_validator_warnings_are_found() -> None:
     document = HookDocument(new_stack(app), "Hook", linux=HookScript.inline("echo hi"))
     document.cfn_document.add_property_override("DocumentType", "Comand")
     assert _validation_findings(app.synth().directory) != []
+
+
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_cfn_lint_finds_nothing_in_an_app_without_any_feature_flags(name: str) -> None:
+    # A consuming app on older flags: the library decides what it relies on (e.g. access logs by bucket policy).
+    stack = SCENARIOS[name](App(analytics_reporting=False))
+    assert cfn_lint(template(stack).to_json(), regions=("us-east-1", "eu-west-1")) == []
+
+
+def test_access_logs_are_delivered_by_bucket_policy_never_an_acl_whatever_the_flags() -> None:
+    for app in (App(analytics_reporting=False), new_app()):
+        stack = Stack(app, "Output")
+        CommandOutput(stack, "Output")
+        body = template(stack).to_json()
+        buckets = [r["Properties"] for r in body["Resources"].values() if r["Type"] == "AWS::S3::Bucket"]
+        assert all("AccessControl" not in bucket for bucket in buckets)
+        assert all(
+            bucket["OwnershipControls"] == {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]} for bucket in buckets
+        )
+        policies = [r["Properties"] for r in body["Resources"].values() if r["Type"] == "AWS::S3::BucketPolicy"]
+        delivery = [
+            s
+            for p in policies
+            for s in p["PolicyDocument"]["Statement"]
+            if s.get("Principal") == {"Service": "logging.s3.amazonaws.com"}
+        ]
+        assert len(delivery) == 1
+        assert set(delivery[0]["Condition"]) == {"ArnLike", "StringEquals"}
