@@ -15,8 +15,11 @@ CDK := node_modules/.bin/cdk --no-notices
 
 PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
+# checkov, the IaC security scanner, lives in a venv of its own: its dependencies would pin the library's.
+CHECKOV_VENV := $(VENV)/checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 
-.PHONY: help setup synth test lint typecheck unit validate cfn-lint shellcheck rehearse plan diff bench example compat wheel clean
+.PHONY: help setup synth test lint typecheck unit validate cfn-lint shellcheck checkov rehearse plan diff bench example compat wheel clean
 
 help:
 	@echo "make synth   set up and synthesize the default app into cdk.out/"
@@ -41,6 +44,11 @@ $(NODE_STAMP): package.json package-lock.json $(PY_STAMP)
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+$(CHECKOV_STAMP): constraints-checkov.txt $(PY_STAMP)
+	python3 -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check -c constraints-checkov.txt checkov
+	touch $@
+
 setup: $(PY_STAMP) $(NODE_STAMP)
 
 # Synthesizes with the CDK built-in validator in strict mode (cdk.json sets validateAgainstDefaultRules).
@@ -63,7 +71,15 @@ cfn-lint: synth
 shellcheck: setup
 	shellcheck --external-sources hook_scripts/linux/*.sh hook_scripts/linux/lib/*.sh
 
-validate: synth cfn-lint shellcheck
+# Every template the tests build (the default app, each scenario, each StackSet body), scanned offline;
+# a failed check fails the build unless the template suppresses it with a reason (Metadata.checkov).
+checkov: setup $(CHECKOV_STAMP)
+	rm -rf cdk.out/scan
+	python -m tests.write_templates cdk.out/scan >/dev/null
+	BC_SKIP_MAPPING=TRUE CHECKOV_RUN_SCA_PACKAGE_SCAN_V2=false $(CHECKOV_VENV)/bin/checkov --directory cdk.out/scan \
+		--framework cloudformation --skip-download --compact --quiet --output cli
+
+validate: synth cfn-lint shellcheck checkov
 
 test: lint typecheck unit validate
 

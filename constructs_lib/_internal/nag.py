@@ -11,18 +11,31 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from aws_cdk import Acknowledgment, Stack, Validations
+from aws_cdk import Acknowledgment, CfnResource, Stack, Validations
 from aws_cdk import aws_iam as iam
 from constructs import IConstruct
 
 from .validation import is_unresolved
 
 
-def acknowledge(construct: IConstruct, *rules: str, reason: str) -> None:
-    """Acknowledge AwsSolutions-<rule> for each rule on ``construct`` and its children, in one call, recording why."""
-    Validations.of(construct).acknowledge(
-        *[Acknowledgment(id=f"AwsSolutions::AwsSolutions-{rule}", reason=reason) for rule in rules]
-    )
+def acknowledge(construct: IConstruct, *rules: str, reason: str, checkov: Sequence[str] = ()) -> None:
+    """Acknowledge AwsSolutions-<rule> for each rule on ``construct`` and its children, in one call, recording
+    why; the same reason suppresses the ``checkov`` check ids on the construct's resource."""
+    if rules:
+        Validations.of(construct).acknowledge(
+            *[Acknowledgment(id=f"AwsSolutions::AwsSolutions-{rule}", reason=reason) for rule in rules]
+        )
+    for check in checkov:
+        suppress_scanner(construct, check, reason)
+
+
+def suppress_scanner(construct: IConstruct, check: str, reason: str) -> None:
+    """Record in the template, as checkov reads it (``Metadata.checkov.skip``), why a check is not met."""
+    resource = construct if isinstance(construct, CfnResource) else construct.node.default_child
+    assert isinstance(resource, CfnResource), f"{construct.node.path} has no CloudFormation resource"
+    skips = list((resource.get_metadata("checkov") or {}).get("skip", []))
+    skips.append({"id": check, "comment": reason})
+    resource.add_metadata("checkov", {"skip": skips})
 
 
 def acknowledge_wildcards(
