@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from tests.builders import new_app, template
 from tests.scenarios import SCENARIOS
@@ -29,8 +31,8 @@ def write_templates(folder: Path) -> list[Path]:
     return written
 
 
-def _write(path: Path, body: dict[str, object]) -> Path:
-    path.write_text(json.dumps(body, indent=1, ensure_ascii=False))
+def _write(path: Path, body: Mapping[str, Any]) -> Path:
+    path.write_text(json.dumps(dict(body), indent=1, ensure_ascii=False))
     return path
 
 

@@ -52,6 +52,11 @@ def check_length(keyword: str, value: str | None, low: int, high: int) -> None:
         return
     if not low <= len(value) <= high:
         fail(f"{keyword} must be {low} to {high} characters long; got {len(value)} characters: {value!r}")
+    check_text(keyword, value)
+
+
+def check_text(keyword: str, value: str) -> None:
+    """Refuse control characters other than tab and line breaks (and lone surrogates) in ``value``."""
     unwritable = _UNWRITABLE.search(value)
     if unwritable:
         fail(
@@ -368,6 +373,8 @@ def check_hooks_platforms(operating_systems: Collection[OperatingSystem]) -> Non
 
 def check_one_health_check(health_url: str | None, health_port: int | None) -> None:
     """The start hook verifies health one way: an HTTP URL or a TCP port, not both and not neither."""
+    if health_url is not None and not health_url.strip():
+        fail(f"health_url must be a URL, or be left out for health_port; got health_url={health_url!r}")
     if health_url is None and health_port is None:
         fail("provide health_url or health_port: the start hook needs a health check; got neither")
     if health_url is not None and health_port is not None:
@@ -409,7 +416,9 @@ WINDOWS_COMMAND_RULE = _COMMAND_RULE.format("")
 def check_program_word(keyword: str, command: str) -> None:
     """A command runs without a shell: its first word is the program, so ``~``, ``NAME=value`` or a leading
     ``-`` (a shell's tilde, variable assignment, or an option) would fail on the instance, not here."""
-    first = command.split(" ", 1)[0] if command.strip() else ""
+    if command and not command.strip():
+        fail(f"{keyword} must name a program to run, or be left out; got {keyword}={command!r}")
+    first = command.split()[0] if command.strip() else ""
     if first.startswith(("~", "-")) or "=" in first:
         fail(
             f"{keyword} must start with the program to run (it runs without a shell: no ~, NAME=value or "

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from .rules import fail
+from .rules import check_length, fail
 from .tokens import is_unresolved_text
 from .vocabulary import ScheduleKind
 
@@ -200,9 +200,15 @@ def parse_expression(expression: str) -> tuple[str, ScheduleKind]:
     if is_unresolved_text(expression):
         return expression, ScheduleKind.UNRESOLVED
     text = expression.strip()
+    if not text.isascii():
+        # Python's int() and \d read other scripts' digits ("٣"); SSM reads ASCII only.
+        fail(f"schedule must be written in ASCII (digits 0-9); got {expression!r}")
     cron = _CRON.fullmatch(text)
     if cron:
-        return f"cron({normalize_cron_fields(cron.group('fields'))})", ScheduleKind.CRON
+        parsed = f"cron({normalize_cron_fields(cron.group('fields'))})"
+        # API model shape MaintenanceWindowSchedule: 1 to 256 characters.
+        check_length("schedule", parsed, 1, 256)
+        return parsed, ScheduleKind.CRON
     if text.startswith("rate("):
         validate_rate(text)
         return text, ScheduleKind.RATE

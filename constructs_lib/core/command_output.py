@@ -21,6 +21,7 @@ WRITE_GRANTS_REASON = (
 )
 _KEY_PREFIX_MAX = 400  # the task's own path is appended; OutputS3KeyPrefix allows 500 characters
 _ACCESS_LOG_PREFIX = "command-output/"
+_OUTPUT_KEY_PREFIX_MAX = 500
 
 
 class CommandOutput(Construct):
@@ -157,8 +158,17 @@ class CommandOutput(Construct):
         )
 
     def key_prefix_for(self, task: Construct) -> str:
-        """The S3 key prefix of one task's output: ``<key_prefix>/<construct path of the task>``."""
-        return f"{self.key_prefix}/{task.node.path}"
+        """The S3 key prefix of one task's output: ``<key_prefix>/<construct path of the task>``.
+
+        API model shape S3KeyPrefix: at most 500 characters; a long key_prefix and a deep path can pass it.
+        """
+        prefix = f"{self.key_prefix}/{task.node.path}"
+        if len(prefix) > _OUTPUT_KEY_PREFIX_MAX:
+            fail(
+                f"key_prefix plus the task's path makes an S3 key prefix of {len(prefix)} characters; S3 output "
+                f"allows {_OUTPUT_KEY_PREFIX_MAX}: shorten key_prefix; got key_prefix={self.key_prefix!r}"
+            )
+        return prefix
 
     def write_grants(self) -> list[tuple[list[str], list[str]]]:
         """(actions, resources) SSM Agent needs to write this output, as plain values (no jsii round trips)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Protocol, Required, TypedDict, runtime_checkable
 
@@ -125,6 +125,9 @@ class ApprovalRule:
         low, high = APPROVE_AFTER_DAYS_RANGE
         if days is not None and not is_unresolved(days) and not low <= days <= high:
             fail(f"approve_after must be {low} to {high} days; got approve_after={days} days")
+        if isinstance(self.approve_until, datetime):
+            # A datetime is a date to Python, but ApproveUntilDate holds YYYY-MM-DD only (PatchStringDateTime).
+            fail(f"approve_until must be a date, not a datetime; got approve_until={self.approve_until.isoformat()}")
         if isinstance(self.approve_until, str):
             _check_until_date(self.approve_until)
         check_count("filters", self.filters, 0, MAX_PATCH_FILTERS)
@@ -173,6 +176,8 @@ class PatchSource:
         object.__setattr__(self, "products", tuple(self.products))
         check_pattern("sources name", self.name, _SOURCE_NAME, "3 to 50 characters from a-z, A-Z, 0-9, _, - and .")
         check_count(f"sources[{self.name!r}] products", self.products, 1, 20)
+        for product in self.products:  # API model shape PatchSourceProduct
+            check_length(f"sources[{self.name!r}] products", product, 1, 128)
         check_length(f"sources[{self.name!r}] configuration", self.configuration, 1, 1024)
 
     def to_cfn(self) -> ssm.CfnPatchBaseline.PatchSourceProperty:

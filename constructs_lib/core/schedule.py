@@ -14,9 +14,9 @@ from datetime import datetime
 from aws_cdk import Duration
 
 from .._internal.rules import fail
-from .._internal.schedule_expressions import normalize_cron_fields, parse_expression
+from .._internal.schedule_expressions import parse_expression
 from .._internal.tokens import is_unresolved_text
-from .._internal.typecheck import typed
+from .._internal.typecheck import check_fields, typed
 from .._internal.vocabulary import ScheduleKind
 
 __all__ = ["ScheduleKind", "WindowSchedule"]
@@ -33,6 +33,15 @@ class WindowSchedule:
     expression_string: str
     kind: ScheduleKind
 
+    def __post_init__(self) -> None:
+        """Hold even a schedule built with the constructor to the rules the factories check."""
+        check_fields(self)
+        if parse_expression(self.expression_string) != (self.expression_string, self.kind):
+            fail(
+                "WindowSchedule must be built with its factories (cron, rate, at, expression); got "
+                f"WindowSchedule({self.expression_string!r}, {self.kind})"
+            )
+
     @staticmethod
     @typed
     def cron(fields: str) -> WindowSchedule:
@@ -42,7 +51,7 @@ class WindowSchedule:
         """
         if is_unresolved_text(fields):
             return WindowSchedule(f"cron({fields})", ScheduleKind.UNRESOLVED)
-        return WindowSchedule(f"cron({normalize_cron_fields(fields)})", ScheduleKind.CRON)
+        return WindowSchedule(*parse_expression(f"cron({fields})"))
 
     @staticmethod
     @typed
@@ -71,6 +80,8 @@ class WindowSchedule:
                 "schedule at() takes a naive datetime read in the window's schedule_timezone; "
                 f"got {moment.isoformat()} with an offset"
             )
+        if not 1970 <= moment.year <= 9999:
+            fail(f"schedule at() takes a year from 1970 to 9999; got {moment.isoformat()}")
         if moment.microsecond:
             fail(f"schedule at() has a resolution of one second; got {moment.isoformat()}")
         return WindowSchedule(f"at({moment.strftime('%Y-%m-%dT%H:%M:%S')})", ScheduleKind.AT)

@@ -60,9 +60,10 @@ class Footprint:
 
 
 def footprint(scope: IConstruct) -> Footprint:
-    """The footprint of everything under ``scope`` (one jsii call, then Python type checks)."""
+    """The footprint of everything under ``scope`` in its own template (one jsii call, then Python type
+    checks; nested stacks, which have templates of their own, are left out)."""
     resources = outputs = document_bytes = indented_document_bytes = 0
-    for child in scope.node.find_all():
+    for child in _in_this_template(scope):
         if isinstance(child, CfnResource):
             resources += 1
         elif isinstance(child, CfnOutput):
@@ -71,6 +72,14 @@ def footprint(scope: IConstruct) -> Footprint:
             document_bytes += child.compact_bytes
             indented_document_bytes += child.indented_bytes
     return Footprint(resources, outputs, document_bytes, indented_document_bytes)
+
+
+def _in_this_template(scope: IConstruct) -> list[IConstruct]:
+    everything = scope.node.find_all()
+    nested = [child.node.path + "/" for child in everything if isinstance(child, Stack) and child is not scope]
+    if not nested:
+        return everything
+    return [child for child in everything if not child.node.path.startswith(tuple(nested))]
 
 
 @jsii.implements(IValidation)
@@ -164,9 +173,18 @@ def _claim(construct: IConstruct, what: tuple[Any, ...], conflict: str, rule: st
     where, described = _deployment_target(construct)
     key = (*where, *what)
     holder = claims.holders.get(key)
-    if holder is not None and holder != construct.node.path:
+    if holder is not None and holder != construct.node.path and _in_tree(construct.node.root, holder):
         fail(f"{conflict} in {described} ({holder}), so {construct.node.path} can't have it: {rule}")
     claims.holders[key] = construct.node.path
+
+
+def _in_tree(root: IConstruct, path: str) -> bool:
+    """False for a claim whose holder was removed from the tree since (PatchFleet moves a group that does
+    not fit into the next stack by removing it and defining it again)."""
+    node: IConstruct | None = root
+    for part in path.split("/"):
+        node = node.node.try_find_child(part) if node is not None else None
+    return node is not None
 
 
 def _claims(construct: IConstruct) -> _Claims:

@@ -18,8 +18,9 @@ from .._internal.rules import (
     check_resource_name,
     check_tag_charset,
     check_unique,
+    fail,
 )
-from .._internal.typecheck import typed
+from .._internal.typecheck import check_fields, typed
 from .._internal.validation import is_unresolved
 from .protocols import IMaintenanceWindow
 
@@ -49,6 +50,23 @@ class WindowTargets:
     resource_type: TargetResourceType
     targets: tuple[tuple[str, tuple[str, ...]], ...]
 
+    def __post_init__(self) -> None:
+        """Hold even targets built with the constructor to the rules the factories check."""
+        check_fields(self)
+        if _rebuilt(self) != self:
+            fail(
+                "WindowTargets must be built with its factories (from_tags, from_tag_keys, from_instance_ids, "
+                f"from_resource_group); got keys {[key for key, _ in self.targets]}"
+            )
+
+    @staticmethod
+    def _checked(resource_type: TargetResourceType, targets: tuple[tuple[str, tuple[str, ...]], ...]) -> WindowTargets:
+        """Targets a factory has already checked, built without checking them again."""
+        made = object.__new__(WindowTargets)
+        object.__setattr__(made, "resource_type", resource_type)
+        object.__setattr__(made, "targets", targets)
+        return made
+
     @staticmethod
     @typed
     def from_tags(tags: Mapping[str, Sequence[str]]) -> WindowTargets:
@@ -64,7 +82,7 @@ class WindowTargets:
             check_tag_charset("tags key", key, target_key=True)
             _check_values(f"tags[{key!r}]", values)
             pairs.append((f"tag:{key}", tuple(values)))
-        return WindowTargets(TargetResourceType.INSTANCE, tuple(pairs))
+        return WindowTargets._checked(TargetResourceType.INSTANCE, tuple(pairs))
 
     @staticmethod
     @typed
@@ -73,7 +91,7 @@ class WindowTargets:
         _check_values("tag_keys", keys)
         for key in keys:
             check_tag_charset("tag_keys", key)
-        return WindowTargets(TargetResourceType.INSTANCE, (("tag-key", tuple(keys)),))
+        return WindowTargets._checked(TargetResourceType.INSTANCE, (("tag-key", tuple(keys)),))
 
     @staticmethod
     @typed
@@ -87,7 +105,7 @@ class WindowTargets:
                 _INSTANCE_ID,
                 "an EC2 instance ID (i- and 8 or 17 hex digits) or a managed node ID (mi- and 17)",
             )
-        return WindowTargets(TargetResourceType.INSTANCE, (("InstanceIds", tuple(instance_ids)),))
+        return WindowTargets._checked(TargetResourceType.INSTANCE, (("InstanceIds", tuple(instance_ids)),))
 
     @staticmethod
     @typed
@@ -104,13 +122,32 @@ class WindowTargets:
             for resource_type in resource_types:
                 check_pattern("resource_types", resource_type, _RESOURCE_TYPE, "a type such as AWS::EC2::Instance")
             pairs.append(("resource-groups:ResourceTypeFilters", tuple(resource_types)))
-        return WindowTargets(TargetResourceType.RESOURCE_GROUP, tuple(pairs))
+        return WindowTargets._checked(TargetResourceType.RESOURCE_GROUP, tuple(pairs))
 
     def to_cfn(self) -> list[ssm.CfnMaintenanceWindowTarget.TargetsProperty]:
         """The CloudFormation ``Targets`` list."""
         return [
             ssm.CfnMaintenanceWindowTarget.TargetsProperty(key=key, values=list(values)) for key, values in self.targets
         ]
+
+
+def _rebuilt(targets: WindowTargets) -> WindowTargets:
+    """The same targets built again by the factory their keys name (which checks them), or a refusal."""
+    pairs = dict(targets.targets)
+    keys = [key for key, _ in targets.targets]
+    if len(pairs) != len(keys):
+        fail(f"WindowTargets must not repeat a key; got keys {keys}")
+    if set(pairs) == {"InstanceIds"}:
+        return WindowTargets.from_instance_ids(list(pairs["InstanceIds"]))
+    if set(pairs) == {"tag-key"}:
+        return WindowTargets.from_tag_keys(list(pairs["tag-key"]))
+    if pairs and all(key.startswith("tag:") for key in pairs):
+        return WindowTargets.from_tags({key.removeprefix("tag:"): list(values) for key, values in pairs.items()})
+    group = pairs.get("resource-groups:Name", ())
+    if len(group) == 1 and set(pairs) <= {"resource-groups:Name", "resource-groups:ResourceTypeFilters"}:
+        types = list(pairs.get("resource-groups:ResourceTypeFilters", ()))
+        return WindowTargets.from_resource_group(group[0], resource_types=types)
+    fail(f"WindowTargets keys must name one kind of target, as the factories build them; got {keys}")
 
 
 def _check_values(keyword: str, values: Sequence[str]) -> None:

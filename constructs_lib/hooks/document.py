@@ -18,6 +18,7 @@ from .._internal.rules import (
     check_length,
     check_pattern,
     check_resource_name,
+    check_text,
     exact_literal_pattern,
     fail,
 )
@@ -34,7 +35,9 @@ DEFAULT_ALLOWED_PATTERN = r"^[A-Za-z0-9_.,:/@%+= -]{0,1024}$"
 _PARAMETER_NAME = re.compile(r"^[A-Za-z0-9_]{1,128}$")
 _RESERVED_PREFIXES = ("aws", "amazon", "amzn")
 # allowedPattern is checked by Java at the API and by Go (RE2) on the agent: no lookarounds or backreferences.
-_NOT_RE2 = re.compile(r"\(\?[=!<]|\\[1-9]")
+# What Go's RE2 (and Java) lack or read otherwise: lookarounds, backreferences, named groups in Python's
+# (?P...) form, conditionals, atomic groups, possessive quantifiers, and {,n} (a literal in RE2).
+_NOT_RE2 = re.compile(r"\(\?[=!<P(>]|\\[1-9]|[*+?}]\+|\{,")
 _DOCUMENT_ARN = re.compile(r"^arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{12}:document/[a-zA-Z0-9_\-.]{3,128}$")
 # Run Command's longest execution timeout is 48 hours.
 _MAX_TIMEOUT_SECONDS = 172_800
@@ -96,6 +99,8 @@ class HookParameter:
             compiled = re.compile(pattern)
         except re.error as error:
             fail(f"{keyword} allowed_pattern is not a valid regex ({error}); got {pattern!r}")
+        if not is_unresolved(self.default):
+            check_text(f"{keyword} default", self.default)
         if not is_unresolved(self.default) and not compiled.fullmatch(self.default):
             fail(f"{keyword} default must match its allowed_pattern {pattern}; got {self.default!r}")
         check_length(f"{keyword} description", self.description, 1, 1024)
@@ -289,6 +294,11 @@ def _check_document_name(keyword: str, name: str | None) -> None:
     check_resource_name(keyword, name)
     if name.lower().startswith(_RESERVED_PREFIXES):
         fail(f"{keyword} must not start with the reserved prefixes aws, amazon or amzn; got {keyword}={name!r}")
+
+
+def check_document_reference(name: str) -> None:
+    """A document name or ARN as SSM accepts it (hooks name documents defined elsewhere this way)."""
+    _check_existing_document(name)
 
 
 def _check_existing_document(name: str) -> None:

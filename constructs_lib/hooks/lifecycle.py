@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from .._internal.constants import HOOK_PARAMETERS
 from .._internal.typecheck import check_fields
-from .document import IHookDocument
+from .document import IHookDocument, check_document_reference
 
 __all__ = ["LifecycleHooks"]
 
@@ -33,6 +33,10 @@ class LifecycleHooks:
 
     def __post_init__(self) -> None:
         check_fields(self)
+        for slot, _ in HOOK_PARAMETERS:
+            document: IHookDocument | None = getattr(self, slot)
+            if document is not None:  # any object with a document_name: the name still has to be one
+                check_document_reference(document.document_name)
 
     @property
     def is_empty(self) -> bool:

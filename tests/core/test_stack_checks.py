@@ -116,3 +116,37 @@ def test_a_stack_at_the_limit_synthesizes() -> None:
     for index in range(499):
         CfnWaitConditionHandle(stack, f"Filler{index}")
     app.synth()
+
+
+def test_a_patch_fleet_in_an_environment_moves_a_group_without_clashing_with_itself() -> None:
+    # PatchFleet defines a group, removes it when it does not fit, and defines it again in the next stack.
+    from constructs_lib import ApprovalRule, PatchFleet, WindowSchedule
+
+    fleet = PatchFleet(new_app(), "Fleet", stack_name_prefix="acme", env=HERE, resources_per_stack=10)
+    for index in range(3):
+        fleet.add_group(
+            f"Group{index}",
+            schedule=WindowSchedule.cron("0 3 ? * SUN *"),
+            duration=Duration.hours(3),
+            patch_groups=[f"group-{index}"],
+            baselines=[
+                PatchBaselineOptions(
+                    operating_system=OperatingSystem.AMAZON_LINUX_2023,
+                    approval_rules=[ApprovalRule(approve_after=Duration.days(7))],
+                )
+            ],
+        )
+    assert len(fleet.group_stacks) >= 2
+
+
+def test_resources_of_a_nested_stack_count_in_its_own_template_not_its_parents() -> None:
+    from aws_cdk import NestedStack
+
+    app = new_app()
+    parent = _stack(app, "Parent")
+    hook(parent, "Hook")
+    nested = NestedStack(parent, "Nested")
+    for index in range(300):
+        CfnWaitConditionHandle(parent, f"Filler{index}")
+        CfnWaitConditionHandle(nested, f"Filler{index}")
+    app.synth()  # 302 in the parent, 300 in the nested stack: both within 500
