@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .._internal.constants import HOOK_PARAMETERS, NOOP_DOCUMENT, PATCH_DOCUMENT
+from .._internal.rules import check_time_zone
 from .command import CommandError
 
 
@@ -19,9 +20,12 @@ class AssemblyError(CommandError):
     """The assembly or template does not hold what was asked for."""
 
 
-def stack_templates(assembly: Path, *, nested: bool = False) -> dict[str, Path]:
+def stack_templates(assembly: Path, *, nested: bool = False, _seen: frozenset[Path] = frozenset()) -> dict[str, Path]:
     """Each stack of a cloud assembly and its template file, the stacks of its stages (nested assemblies)
     included, those by their display name (e.g. ``acme-dev/Patching``)."""
+    here = assembly.resolve()
+    if here in _seen:
+        raise AssemblyError(f"{assembly}/manifest.json names an assembly that contains itself")
     try:
         manifest = json.loads((assembly / "manifest.json").read_text())
     except FileNotFoundError as error:
@@ -35,7 +39,8 @@ def stack_templates(assembly: Path, *, nested: bool = False) -> dict[str, Path]:
                 shown = artifact.get("displayName", name) if nested else name
                 templates[shown] = assembly / artifact["properties"]["templateFile"]
             elif artifact.get("type") == "cdk:cloud-assembly":
-                templates.update(stack_templates(assembly / artifact["properties"]["directoryName"], nested=True))
+                inner = assembly / artifact["properties"]["directoryName"]
+                templates.update(stack_templates(inner, nested=True, _seen=_seen | {here}))
     except (KeyError, TypeError, AttributeError) as error:
         raise AssemblyError(f"{assembly}/manifest.json is not a cloud assembly manifest (missing {error})") from error
     return templates
@@ -50,8 +55,26 @@ def load_template(assembly: Path, stack: str | None) -> tuple[str, dict[str, Any
         stack = next(iter(templates))
     if stack not in templates:
         raise AssemblyError(f"no stack {stack!r} in {assembly}; stacks: {', '.join(sorted(templates))}")
-    template: dict[str, Any] = json.loads(templates[stack].read_text())
-    return stack, template
+    return stack, read_template(templates[stack], what=f"the template of {stack}")
+
+
+# CloudFormation takes templates of at most 1 MB; reading more than this is never a template.
+_MAX_TEMPLATE_BYTES = 10_000_000
+
+
+def read_template(path: Path, *, what: str) -> dict[str, Any]:
+    """A JSON template from ``path``, or an AssemblyError saying in one line why it isn't one."""
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(_MAX_TEMPLATE_BYTES + 1)
+        if len(data) > _MAX_TEMPLATE_BYTES:
+            raise AssemblyError(f"{what} {path} is over {_MAX_TEMPLATE_BYTES} bytes: not a template")
+        template = json.loads(data.decode())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise AssemblyError(f"{what} {path} can't be read as a JSON template: {str(error)[:200]}") from None
+    if not isinstance(template, dict):
+        raise AssemblyError(f"{what} {path} is not a CloudFormation template (a JSON object)")
+    return template
 
 
 def choose_task(resources: dict[str, Any], wanted: str | None) -> tuple[str, dict[str, Any]]:
@@ -215,6 +238,12 @@ def _read_resources(name: str, resources: dict[str, Any]) -> StackModel:
 
 
 def _window(logical_id: str, props: dict[str, Any]) -> WindowModel:
+    zone = props.get("ScheduleTimezone", "UTC")
+    if isinstance(zone, str):
+        check_time_zone(zone)
+    for key in ("Duration", "Cutoff"):
+        if not isinstance(props.get(key, 0), int):
+            raise ValueError(f"window {logical_id} {key} must be a number of hours; got {props[key]!r}")
     return WindowModel(
         logical_id,
         render(props.get("Name", logical_id)),

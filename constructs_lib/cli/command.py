@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 
@@ -29,6 +30,19 @@ def bounded_int(low: int, high: int) -> Callable[[str], int]:
         return value
 
     return parse
+
+
+def moment(text: str) -> datetime:
+    """An argparse type: an ISO-8601 moment in the years 1970 to 9000 (schedules are computed from it)."""
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"must be an ISO-8601 moment such as 2026-12-01T00:00:00Z; got {text!r}"
+        ) from None
+    if not 1970 <= value.year <= 9000:
+        raise argparse.ArgumentTypeError(f"must be in the years 1970 to 9000; got {text!r}")
+    return value
 
 
 def checked(check: Callable[[str], None]) -> Callable[[str], str]:

@@ -28,7 +28,7 @@ from ..fleet.description import (
     PlatformNames,
     ResolvedSettings,
 )
-from .command import CommandError, run_command
+from .command import CommandError, moment, run_command
 from .schedule_preview import describe, next_starts
 
 
@@ -37,7 +37,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("file", help="the fleet description (.yaml, .yml or .json)")
     parser.add_argument(
         "--after",
-        type=datetime.fromisoformat,
+        type=moment,
         default=None,
         help="show window starts after this ISO-8601 moment (default: now)",
     )

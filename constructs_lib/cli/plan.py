@@ -20,7 +20,7 @@ from typing import TextIO
 from .._internal.constants import NOOP_DOCUMENT
 from ..operations.estimate import estimate_rollout
 from .assembly import HookModel, StackModel, TaskModel, WindowModel, load_template, read_stack
-from .command import bounded_int, run_command, write_output
+from .command import bounded_int, moment, run_command, write_output
 from .schedule_preview import describe, next_starts
 
 SLOT_WORDS = {"pre_install": "pre-install hook", "post_install": "post-install hook", "on_exit": "on-exit hook"}
@@ -172,9 +172,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="patch-plan", description=__doc__.split("\n\n")[0])
     parser.add_argument("--assembly", type=Path, default=Path("cdk.out"), help="cloud assembly (default cdk.out)")
     parser.add_argument("--stack", help="stack name (default: the assembly's only stack)")
-    parser.add_argument(
-        "--after", type=datetime.fromisoformat, help="list starts after this ISO-8601 moment (default: now)"
-    )
+    parser.add_argument("--after", type=moment, help="list starts after this ISO-8601 moment (default: now)")
     parser.add_argument(
         "--occurrences", type=bounded_int(1, 100), default=5, help="start times listed per window, 1-100 (default 5)"
     )

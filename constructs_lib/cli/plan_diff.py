@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import json
 import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from .assembly import HookModel, StackModel, TaskModel, WindowModel, load_template, read_stack
-from .command import CommandError, run_command
+from .assembly import HookModel, StackModel, TaskModel, WindowModel, load_template, read_stack, read_template
+from .command import run_command
 from .plan import SLOT_WORDS
 from .schedule_preview import describe
 
@@ -173,12 +172,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
     name, template = load_template(args.assembly, args.stack)
-    try:
-        reference = json.loads(args.old.read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise CommandError(f"--old {args.old} can't be read as a JSON template: {str(error)[:200]}") from error
-    if not isinstance(reference, dict):
-        raise CommandError(f"--old {args.old} is not a CloudFormation template (a JSON object)")
+    reference = read_template(args.old, what="--old")
     old = read_stack(name, reference)
     changes = compare(old, read_stack(name, template))
     out.write("\n".join(f"- {change}" for change in changes) + "\n" if changes else "- no patching change\n")

@@ -547,3 +547,81 @@ def test_a_cron_whose_last_year_has_passed_has_no_next_start() -> None:
     after = utc("2026-12-02T00:00:00")
     assert next_starts("cron(0 3 ? * SUN 2020)", "UTC", after, 5) == []
     assert [start.year for start in next_starts("cron(0 3 ? * SUN 2026-2027)", "UTC", after, 500)][-1] == 2027
+
+
+def _assembly_with_template(tmp_path: Path, text: str | None, *, directory: bool = False) -> Path:
+    (tmp_path / "manifest.json").write_text(
+        json.dumps(
+            {
+                "version": "36.0.0",
+                "artifacts": {
+                    "Stack": {"type": "aws:cloudformation:stack", "properties": {"templateFile": "Stack.template.json"}}
+                },
+            }
+        )
+    )
+    if directory:
+        (tmp_path / "Stack.template.json").mkdir()
+    elif text is not None:
+        (tmp_path / "Stack.template.json").write_bytes(text.encode("latin-1"))
+    return tmp_path
+
+
+def _window_template(**properties: Any) -> str:
+    window = {"Name": "W", "Schedule": "cron(0 3 ? * SUN *)", "Duration": 3, "Cutoff": 1, **properties}
+    return json.dumps({"Resources": {"W": {"Type": "AWS::SSM::MaintenanceWindow", "Properties": window}}})
+
+
+@pytest.mark.parametrize(
+    ("text", "directory", "message"),
+    [
+        (None, False, r"the template of Stack .* can't be read as a JSON template: \[Errno 2\]"),
+        ("{broken", False, r"can't be read as a JSON template: Expecting property name"),
+        ("\xff\xfe", False, r"can't be read as a JSON template: 'utf-8' codec can't decode"),
+        ("[1, 2]", False, r"is not a CloudFormation template \(a JSON object\)"),
+        (None, True, r"can't be read as a JSON template: \[Errno 21\] Is a directory"),
+        (_window_template(ScheduleTimezone="Not/AZone"), False, r"schedule_timezone must be an IANA time zone"),
+        (_window_template(Duration="3"), False, r"window W Duration must be a number of hours; got '3'"),
+    ],
+)
+def test_plan_of_a_broken_template_is_one_line_and_exit_2(
+    tmp_path: Path, text: str | None, directory: bool, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assembly = _assembly_with_template(tmp_path, text, directory=directory)
+    assert plan.main(["--assembly", str(assembly)]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1
+    assert re.search(message, error), error
+
+
+def test_plan_of_a_sound_hand_made_template_works(tmp_path: Path) -> None:
+    assembly = _assembly_with_template(tmp_path, _window_template(ScheduleTimezone="Europe/Berlin"))
+    assert plan.main(["--assembly", str(assembly), "--after", "2026-12-01T00:00:00+00:00"]) == 0
+
+
+def test_an_assembly_that_contains_itself_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "manifest.json").write_text(
+        json.dumps({"artifacts": {"Self": {"type": "cdk:cloud-assembly", "properties": {"directoryName": "."}}}})
+    )
+    with pytest.raises(AssemblyError, match=r"names an assembly that contains itself"):
+        stack_templates(tmp_path)
+
+
+@pytest.mark.parametrize("after", ["9999-12-31T00:00:00", "0001-01-01T00:00:00", "yesterday"])
+def test_plan_refuses_a_moment_outside_the_years_it_can_compute(after: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        plan.parse_args(["--after", after])
+    assert exit_info.value.code == 2
+    assert "argument --after: must be" in capsys.readouterr().err
+
+
+def test_a_reference_larger_than_any_template_is_refused_before_it_is_read_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from constructs_lib.cli import assembly as assembly_module
+
+    monkeypatch.setattr(assembly_module, "_MAX_TEMPLATE_BYTES", 10)
+    big = tmp_path / "big.json"
+    big.write_text('{"Resources": {}}')
+    with pytest.raises(AssemblyError, match=r"--old .*big.json is over 10 bytes: not a template"):
+        assembly_module.read_template(big, what="--old")
