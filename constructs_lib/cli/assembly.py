@@ -156,6 +156,8 @@ class TaskModel:
     priority: str
     target_ids: list[str]
     hooks: dict[str, HookModel]
+    # Every other property (cutoff behaviour, timeouts, output, notifications, role), rendered for diffs.
+    others: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -164,6 +166,7 @@ class TargetModel:
     name: str
     resource_type: str
     keys: list[tuple[str, list[str]]]
+    others: dict[str, str] = field(default_factory=dict)
 
     def describe(self) -> str:
         return "; ".join(f"{key} = {', '.join(values)}" for key, values in self.keys)
@@ -180,6 +183,7 @@ class WindowModel:
     cutoff: int
     targets: list[TargetModel] = field(default_factory=list)
     tasks: list[TaskModel] = field(default_factory=list)
+    others: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -190,6 +194,7 @@ class BaselineModel:
     patch_groups: list[str]
     default: bool
     rules: list[str]
+    others: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -226,7 +231,8 @@ def _read_resources(name: str, resources: dict[str, Any]) -> StackModel:
         window = windows.get(props.get("WindowId", {}).get("Ref", ""))
         if window:
             keys = [(t["Key"], [render(v) for v in t["Values"]]) for t in props.get("Targets", [])]
-            window.targets.append(TargetModel(lid, props.get("Name", lid), props.get("ResourceType", ""), keys))
+            others = others_than(props, {"Name", "ResourceType", "Targets", "WindowId"})
+            window.targets.append(TargetModel(lid, props.get("Name", lid), props.get("ResourceType", ""), keys, others))
     for lid, props in of_type("AWS::SSM::MaintenanceWindowTask").items():
         window = windows.get(props.get("WindowId", {}).get("Ref", ""))
         if window and props.get("TaskArn") == PATCH_DOCUMENT:
@@ -252,7 +258,29 @@ def _window(logical_id: str, props: dict[str, Any]) -> WindowModel:
         props.get("ScheduleOffset"),
         props.get("Duration", 0),
         props.get("Cutoff", 0),
+        others=others_than(props, {"Name", "Schedule", "ScheduleTimezone", "ScheduleOffset", "Duration", "Cutoff"}),
     )
+
+
+_TASK_WORDED = {
+    "Name",
+    "MaxConcurrency",
+    "MaxErrors",
+    "Priority",
+    "Targets",
+    "WindowId",
+    "TaskArn",
+    "TaskInvocationParameters",
+}
+
+
+def others_than(props: dict[str, Any], worded: set[str], *, prefix: str = "") -> dict[str, str]:
+    """The properties a plan does not put in words, each rendered compactly so any change shows."""
+    return {
+        f"{prefix}{key}": json.dumps(value, sort_keys=True, separators=(",", ":"))
+        for key, value in props.items()
+        if key not in worded
+    }
 
 
 def _task(logical_id: str, props: dict[str, Any], resources: dict[str, Any]) -> TaskModel:
@@ -270,6 +298,7 @@ def _task(logical_id: str, props: dict[str, Any], resources: dict[str, Any]) -> 
         render(props.get("Priority", "")),
         targets,
         hooks,
+        others_than(props, _TASK_WORDED) | others_than(run, {"Parameters"}, prefix="RunCommand."),
     )
 
 
@@ -318,4 +347,5 @@ def _baseline(logical_id: str, props: dict[str, Any]) -> BaselineModel:
         [render(group) for group in props.get("PatchGroups", [])],
         bool(props.get("DefaultBaseline", False)),
         rules,
+        others_than(props, {"Name", "OperatingSystem", "PatchGroups", "ApprovalRules"}),
     )

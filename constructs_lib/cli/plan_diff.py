@@ -61,6 +61,13 @@ def compare_windows(old: WindowModel, new: WindowModel) -> list[str]:
                 f"window {new.name} targets {target.name} change from {old_targets[target.name]} to {target.describe()}"
             )
     changes += _added_removed(f"window {new.name} target", set(old_targets), {t.name for t in new.targets})
+    changes += compare_others(f"window {new.name}", old.others, new.others)
+    old_target_models = {t.name: t for t in old.targets}
+    for target in new.targets:
+        if target.name in old_target_models:
+            changes += compare_others(
+                f"window {new.name} target {target.name}", old_target_models[target.name].others, target.others
+            )
     old_tasks = {task.name: task for task in old.tasks}
     for task in new.tasks:
         if task.name in old_tasks:
@@ -80,6 +87,7 @@ def compare_tasks(old: TaskModel, new: TaskModel) -> list[str]:
     ):
         if before != after:
             changes.append(f"task {new.name} {label} changes from {before} to {after}")
+    changes += compare_others(f"task {new.name}", old.others, new.others)
     for slot, hook in new.hooks.items():
         previous = old.hooks[slot]
         if previous.name != hook.name:
@@ -106,6 +114,28 @@ def compare_hooks(old: HookModel, new: HookModel) -> list[str]:
         if before != after:
             changes.append(f"{hook} {platform} step timeout changes from {before}s to {after}s")
     return changes
+
+
+def compare_others(what: str, old: dict[str, str], new: dict[str, str]) -> list[str]:
+    """Changes of the properties a plan does not put in words (end date, cutoff behaviour, approved patches,
+    output, ...), so no change to a patching resource goes unreported."""
+    changes = []
+    for key in sorted(old.keys() | new.keys()):
+        before, after = old.get(key), new.get(key)
+        if before == after:
+            continue
+        if before is None:
+            changes.append(f"{what} {key} set to {_cut(after)}")
+        elif after is None:
+            changes.append(f"{what} {key} removed (was {_cut(before)})")
+        else:
+            changes.append(f"{what} {key} changes from {_cut(before)} to {_cut(after)}")
+    return changes
+
+
+def _cut(text: str | None, limit: int = 160) -> str:
+    text = text or ""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _changed_lines(old: list[str], new: list[str]) -> int:
@@ -146,6 +176,8 @@ def compare(old: StackModel, new: StackModel) -> list[str]:
                 f"baseline {baseline.name} approval rules change from {'; '.join(before.rules)} "
                 f"to {'; '.join(baseline.rules)}"
             )
+        if before:
+            changes += compare_others(f"baseline {baseline.name}", before.others, baseline.others)
         if before and before.patch_groups != baseline.patch_groups:
             changes.append(
                 f"baseline {baseline.name} patch groups change from {', '.join(before.patch_groups)} "

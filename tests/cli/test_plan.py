@@ -625,3 +625,24 @@ def test_a_reference_larger_than_any_template_is_refused_before_it_is_read_whole
     big.write_text('{"Resources": {}}')
     with pytest.raises(AssemblyError, match=r"--old .*big.json is over 10 bytes: not a template"):
         assembly_module.read_template(big, what="--old")
+
+
+def test_diff_reports_every_change_to_a_patching_resource_even_unworded_ones(demo_template: dict[str, Any]) -> None:
+    new = copy.deepcopy(demo_template)
+    baseline = by_name(new, "AWS::SSM::PatchBaseline", "PatchingDemo-AmazonLinux2023")
+    baseline["DefaultBaseline"] = True
+    baseline["RejectedPatches"] = ["kernel*"]
+    baseline["ApprovedPatches"] = ["openssl"]
+    by_name(new, "AWS::SSM::MaintenanceWindow", "PatchingDemo-Weekly")["EndDate"] = "2020-01-01T00:00:00Z"
+    task = by_name(new, "AWS::SSM::MaintenanceWindowTask", "PatchingTask")
+    task["CutoffBehavior"] = "CANCEL_TASK"
+    task["TaskInvocationParameters"]["MaintenanceWindowRunCommandParameters"]["TimeoutSeconds"] = 900
+    found = words(demo_template, new)
+    assert "baseline PatchingDemo-AmazonLinux2023 DefaultBaseline set to true" in found
+    assert 'baseline PatchingDemo-AmazonLinux2023 RejectedPatches set to ["kernel*"]' in found
+    assert 'baseline PatchingDemo-AmazonLinux2023 ApprovedPatches set to ["openssl"]' in found
+    assert 'window PatchingDemo-Weekly EndDate set to "2020-01-01T00:00:00Z"' in found
+    assert 'task PatchingTask CutoffBehavior set to "CANCEL_TASK"' in found
+    assert "task PatchingTask RunCommand.TimeoutSeconds set to 900" in found or any(
+        change.startswith("task PatchingTask RunCommand.TimeoutSeconds changes from") for change in found
+    )
