@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import difflib
 import functools
+import importlib.resources
 import re
 import unicodedata
-import zoneinfo
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any, NoReturn
 
@@ -172,7 +172,10 @@ def check_offset_with_cron(offset: int | None, kind: ScheduleKind, expression: s
 
 @functools.cache
 def _iana_time_zones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
+    """The zones of the pinned tzdata package, never the host's (``localtime`` is a file of this machine);
+    ``Factory`` is tzdb's placeholder for "no zone set", not a place."""
+    zones = importlib.resources.files("tzdata").joinpath("zones").read_text().split()
+    return frozenset(zones) - {"Factory"}
 
 
 def check_time_zone(name: str | None) -> None:

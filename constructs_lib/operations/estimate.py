@@ -12,6 +12,8 @@ import math
 import re
 from dataclasses import dataclass
 
+from .._internal.rules import check_int_range
+
 _PERCENT = re.compile(r"^(\d+)%$")
 
 
@@ -55,11 +57,8 @@ def estimate_rollout(
     *, fleet_size: int, max_concurrency: str, minutes_per_instance: int, duration_hours: int, cutoff_hours: int
 ) -> RolloutEstimate:
     """Batches = ceil(fleet / instances at once); each batch takes ``minutes_per_instance``."""
-    if fleet_size < 1 or minutes_per_instance < 1:
-        raise ValueError(
-            f"fleet_size and minutes_per_instance must be at least 1; got fleet_size={fleet_size}, "
-            f"minutes_per_instance={minutes_per_instance}"
-        )
+    check_int_range("fleet_size", fleet_size, 1, 10**9)  # bool, float, NaN and inf refused here too
+    check_int_range("minutes_per_instance", minutes_per_instance, 1, 24 * 60)
     at_once = instances_at_once(max_concurrency, fleet_size)
     batches = math.ceil(fleet_size / at_once)
     return RolloutEstimate(

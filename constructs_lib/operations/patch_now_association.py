@@ -13,6 +13,7 @@ from .._internal.constants import PATCH_DOCUMENT
 from .._internal.options import check_keywords
 from .._internal.rules import (
     RESOURCE_NAME,
+    check_needs,
     check_no_hooks_with_scan,
     check_rate_control,
     check_resource_name,
@@ -79,6 +80,7 @@ class PatchNowAssociation(Construct):
         max_errors = options.get("max_errors", defaults.MAX_ERRORS)
         check_no_hooks_with_scan(operation, hooks is not None and not hooks.is_empty)
         later_instances = any(key != "InstanceIds" for key, _ in targets.targets)
+        check_needs("include_new_instances", include_new_instances, "tag or resource-group targets", later_instances)
         if operation is PatchOperation.INSTALL and later_instances and not include_new_instances:
             fail(
                 "targets by tag or resource group also patch (Install) every instance that matches them later, "

@@ -59,6 +59,10 @@ def _derived_name(construct_id: str, suffix: str) -> str:
     return name if RESOURCE_NAME.fullmatch(name) else suffix
 
 
+def _scan_name(options: PatchWorkflowOptions) -> str | None:
+    return _scan_window_name(options.get("window_name"))
+
+
 def _scan_window_name(window_name: str | None) -> str | None:
     """The install window's name with ``-Scan`` when it fits; None lets the scan window generate one."""
     if window_name is None or is_unresolved(window_name):
@@ -135,6 +139,9 @@ class PatchWorkflow(Construct):
             "expected_fleet_size",
             expected_fleet_size is not None,
         )
+        # With targets given, patch_groups only names the groups the workflow's baselines register to.
+        given_with_targets = bool(patch_groups) and targets is not None
+        check_needs("patch_groups", given_with_targets, "baselines when targets are given", bool(baselines))
         if targets is None:
             if not patch_groups:
                 fail("provide targets or patch_groups; the workflow needs instances to patch")
@@ -149,7 +156,7 @@ class PatchWorkflow(Construct):
         self.window = MaintenanceWindow(
             self, "Window", schedule=schedule, duration=duration, **_pick(options, WindowOptions.__annotations__)
         )
-        target_name = target_name or _derived_name(construct_id, "Targets")
+        target_name = _derived_name(construct_id, "Targets") if target_name is None else target_name
         self.targets = self.window.add_targets("Targets", targets, target_name=target_name)
         task_options = {
             "task_name": _derived_name(construct_id, "Patch"),
@@ -169,7 +176,7 @@ class PatchWorkflow(Construct):
                 schedule=scan_schedule,
                 duration=scan_duration or Duration.hours(defaults.SCAN_DURATION_HOURS),
                 cutoff=Duration.hours(0),
-                window_name=scan_window_name or _scan_window_name(options.get("window_name")),
+                window_name=scan_window_name if scan_window_name is not None else _scan_name(options),
                 **_pick(options, ("schedule_timezone", "start_date", "end_date")),
             )
             self.scan_task = self.scan_window.add_patch_task(

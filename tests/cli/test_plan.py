@@ -138,9 +138,12 @@ def test_batches_and_the_cutoff() -> None:
     assert exact.fits  # 2 batches x 60 min = 120 min = the time before the cutoff
 
 
-def test_rollout_needs_a_fleet() -> None:
-    with pytest.raises(ValueError, match=r"fleet_size and minutes_per_instance must be at least 1; got fleet_size=0"):
-        estimate_rollout(fleet_size=0, max_concurrency="1", minutes_per_instance=1, duration_hours=2, cutoff_hours=1)
+@pytest.mark.parametrize("fleet_size", [0, float("inf"), float("nan"), True, 10**9 + 1])
+def test_rollout_needs_a_fleet(fleet_size: Any) -> None:
+    with pytest.raises(ValueError, match=r"fleet_size must be an integer from 1 to 1000000000; got fleet_size="):
+        estimate_rollout(
+            fleet_size=fleet_size, max_concurrency="1", minutes_per_instance=1, duration_hours=2, cutoff_hours=1
+        )
 
 
 def workflow(stack: Stack, **overrides: Any) -> PatchWorkflow:

@@ -21,7 +21,9 @@ from constructs_lib import (
     HookPlatform,
     HookScript,
     LifecycleHooks,
+    PatchNowAssociation,
     PatchSource,
+    PatchWorkflow,
     ScheduleKind,
     StartAppHook,
     StopAppHook,
@@ -32,6 +34,9 @@ from constructs_lib import (
 from tests.builders import new_stack, targets, window
 
 LINUX = [HookPlatform.LINUX]
+IDS = WindowTargets.from_instance_ids(["i-0123456789abcdef0"])
+TAGS = WindowTargets.from_tags({"PatchGroup": ["web"]})
+WEEKLY: dict[str, Any] = {"schedule": WindowSchedule.cron("0 3 ? * SUN *"), "duration": Duration.hours(3)}
 
 
 class _NamedElsewhere:
@@ -107,6 +112,20 @@ REFUSED: list[tuple[Callable[[Stack], Any], str]] = [
         r"parameters\['Name'\] default must not hold control characters",
     ),
     (lambda s: LifecycleHooks(on_exit=_NamedElsewhere("x; rm -rf /")), r"document_name must be"),
+    (lambda s: window(s, schedule_timezone="localtime"), r"schedule_timezone must be an IANA time zone"),
+    (lambda s: window(s, schedule_timezone="Factory"), r"schedule_timezone must be an IANA time zone"),
+    (
+        lambda s: PatchNowAssociation(s, "Now", targets=IDS, include_new_instances=True),
+        r"include_new_instances needs tag or resource-group targets: without it, include_new_instances does nothing",
+    ),
+    (
+        lambda s: PatchWorkflow(s, "Web", **WEEKLY, targets=TAGS, patch_groups=["web"]),
+        r"patch_groups needs baselines when targets are given",
+    ),
+    (
+        lambda s: PatchWorkflow(s, "Web", **WEEKLY, patch_groups=["web"], target_name=""),
+        r"target_name must be 3 to 128",
+    ),
 ]
 
 PATTERNS_RE2_LACKS = [r"^(?P<a>x)(?P=a)$", r"^(a)?(?(1)b|c)$", r"^(?>a+)$", r"^a*+$", r"^a{,3}$"]
@@ -145,5 +164,8 @@ def test_the_valid_neighbours_are_accepted() -> None:
         parameters={"Name": HookParameter(default="a\tb", allowed_pattern=r"^[a-z\t]{1,8}$", only_default=False)},
     )
     LifecycleHooks(on_exit=_NamedElsewhere("Team-StartApp"))
+    window(stack, "Berlin", schedule_timezone="Europe/Berlin")
+    PatchNowAssociation(stack, "Now", targets=TAGS, include_new_instances=True)
+    PatchWorkflow(stack, "Web", **WEEKLY, targets=TAGS)
     LifecycleHooks(on_exit=_NamedElsewhere("arn:aws:ssm:us-east-1:123456789012:document/Team-StartApp"))
     assert Duration.hours(1)
