@@ -117,6 +117,11 @@ def check_tag_charset(keyword: str, value: str, *, target_key: bool = False) -> 
 
 
 # SSM names for documents, windows, targets, tasks and baselines.
+# EC2 instances (i-, 8 or 17 hex digits) and hybrid managed nodes (mi-, 17 hex digits).
+INSTANCE_ID = re.compile(r"^(i-[0-9a-f]{8}([0-9a-f]{9})?|mi-[0-9a-f]{17})$")
+INSTANCE_ID_RULE = "an EC2 instance ID (i- and 8 or 17 hex digits) or a managed node ID (mi- and 17)"
+
+
 def check_patch_groups(patch_groups: Sequence[str]) -> None:
     """Patch groups are values of the PatchGroup tag: unique, 1 to 256 characters of the tag charset."""
     check_unique("patch_groups", patch_groups)

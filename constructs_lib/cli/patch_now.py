@@ -2,10 +2,12 @@
 
 Reads the deployed template and its physical resource ids from CloudFormation, then sends
 AWS-RunPatchBaselineWithHooks with the task's parameters, hooks, output settings and rate control
-to the task's targets (one command per window target, since a command's target keys are ANDed while
-a task's window targets are ORed), waits, and prints each instance's status.
+as one command to the union of the task's targets (so rate control covers them all and an instance two
+targets match is patched once), waits, and prints each instance's status. It asks before sending (or
+takes --yes; without a terminal it refuses without --yes); --dry-run prints the request and sends nothing;
+--instance-ids patches only those instances (a canary first, say).
 
-    patch-now --stack PatchingDemo [--task PatchingTask] [--max-concurrency 1] [--no-wait]
+    patch-now --stack PatchingDemo [--task PatchingTask] [--dry-run] [--yes] [--instance-ids i-1,i-2]
 
 Every node of one run uses the same fresh SnapshotId, so all install the same patch set. Needs AWS
 credentials (the SDK's usual chain); SNS notifications of the task are not re-sent.
@@ -68,6 +70,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--poll", type=bounded_int(1, 3600), default=15, help="seconds between status checks (default 15)"
     )
     parser.add_argument("--no-wait", action="store_true", help="send the command and return")
+    parser.add_argument("--dry-run", action="store_true", help="print the request and send nothing")
+    parser.add_argument("--yes", action="store_true", help="send without asking (needed without a terminal)")
+    parser.add_argument(
+        "--instance-ids",
+        type=checked(_check_instance_ids),
+        help="patch only these instances, comma-separated (e.g. a canary), instead of the task's targets",
+    )
     return parser.parse_args(argv)
 
 
@@ -108,6 +117,9 @@ def plan(template: dict[str, Any], physical_ids: dict[str, str], args: argparse.
             "CloudWatchLogGroupName": resolve(cloudwatch["CloudWatchLogGroupName"]),
             "CloudWatchOutputEnabled": True,
         }
+    if args.instance_ids:
+        targets = [{"Key": "InstanceIds", "Values": args.instance_ids.split(",")}]
+        return [PlannedCommand("--instance-ids", {**base, "Targets": targets})]
     commands = []
     for target_ref in _window_target_refs(props, logical_id):
         target = resources.get(target_ref, {})
@@ -115,7 +127,37 @@ def plan(template: dict[str, Any], physical_ids: dict[str, str], args: argparse.
             raise PatchNowError(f"task {logical_id} names {target_ref}, which is not a window target of the stack")
         keys = [{"Key": t["Key"], "Values": [resolve(v) for v in t["Values"]]} for t in target["Properties"]["Targets"]]
         commands.append(PlannedCommand(target["Properties"].get("Name", target_ref), {**base, "Targets": keys}))
-    return commands
+    return [_one_command(commands, logical_id)]
+
+
+def _one_command(commands: list[PlannedCommand], logical_id: str) -> PlannedCommand:
+    """One SendCommand for the union of the window targets: a command's target keys are ANDed, so only
+    targets of one key each, the same key, merge (their values are ORed); anything else is refused rather
+    than sent as several commands, which would patch an instance two targets match twice at once."""
+    if len(commands) == 1:
+        return commands[0]
+    keys = {tuple(target["Key"] for target in command.request["Targets"]) for command in commands}
+    if len(keys) != 1 or len(next(iter(keys))) != 1:
+        raise PatchNowError(
+            f"task {logical_id}'s window targets can't be merged into one command (they use keys "
+            f"{sorted(keys)}); pass --instance-ids to patch the instances you mean"
+        )
+    values: list[str] = []
+    for command in commands:
+        values += [value for value in command.request["Targets"][0]["Values"] if value not in values]
+    if len(values) > 50:
+        raise PatchNowError(f"task {logical_id}'s targets hold {len(values)} values; one command takes 50")
+    names = " + ".join(command.target_name for command in commands)
+    key = next(iter(keys))[0]
+    return PlannedCommand(names, {**commands[0].request, "Targets": [{"Key": key, "Values": values}]})
+
+
+def _check_instance_ids(text: str) -> None:
+    ids = text.split(",")
+    rules.check_count("instance_ids", ids, 1, 50)
+    rules.check_unique("instance_ids", ids)
+    for instance_id in ids:
+        rules.check_pattern("instance_ids", instance_id, rules.INSTANCE_ID, rules.INSTANCE_ID_RULE)
 
 
 def _window_target_refs(props: dict[str, Any], logical_id: str) -> list[str]:
@@ -159,6 +201,22 @@ def wait_for(
         sleep(poll)
 
 
+def _question(commands: list[PlannedCommand]) -> str:
+    request = commands[0].request
+    targets = "; ".join(f"{t['Key']} = {', '.join(t['Values'])}" for t in request["Targets"])
+    return (
+        f"Run {request['Parameters']['Operation'][0]} with {request['Parameters'].get('RebootOption', ['?'])[0]} "
+        f"now on {targets} ({request['MaxConcurrency']} at a time, stop after {request['MaxErrors']} errors)? [y/N] "
+    )
+
+
+def ask(question: str) -> bool:
+    """Ask on the terminal; without one, refuse (a script must say --yes)."""
+    if not sys.stdin.isatty():
+        raise PatchNowError("patch-now sends the patch run at once and may reboot instances: pass --yes to confirm")
+    return input(question).strip().lower() in ("y", "yes")
+
+
 def print_invocations(ssm: Any, command_id: str, target_name: str, out: TextIO) -> None:
     for page in ssm.get_paginator("list_command_invocations").paginate(CommandId=command_id):
         for invocation in page["CommandInvocations"]:
@@ -175,9 +233,18 @@ def run(
     out: TextIO,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
+    confirm: Callable[[str], bool] | None = None,
 ) -> int:
+    confirm = confirm or ask
     template, physical = load_stack(cloudformation, args.stack)
     commands = plan(template, physical, args)
+    if args.dry_run:
+        for command in commands:
+            out.write(f"would send to {command.target_name}:\n{json.dumps(command.request, indent=1)}\n")
+        return 0
+    if not args.yes and not confirm(_question(commands)):
+        out.write("nothing sent\n")
+        return 1
     sent: list[tuple[str, PlannedCommand]] = []
     for command in commands:
         command_id = ssm.send_command(**command.request)["Command"]["CommandId"]

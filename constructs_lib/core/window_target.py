@@ -11,6 +11,8 @@ from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from .._internal.rules import (
+    INSTANCE_ID,
+    INSTANCE_ID_RULE,
     RESOURCE_NAME,
     check_count,
     check_length,
@@ -26,8 +28,6 @@ from .protocols import IMaintenanceWindow
 
 _MAX_TARGET_KEYS = 5
 _MAX_VALUES = 50
-# EC2 instances (i-, 8 or 17 hex digits) and hybrid managed nodes (mi-, 17 hex digits).
-_INSTANCE_ID = re.compile(r"^(i-[0-9a-f]{8}([0-9a-f]{9})?|mi-[0-9a-f]{17})$")
 _RESOURCE_GROUP = re.compile(r"^[a-zA-Z0-9_.-]{1,300}$")
 _RESOURCE_TYPE = re.compile(r"^AWS::[A-Za-z0-9]+::[A-Za-z0-9]+$")
 
@@ -99,12 +99,7 @@ class WindowTargets:
         """These instances (1 to 50 IDs: ``i-...`` for EC2, ``mi-...`` for hybrid managed nodes)."""
         _check_values("instance_ids", instance_ids)
         for instance_id in instance_ids:
-            check_pattern(
-                "instance_ids",
-                instance_id,
-                _INSTANCE_ID,
-                "an EC2 instance ID (i- and 8 or 17 hex digits) or a managed node ID (mi- and 17)",
-            )
+            check_pattern("instance_ids", instance_id, INSTANCE_ID, INSTANCE_ID_RULE)
         return WindowTargets._checked(TargetResourceType.INSTANCE, (("InstanceIds", tuple(instance_ids)),))
 
     @staticmethod

@@ -13,6 +13,7 @@ import pytest
 from botocore.stub import Stubber
 
 from constructs_lib.cli.assembly import AssemblyError
+from constructs_lib.cli.command import CommandError
 from constructs_lib.cli.patch_now import main, parse_args, run
 from tests.builders import new_app, template
 from tests.scenarios import default_app
@@ -125,7 +126,19 @@ def test_sends_the_task_waits_and_prints_each_instance(clients: Any, demo_templa
     out = io.StringIO()
     sleeps: list[float] = []
     args = parse_args(
-        ["--stack", STACK, "--task", "PatchingTask", "--snapshot-id", SNAPSHOT, "--max-concurrency", "1", "--poll", "5"]
+        [
+            "--yes",
+            "--stack",
+            STACK,
+            "--task",
+            "PatchingTask",
+            "--snapshot-id",
+            SNAPSHOT,
+            "--max-concurrency",
+            "1",
+            "--poll",
+            "5",
+        ]
     )
     status = run(args, cloudformation, ssm, out, sleep=sleeps.append, clock=lambda: 0.0)
     assert status == 0
@@ -147,7 +160,7 @@ def test_a_failed_run_exits_1(clients: Any, demo_template: dict[str, Any]) -> No
         {"CommandId": CMD},
     )
     out = io.StringIO()
-    args = parse_args(["--stack", STACK, "--task", "PatchingTask", "--snapshot-id", SNAPSHOT])
+    args = parse_args(["--yes", "--stack", STACK, "--task", "PatchingTask", "--snapshot-id", SNAPSHOT])
     assert run(args, cloudformation, ssm, out, sleep=lambda _: None, clock=lambda: 0.0) == 1
     assert out.getvalue().splitlines()[-1] == f"command {CMD}: Failed"
 
@@ -166,6 +179,7 @@ def test_no_wait_only_sends(clients: Any, demo_template: dict[str, Any]) -> None
     )
     args = parse_args(
         [
+            "--yes",
             "--stack",
             STACK,
             "--task",
@@ -188,7 +202,9 @@ def test_gives_up_waiting_at_the_timeout(clients: Any, demo_template: dict[str, 
     ssm_stub.add_response("list_commands", command("InProgress"), {"CommandId": CMD})
     ssm_stub.add_response("list_command_invocations", {"CommandInvocations": []}, {"CommandId": CMD})
     times = iter([0.0, 30.0, 61.0])
-    args = parse_args(["--stack", STACK, "--task", "PatchingTask", "--snapshot-id", SNAPSHOT, "--timeout", "60"])
+    args = parse_args(
+        ["--yes", "--stack", STACK, "--task", "PatchingTask", "--snapshot-id", SNAPSHOT, "--timeout", "60"]
+    )
     out = io.StringIO()
     assert run(args, cloudformation, ssm, out, sleep=lambda _: None, clock=lambda: next(times)) == 1
     assert out.getvalue().splitlines()[-1] == f"command {CMD}: InProgress"
@@ -286,3 +302,118 @@ def test_bad_overrides_exit_2_before_any_aws_call(
 )
 def test_good_overrides_are_taken(arguments: list[str]) -> None:
     assert parse_args(["--stack", STACK, *arguments])
+
+
+def test_dry_run_prints_the_one_request_and_sends_nothing(clients: Any, demo_template: dict[str, Any]) -> None:
+    cloudformation, ssm, cfn_stub, _ = clients
+    ids = stub_stack(cfn_stub, demo_template)
+    out = io.StringIO()
+    args = parse_args(["--stack", STACK, "--task", "PatchingTask", "--snapshot-id", SNAPSHOT, "--dry-run"])
+    assert run(args, cloudformation, ssm, out) == 0  # no send_command stubbed: a call would fail the stub
+    text = out.getvalue()
+    assert text.startswith("would send to PatchingDemo-Fleet:\n")
+    assert json.loads(text.split("\n", 1)[1]) == expected_send(ids, demo_template)
+
+
+def test_without_yes_and_without_a_terminal_nothing_is_sent(
+    clients: Any, demo_template: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cloudformation, ssm, cfn_stub, _ = clients
+    stub_stack(cfn_stub, demo_template)
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    with pytest.raises(CommandError, match=r"pass --yes to confirm"):
+        run(parse_args(["--stack", STACK, "--task", "PatchingTask"]), cloudformation, ssm, io.StringIO())
+
+
+def test_a_declined_confirmation_sends_nothing_and_exits_1(clients: Any, demo_template: dict[str, Any]) -> None:
+    cloudformation, ssm, cfn_stub, _ = clients
+    stub_stack(cfn_stub, demo_template)
+    questions: list[str] = []
+    out = io.StringIO()
+
+    def decline(question: str) -> bool:
+        questions.append(question)
+        return False
+
+    args = parse_args(["--stack", STACK, "--task", "PatchingTask"])
+    assert run(args, cloudformation, ssm, out, confirm=decline) == 1
+    assert questions == [
+        "Run Install with RebootIfNeeded now on tag:PatchGroup = PatchingDemo (10% at a time, stop after 1 errors)? "
+        "[y/N] "
+    ]
+    assert out.getvalue() == "nothing sent\n"
+
+
+def test_instance_ids_patch_only_those_instances_in_one_command(clients: Any, demo_template: dict[str, Any]) -> None:
+    cloudformation, ssm, cfn_stub, ssm_stub = clients
+    ids = stub_stack(cfn_stub, demo_template)
+    canary = ["i-0123456789abcdef0", "mi-0123456789abcdef0"]
+    request = expected_send(ids, demo_template, Targets=[{"Key": "InstanceIds", "Values": canary}])
+    ssm_stub.add_response("send_command", {"Command": {"CommandId": CMD}}, request)
+    args = parse_args(
+        [
+            "--yes",
+            "--no-wait",
+            "--stack",
+            STACK,
+            "--task",
+            "PatchingTask",
+            "--snapshot-id",
+            SNAPSHOT,
+            "--instance-ids",
+            ",".join(canary),
+        ]
+    )
+    assert run(args, cloudformation, ssm, io.StringIO()) == 0
+
+
+def test_two_window_targets_of_one_key_become_one_command(clients: Any, demo_template: dict[str, Any]) -> None:
+    body = copy.deepcopy(demo_template)
+    task_id, task = next(
+        (k, r)
+        for k, r in body["Resources"].items()
+        if r["Type"] == "AWS::SSM::MaintenanceWindowTask" and r["Properties"].get("Name") == "PatchingTask"
+    )
+    target_id = task["Properties"]["Targets"][0]["Values"][0]["Ref"]
+    second = copy.deepcopy(body["Resources"][target_id])
+    second["Properties"]["Name"] = "Canary"
+    second["Properties"]["Targets"] = [{"Key": "tag:PatchGroup", "Values": ["canary", "PatchingDemo"]}]
+    body["Resources"]["CanaryTarget"] = second
+    task["Properties"]["Targets"][0]["Values"].append({"Ref": "CanaryTarget"})
+    cloudformation, ssm, cfn_stub, ssm_stub = clients
+    ids = stub_stack(cfn_stub, body)
+    request = expected_send(ids, body, Targets=[{"Key": "tag:PatchGroup", "Values": ["PatchingDemo", "canary"]}])
+    ssm_stub.add_response("send_command", {"Command": {"CommandId": CMD}}, request)
+    args = parse_args(["--yes", "--no-wait", "--stack", STACK, "--task", "PatchingTask", "--snapshot-id", SNAPSHOT])
+    out = io.StringIO()
+    assert run(args, cloudformation, ssm, out) == 0
+    assert out.getvalue() == f"sent {CMD} to PatchingDemo-Fleet + Canary (SnapshotId {SNAPSHOT})\n"
+    assert task_id
+
+
+def test_window_targets_of_different_keys_are_refused_not_sent_twice(
+    clients: Any, demo_template: dict[str, Any]
+) -> None:
+    body = copy.deepcopy(demo_template)
+    task = next(
+        r
+        for r in body["Resources"].values()
+        if r["Type"] == "AWS::SSM::MaintenanceWindowTask" and r["Properties"].get("Name") == "PatchingTask"
+    )
+    target_id = task["Properties"]["Targets"][0]["Values"][0]["Ref"]
+    second = copy.deepcopy(body["Resources"][target_id])
+    second["Properties"]["Targets"] = [{"Key": "tag:Env", "Values": ["prod"]}]
+    body["Resources"]["EnvTarget"] = second
+    task["Properties"]["Targets"][0]["Values"].append({"Ref": "EnvTarget"})
+    cloudformation, ssm, cfn_stub, _ = clients
+    stub_stack(cfn_stub, body)
+    with pytest.raises(CommandError, match=r"can't be merged into one command .* pass --instance-ids"):
+        run(parse_args(["--yes", "--stack", STACK, "--task", "PatchingTask"]), cloudformation, ssm, io.StringIO())
+
+
+@pytest.mark.parametrize("ids", ["i-1", "i-0123456789abcdef0,i-0123456789abcdef0", ""])
+def test_bad_instance_ids_exit_2(ids: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        parse_args(["--stack", STACK, "--instance-ids", ids])
+    assert exit_info.value.code == 2
+    assert "argument --instance-ids: instance_ids must" in capsys.readouterr().err
