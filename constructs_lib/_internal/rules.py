@@ -306,6 +306,12 @@ KNOWN_FILTER_VALUES: dict[tuple[OperatingSystem, PatchFilterKey], frozenset[str]
 }
 
 
+def nearest_of(value: str, known: Collection[str], cutoff: float = 0.6) -> str | None:
+    """The known value most like ``value`` (for a did-you-mean), or None when none is close."""
+    close = difflib.get_close_matches(value, sorted(known), n=1, cutoff=cutoff)
+    return close[0] if close else None
+
+
 def unknown_filter_values(operating_system: OperatingSystem, key: PatchFilterKey, values: Collection[str]) -> list[str]:
     """One line per value that no known value of ``key`` for ``operating_system`` matches ("*" matches all)."""
     known = KNOWN_FILTER_VALUES.get((operating_system, key))
@@ -315,8 +321,8 @@ def unknown_filter_values(operating_system: OperatingSystem, key: PatchFilterKey
     for value in values:
         if value == "*" or value in known or _unresolved(value):
             continue
-        nearest = difflib.get_close_matches(value, sorted(known), n=1)
-        hint = f"did you mean {nearest[0]!r}? " if nearest else ""
+        nearest = nearest_of(value, known)
+        hint = f"did you mean {nearest!r}? " if nearest else ""
         lines.append(
             f"{key.value} filter value {value!r} matches no {key.value} value of {operating_system.value} "
             f"patches known here, so it selects nothing; {hint}known: {', '.join(sorted(known))}"

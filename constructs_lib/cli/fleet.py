@@ -12,13 +12,13 @@ Exits 0 when the file is valid (flags are warnings), 2 with one line per wrong f
 from __future__ import annotations
 
 import argparse
-import difflib
 import itertools
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TextIO
 
+from .._internal import rules
 from ..fleet.description import (
     EnvironmentSpec,
     FleetDescription,
@@ -131,8 +131,8 @@ def region_warnings(fleet: FleetDescription) -> list[str]:
     for environment in fleet.environments:
         for region in environment.regions:
             if region not in known:
-                nearest = difflib.get_close_matches(region, sorted(known), n=1)
-                hint = f"; did you mean {nearest[0]}?" if nearest else ""
+                nearest = rules.nearest_of(region, known)
+                hint = f"; did you mean {nearest}?" if nearest else ""
                 warnings.append(
                     f"environment {environment.name}: region {region} is not a Systems Manager region botocore "
                     f"{botocore.__version__} knows{hint}"

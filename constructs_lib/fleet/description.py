@@ -10,7 +10,6 @@ in the file, the value and what is allowed (``FleetFileError``).
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from collections.abc import Iterator, Mapping
@@ -70,6 +69,7 @@ from .._internal.rules import (
     check_unique,
     check_windows_service_name,
     hook_platforms_for,
+    nearest_of,
     values_per_platform,
 )
 from .._internal.schedule_expressions import parse_expression
@@ -669,8 +669,8 @@ def _describe(problem: Mapping[str, Any]) -> list[str]:
     if problem["type"] == "missing":
         return [f"{path}: missing; this field is required"]
     if problem["type"] == "extra_forbidden":
-        close = difflib.get_close_matches(str(parts[-1]), _known_fields(), n=1, cutoff=0.75)
-        hint = f"did you mean {close[0]}?" if close else "check its spelling against the documented fields"
+        close = nearest_of(str(parts[-1]), _known_fields(), cutoff=0.75)
+        hint = f"did you mean {close}?" if close else "check its spelling against the documented fields"
         return [f"{path}: unknown field; {hint}"]
     value = problem.get("input")
     shown = "the entry" if isinstance(value, Mapping) else _bounded(repr(value))
