@@ -143,3 +143,30 @@ def test_default_app_scans_daily_and_keeps_output_and_notifies() -> None:
         assert tasks[name]["NotificationConfig"]["NotificationEvents"] == ["Failed", "TimedOut", "Cancelled"]
     t.resource_count_is("AWS::SNS::Topic", 1)
     t.resource_count_is("AWS::IAM::InstanceProfile", 1)
+
+
+def test_the_demo_instance_role_trusts_ec2_only_and_writes_only_the_command_output() -> None:
+    body = template(default_app(new_app())).to_json()
+    roles = {k: r["Properties"] for k, r in body["Resources"].items() if r["Type"] == "AWS::IAM::Role"}
+    ((role_id, instance_role),) = [(k, p) for k, p in roles.items() if k.startswith("InstanceRole")]
+    (trust,) = instance_role["AssumeRolePolicyDocument"]["Statement"]
+    assert trust == {"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}}
+    managed = [json.dumps(arn) for arn in instance_role.get("ManagedPolicyArns", [])]
+    assert len(managed) == 1
+    assert "AmazonSSMManagedInstanceCore" in managed[0]
+    writer_actions = sorted(
+        action
+        for resource in body["Resources"].values()
+        if resource["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy")
+        and {"Ref": role_id} in resource["Properties"].get("Roles", [])
+        for statement in resource["Properties"]["PolicyDocument"]["Statement"]
+        for action in ([statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"])
+    )
+    assert writer_actions == [
+        "logs:CreateLogStream",
+        "logs:DescribeLogGroups",
+        "logs:DescribeLogStreams",
+        "logs:PutLogEvents",
+        "s3:GetEncryptionConfiguration",
+        "s3:PutObject",
+    ]
