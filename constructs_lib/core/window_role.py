@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from aws_cdk import aws_iam as iam
@@ -9,7 +10,7 @@ from constructs import Construct
 
 from .._internal.constants import PATCH_DOCUMENT
 from .._internal.nag import acknowledge_wildcards
-from .._internal.rules import IAM_ROLE_NAME, IAM_ROLE_NAME_RULE, check_pattern
+from .._internal.rules import IAM_ROLE_NAME, IAM_ROLE_NAME_RULE, check_pattern, fail
 from .._internal.typecheck import typed
 from .._internal.validation import is_unresolved
 from .window_target import WindowTargets
@@ -52,6 +53,8 @@ def _arn(service: str, resource: str, *, account: bool = True) -> dict[str, Any]
     return {"Fn::Join": ["", [*parts, f":{resource}"]]}
 
 
+# IAM quota: a role's inline policies hold at most 10,240 characters in all (whitespace not counted).
+_MAX_INLINE_POLICY_CHARACTERS = 10_240
 _ANY_INSTANCE = [_arn("ec2", "instance/*"), _arn("ssm", "managed-instance/*")]
 _STATEMENTS: list[dict[str, Any]] = [
     {
@@ -129,6 +132,13 @@ class MaintenanceWindowRole(Construct):
 
     def _policy(self) -> iam.CfnRole.PolicyProperty:
         statements = [*self._statements, *_instance_statements(self._targets)]
+        size = len(json.dumps(statements, separators=(",", ":")))
+        if size > _MAX_INLINE_POLICY_CHARACTERS:
+            fail(
+                f"the window role {self.node.path} would need an inline policy of about {size} characters to reach "
+                f"its tasks' targets; IAM allows {_MAX_INLINE_POLICY_CHARACTERS}: give windows of other groups "
+                "roles of their own"
+            )
         return iam.CfnRole.PolicyProperty(
             policy_name="PatchTask", policy_document={"Version": "2012-10-17", "Statement": statements}
         )
@@ -164,9 +174,25 @@ def _instance_statements(targets: list[WindowTargets]) -> list[dict[str, Any]]:
     statements: list[dict[str, Any]] = []
     for target in targets:
         for statement in _statements_for(target):
-            if statement not in statements:
+            if not _merged_into(statements, statement) and statement not in statements:
                 statements.append(statement)
     return statements
+
+
+def _merged_into(statements: list[dict[str, Any]], statement: dict[str, Any]) -> bool:
+    """Fold a one-tag condition into an earlier statement on the same tag key (values are ORed), so a
+    fleet's role holds one statement per tag key, not one per group: a role's inline policies may hold
+    10,240 characters in all (IAM quota)."""
+    condition = statement.get("Condition", {}).get("StringEquals", {})
+    if len(statement.get("Condition", {})) != 1 or len(condition) != 1:
+        return False
+    ((key, values),) = condition.items()
+    for earlier in statements:
+        held = earlier.get("Condition", {}).get("StringEquals", {})
+        if len(earlier.get("Condition", {})) == 1 and list(held) == [key]:
+            held[key] = [*held[key], *(value for value in values if value not in held[key])]
+            return True
+    return False
 
 
 def _statements_for(target: WindowTargets) -> list[dict[str, Any]]:

@@ -127,10 +127,31 @@ def test_two_tasks_add_their_targets_once_each(stack: Stack) -> None:
     mw.add_patch_task("Patch", targets=[web, db])
     mw.add_patch_task("Again", targets=[web], priority=2)
     instance_statements = window_role_statements(stack, mw.window_role)[3:]
+    # One statement per tag key, values ORed: a role's inline policies may hold 10,240 characters in all.
     assert instance_statements == [
-        send_to(ANY_INSTANCE, {"StringEquals": {"ssm:resourceTag/PatchGroup": ["web"]}}),
-        send_to(ANY_INSTANCE, {"StringEquals": {"ssm:resourceTag/PatchGroup": ["db"]}}),
+        send_to(ANY_INSTANCE, {"StringEquals": {"ssm:resourceTag/PatchGroup": ["web", "db"]}})
     ]
+
+
+def test_a_window_role_past_iams_inline_policy_quota_is_refused(stack: Stack) -> None:
+    role = MaintenanceWindowRole(stack, "Role")
+
+    def add_keys(first: int, count: int) -> None:  # distinct tag keys can't share a statement
+        for index in range(first, first + count):
+            role.allow_targets(WindowTargets.from_tags({f"Team{index:03d}": ["x" * 60]}))
+
+    add_keys(0, 20)  # about 7,400 characters: within the quota
+    with pytest.raises(ValueError, match=r"would need an inline policy of about \d+ characters .* IAM allows 10240"):
+        add_keys(20, 30)
+
+
+def test_a_fleet_of_groups_on_one_tag_key_fits_one_statement(stack: Stack) -> None:
+    mw = window(stack)
+    for index in range(60):
+        group = mw.add_targets(f"T{index}", WindowTargets.from_tags({"PatchGroup": [f"group-{index:02d}"]}))
+        mw.add_patch_task(f"Patch{index}", targets=[group], priority=index)
+    (statement,) = window_role_statements(stack, mw.window_role)[3:]
+    assert len(statement["Condition"]["StringEquals"]["ssm:resourceTag/PatchGroup"]) == 60
 
 
 def test_tasks_of_a_window_share_one_defined_role(stack: Stack) -> None:
