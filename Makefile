@@ -19,7 +19,7 @@ NODE_STAMP := node_modules/.installed
 CHECKOV_VENV := $(VENV)/checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 
-.PHONY: help setup synth test lint typecheck unit validate cfn-lint shellcheck checkov rehearse plan diff bench example compat wheel clean
+.PHONY: help setup synth test checks-and-unit lint typecheck unit validate cfn-lint shellcheck checkov rehearse plan diff bench example compat wheel clean
 
 help:
 	@echo "make synth   set up and synthesize the default app into cdk.out/"
@@ -81,7 +81,12 @@ checkov: setup $(CHECKOV_STAMP)
 
 validate: synth cfn-lint shellcheck checkov
 
-test: lint typecheck unit validate
+# The checkov venv installs (about 75 s, mostly download and unpacking) while lint, types and unit tests run.
+test: setup
+	$(MAKE) --no-print-directory -j2 checks-and-unit $(CHECKOV_STAMP)
+	$(MAKE) --no-print-directory validate
+
+checks-and-unit: lint typecheck unit
 
 # The reviewed reference of the default app: its template snapshot, updated only after reading the diff.
 REFERENCE := tests/snapshot/__snapshots__/test_scenarios/test_scenario_template[default_app].json

@@ -278,7 +278,7 @@ def test_the_valid_neighbour_of_every_fuzzed_value_builds(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(ENTRIES))
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_a_hostile_value_is_refused_naming_its_keyword_or_synthesizes_clean(name: str, data: st.DataObject) -> None:
     entry = ENTRIES[name]
