@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from aws_cdk import App, BootstraplessSynthesizer, Duration, Stack
+from aws_cdk import App, BootstraplessSynthesizer, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
@@ -180,6 +181,24 @@ def workflow_with_baselines(app: App) -> Stack:
     return stack
 
 
+def encrypted_output(app: App) -> Stack:
+    """Command output under a customer managed KMS key, written by an instance role."""
+    stack = new_stack(app, "Encrypted")
+    key = kms.Key(stack, "OutputKey", enable_key_rotation=True, removal_policy=RemovalPolicy.RETAIN)
+    output = CommandOutput(stack, "Output", encryption_key=key)
+    instance_role = iam.Role(stack, "InstanceRole", assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"))
+    output.grant_write(instance_role)
+    PatchWorkflow(
+        stack,
+        "Web",
+        schedule=WindowSchedule.cron("0 3 ? * SUN *"),
+        duration=Duration.hours(3),
+        patch_groups=["web"],
+        output=output,
+    )
+    return stack
+
+
 def operations_bring_your_own(app: App) -> Stack:
     """Fleet operations with your own bucket, log group, topic and window role, a scan run, and patch now."""
     stack = new_stack(app, "Operations")
@@ -251,6 +270,7 @@ SCENARIOS: dict[str, Callable[[App], Stack]] = {
     "fully_customised": fully_customised,
     "workflow_with_baselines": workflow_with_baselines,
     "operations_bring_your_own": operations_bring_your_own,
+    "encrypted_output": encrypted_output,
     "default_app": default_app,
     "fleet_account_stack": fleet_account_stack,
     "fleet_stack_sets": fleet_stack_sets,

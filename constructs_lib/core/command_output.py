@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import ArnFormat, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
@@ -48,6 +49,7 @@ class CommandOutput(Construct):
         cloudwatch_output: bool = True,
         log_group: logs.ILogGroup | None = None,
         retention: logs.RetentionDays | None = None,
+        encryption_key: kms.IKey | None = None,
     ) -> None:
         """Define the output locations.
 
@@ -59,6 +61,11 @@ class CommandOutput(Construct):
             cloudwatch_output: stream output to CloudWatch Logs. Default: True.
             log_group: your log group. Default: a log group is defined with ``retention``.
             retention: how long a created log group keeps output. Default: three months.
+            encryption_key: a customer managed KMS key for the bucket and log group defined here (the
+                access-log bucket stays SSE-S3: S3 delivers access logs only there); the key policy gets
+                the CloudWatch Logs grant, scoped to this account's log groups, when the key is defined in
+                the app, and ``grant_write`` lets instances encrypt with it. Default: SSE-S3 for the bucket,
+                CloudWatch Logs' own encryption for the log group.
         """
         super().__init__(scope, construct_id)
         if not s3_output and not cloudwatch_output:
@@ -88,13 +95,20 @@ class CommandOutput(Construct):
         self.key_prefix = key_prefix
         self.bucket: s3.IBucket | None = None
         if s3_output:
-            self.bucket = bucket or self._define_bucket(expiration_days)
+            self.bucket = bucket or self._define_bucket(expiration_days, encryption_key)
         self.log_group: logs.ILogGroup | None = None
         if cloudwatch_output:
-            self.log_group = log_group or self._define_log_group(retention or logs.RetentionDays.THREE_MONTHS)
+            self.log_group = log_group or self._define_log_group(
+                retention or logs.RetentionDays.THREE_MONTHS, encryption_key
+            )
 
-    def _define_log_group(self, retention: logs.RetentionDays) -> logs.ILogGroup:
-        log_group = logs.LogGroup(self, "Logs", retention=retention, removal_policy=RemovalPolicy.RETAIN)
+    def _define_log_group(self, retention: logs.RetentionDays, key: kms.IKey | None) -> logs.ILogGroup:
+        log_group = logs.LogGroup(
+            self, "Logs", retention=retention, removal_policy=RemovalPolicy.RETAIN, encryption_key=key
+        )
+        if key is not None:
+            _let_logs_use(key, Stack.of(self))
+            return log_group
         suppress_scanner(
             log_group,
             "CKV_AWS_158",
@@ -103,7 +117,7 @@ class CommandOutput(Construct):
         )
         return log_group
 
-    def _define_bucket(self, expiration_days: int) -> s3.IBucket:
+    def _define_bucket(self, expiration_days: int, key: kms.IKey | None) -> s3.IBucket:
         access_logs = self._secure_bucket("AccessLogs", expiration_days)
         acknowledge(
             access_logs,
@@ -111,7 +125,7 @@ class CommandOutput(Construct):
             reason="This bucket receives the output bucket's server access logs; logging its own access would recurse.",
             checkov=("CKV_AWS_18",),
         )
-        bucket = self._secure_bucket("Bucket", expiration_days)
+        bucket = self._secure_bucket("Bucket", expiration_days, key)
         self._log_access(bucket, access_logs)
         return bucket
 
@@ -137,13 +151,15 @@ class CommandOutput(Construct):
             )
         )
 
-    def _secure_bucket(self, construct_id: str, expiration_days: int) -> s3.Bucket:
+    def _secure_bucket(self, construct_id: str, expiration_days: int, key: kms.IKey | None = None) -> s3.Bucket:
         """Encrypted, SSL only, private, owner-enforced (no ACLs), versioned so a record overwritten or
         deleted stays as a noncurrent version (expiring as the current ones do), retained on deletion."""
         return s3.Bucket(
             self,
             construct_id,
-            encryption=s3.BucketEncryption.S3_MANAGED,
+            encryption=s3.BucketEncryption.KMS if key else s3.BucketEncryption.S3_MANAGED,
+            encryption_key=key,
+            bucket_key_enabled=True if key else None,
             enforce_ssl=True,
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
@@ -201,3 +217,25 @@ class CommandOutput(Construct):
                 resources=[resource for _, resources in writes for resource in resources],
                 reason=WRITE_GRANTS_REASON,
             )
+
+
+def _let_logs_use(key: kms.IKey, stack: Stack) -> None:
+    """The key policy statement CloudWatch Logs needs to encrypt a log group, held to this account's
+    log groups by the encryption context (CloudWatch Logs user guide "encrypt-log-data-kms")."""
+    key.add_to_resource_policy(
+        iam.PolicyStatement(
+            principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],
+            actions=["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+            resources=["*"],
+            conditions={
+                "ArnLike": {
+                    "kms:EncryptionContext:aws:logs:arn": stack.format_arn(
+                        service="logs",
+                        resource="log-group",
+                        resource_name="*",
+                        arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                    )
+                }
+            },
+        )
+    )

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Match
@@ -202,3 +204,53 @@ def test_both_buckets_keep_overwritten_records_as_noncurrent_versions(stack: Sta
         (rule,) = properties["LifecycleConfiguration"]["Rules"]
         assert rule["ExpirationInDays"] == 30
         assert rule["NoncurrentVersionExpiration"] == {"NoncurrentDays": 30}
+
+
+def test_a_customer_key_encrypts_the_bucket_and_log_group_and_lets_logs_and_instances_use_it(stack: Stack) -> None:
+    key = kms.Key(stack, "Key", enable_key_rotation=True)
+    output = CommandOutput(stack, "Output", encryption_key=key)
+    role = iam.Role(stack, "InstanceRole", assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"))
+    output.grant_write(role)
+    body = template(stack).to_json()
+    key_arn = {"Fn::GetAtt": [logical_id(stack, key), "Arn"]}
+    buckets = {k: r["Properties"] for k, r in body["Resources"].items() if r["Type"] == "AWS::S3::Bucket"}
+    (output_bucket,) = [p for k, p in buckets.items() if k.startswith("OutputBucket")]
+    (access_logs,) = [p for k, p in buckets.items() if k.startswith("OutputAccessLogs")]
+    assert output_bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"] == [
+        {
+            "BucketKeyEnabled": True,
+            "ServerSideEncryptionByDefault": {"KMSMasterKeyID": key_arn, "SSEAlgorithm": "aws:kms"},
+        }
+    ]
+    # S3 delivers server access logs only to an SSE-S3 bucket.
+    assert access_logs["BucketEncryption"]["ServerSideEncryptionConfiguration"] == [
+        {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
+    ]
+    (log_group,) = [r["Properties"] for r in body["Resources"].values() if r["Type"] == "AWS::Logs::LogGroup"]
+    assert log_group["KmsKeyId"] == key_arn
+    assert output.log_group is not None
+    assert "checkov" not in json.dumps(body["Resources"][logical_id(stack, output.log_group)].get("Metadata", {}))
+    (key_resource,) = [r for r in body["Resources"].values() if r["Type"] == "AWS::KMS::Key"]
+    (logs_grant,) = [
+        s
+        for s in key_resource["Properties"]["KeyPolicy"]["Statement"]
+        if s["Principal"] == {"Service": "logs.us-east-1.amazonaws.com"}
+    ]
+    assert set(logs_grant["Condition"]) == {"ArnLike"}
+    assert "kms:EncryptionContext:aws:logs:arn" in logs_grant["Condition"]["ArnLike"]
+    instance_actions = [
+        s["Action"]
+        for r in body["Resources"].values()
+        if r["Type"] == "AWS::IAM::Policy"
+        for s in r["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    assert ["kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"] in instance_actions
+
+
+def test_without_a_key_the_log_group_says_why_it_has_none(stack: Stack) -> None:
+    output = CommandOutput(stack, "Output")
+    assert output.log_group is not None
+    metadata = template(stack).to_json()["Resources"][logical_id(stack, output.log_group)]["Metadata"]
+    (skip,) = metadata["checkov"]["skip"]
+    assert skip["id"] == "CKV_AWS_158"
+    assert "customer managed KMS key" in skip["comment"]
