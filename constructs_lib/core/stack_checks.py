@@ -16,7 +16,7 @@ deployment target here: two of them may go to different accounts, so only confli
 
 from __future__ import annotations
 
-from dataclasses import astuple, dataclass, field
+from dataclasses import astuple, dataclass
 from typing import Any
 
 import jsii
@@ -126,13 +126,6 @@ def watch(construct: IConstruct) -> None:
     add_stack_limits(Stack.of(construct))
 
 
-@dataclass
-class _Claims:
-    """Who holds what in each deployment target (account and region, or an environment-agnostic stack)."""
-
-    holders: dict[tuple[Any, ...], str] = field(default_factory=dict)
-
-
 def claim_patch_groups(baseline: IConstruct, operating_system: OperatingSystem, patch_groups: list[str]) -> None:
     """Refuse a patch group that already has a baseline for ``operating_system`` in the same place."""
     for group in patch_groups:
@@ -169,13 +162,13 @@ def claim_document_name(document: IConstruct, document_name: str) -> None:
 
 
 def _claim(construct: IConstruct, what: tuple[Any, ...], conflict: str, rule: str) -> None:
-    claims = _claims(construct)
+    holders = _holders(construct)
     where, described = _deployment_target(construct)
     key = (*where, *what)
-    holder = claims.holders.get(key)
+    holder = holders.get(key)
     if holder is not None and holder != construct.node.path and _in_tree(construct.node.root, holder):
         fail(f"{conflict} in {described} ({holder}), so {construct.node.path} can't have it: {rule}")
-    claims.holders[key] = construct.node.path
+    holders[key] = construct.node.path
 
 
 def _in_tree(root: IConstruct, path: str) -> bool:
@@ -187,13 +180,15 @@ def _in_tree(root: IConstruct, path: str) -> bool:
     return node is not None
 
 
-def _claims(construct: IConstruct) -> _Claims:
+def _holders(construct: IConstruct) -> dict[tuple[Any, ...], str]:
+    """Who holds what in each deployment target (account and region, or an environment-agnostic stack),
+    kept on the app: one registry per construct tree."""
     root = construct.node.root
-    claims = getattr(root, _REGISTRY, None)
-    if claims is None:
-        claims = _Claims()
-        setattr(root, _REGISTRY, claims)
-    return claims
+    holders: dict[tuple[Any, ...], str] | None = getattr(root, _REGISTRY, None)
+    if holders is None:
+        holders = {}
+        setattr(root, _REGISTRY, holders)
+    return holders
 
 
 def _deployment_target(construct: IConstruct) -> tuple[tuple[str, ...], str]:

@@ -59,12 +59,11 @@ def _derived_name(construct_id: str, suffix: str) -> str:
     return name if RESOURCE_NAME.fullmatch(name) else suffix
 
 
-def _scan_name(options: PatchWorkflowOptions) -> str | None:
-    return _scan_window_name(options.get("window_name"))
-
-
-def _scan_window_name(window_name: str | None) -> str | None:
-    """The install window's name with ``-Scan`` when it fits; None lets the scan window generate one."""
+def _scan_window_name(window_name: str | None, *, given: str | None) -> str | None:
+    """The name given, else the install window's name with ``-Scan`` when it fits; None lets the scan
+    window generate one."""
+    if given is not None:
+        return given
     if window_name is None or is_unresolved(window_name):
         return None
     name = f"{window_name}-Scan"
@@ -176,7 +175,7 @@ class PatchWorkflow(Construct):
                 schedule=scan_schedule,
                 duration=scan_duration or Duration.hours(defaults.SCAN_DURATION_HOURS),
                 cutoff=Duration.hours(0),
-                window_name=scan_window_name if scan_window_name is not None else _scan_name(options),
+                window_name=_scan_window_name(options.get("window_name"), given=scan_window_name),
                 **_pick(options, ("schedule_timezone", "start_date", "end_date")),
             )
             self.scan_task = self.scan_window.add_patch_task(
