@@ -3,14 +3,17 @@
 Reads the deployed template and its physical resource ids from CloudFormation, then sends
 AWS-RunPatchBaselineWithHooks with the task's parameters, hooks, output settings and rate control
 as one command to the union of the task's targets (so rate control covers them all and an instance two
-targets match is patched once), waits, and prints each instance's status. It asks before sending (or
-takes --yes; without a terminal it refuses without --yes); --dry-run prints the request and sends nothing;
---instance-ids patches only those instances (a canary first, say).
+targets match is patched once), waits, and prints each instance's status. Before sending it asks
+Systems Manager which managed nodes the targets reach now, and refuses when none. It asks before sending
+(or takes --yes; without a terminal it refuses without --yes); --dry-run prints the nodes and the request
+and sends nothing; --instance-ids patches only those instances; --canary N patches N of the nodes first
+(online ones by instance id, stopping at their first error) and the others only if all N succeed.
 
-    patch-now --stack PatchingDemo [--task PatchingTask] [--dry-run] [--yes] [--instance-ids i-1,i-2]
+    patch-now --stack PatchingDemo [--task PatchingTask] [--dry-run] [--yes] [--canary 1]
+              [--instance-ids i-1,i-2]
 
-Every node of one run uses the same fresh SnapshotId, so all install the same patch set. Needs AWS
-credentials (the SDK's usual chain); SNS notifications of the task are not re-sent.
+Every node of one run (canary and rest) uses the same fresh SnapshotId, so all install the same patch
+set. Needs AWS credentials (the SDK's usual chain); SNS notifications of the task are not re-sent.
 """
 
 from __future__ import annotations
@@ -28,9 +31,11 @@ from .._internal import defaults, rules
 from .._internal.constants import PATCH_DOCUMENT
 from .assembly import choose_task
 from .command import CommandError, bounded_int, checked, run_command
+from .managed_nodes import ManagedNode, resolve
 
 TERMINAL = {"Success", "Failed", "Cancelled", "TimedOut", "Cancelling"}
 TARGET_TYPE = "AWS::SSM::MaintenanceWindowTarget"
+INSTANCE_IDS_MAX = 50  # one SendCommand's Targets values (API model: TargetValues)
 
 
 class PatchNowError(CommandError):
@@ -75,13 +80,21 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--instance-ids",
         type=checked(_check_instance_ids),
-        help="patch only these instances, comma-separated (e.g. a canary), instead of the task's targets",
+        help="patch only these instances, comma-separated, instead of the task's targets",
     )
-    return parser.parse_args(argv)
+    parser.add_argument(
+        "--canary",
+        type=bounded_int(1, INSTANCE_IDS_MAX),
+        help="patch this many of the nodes first (stopping at their first error), the others only if they succeed",
+    )
+    args = parser.parse_args(argv)
+    if args.canary and args.no_wait:
+        parser.error("--canary waits for the canary before the rest: drop --no-wait")
+    return args
 
 
-def plan(template: dict[str, Any], physical_ids: dict[str, str], args: argparse.Namespace) -> list[PlannedCommand]:
-    """The SendCommand requests that reproduce the chosen task."""
+def plan(template: dict[str, Any], physical_ids: dict[str, str], args: argparse.Namespace) -> PlannedCommand:
+    """The one SendCommand request that reproduces the chosen task."""
     resources: dict[str, Any] = template.get("Resources", {})
     logical_id, props = choose_task(resources, args.task)
     run_command = props.get("TaskInvocationParameters", {}).get("MaintenanceWindowRunCommandParameters", {})
@@ -119,7 +132,7 @@ def plan(template: dict[str, Any], physical_ids: dict[str, str], args: argparse.
         }
     if args.instance_ids:
         targets = [{"Key": "InstanceIds", "Values": args.instance_ids.split(",")}]
-        return [PlannedCommand("--instance-ids", {**base, "Targets": targets})]
+        return PlannedCommand("--instance-ids", {**base, "Targets": targets})
     commands = []
     for target_ref in _window_target_refs(props, logical_id):
         target = resources.get(target_ref, {})
@@ -127,7 +140,7 @@ def plan(template: dict[str, Any], physical_ids: dict[str, str], args: argparse.
             raise PatchNowError(f"task {logical_id} names {target_ref}, which is not a window target of the stack")
         keys = [{"Key": t["Key"], "Values": [resolve(v) for v in t["Values"]]} for t in target["Properties"]["Targets"]]
         commands.append(PlannedCommand(target["Properties"].get("Name", target_ref), {**base, "Targets": keys}))
-    return [_one_command(commands, logical_id)]
+    return _one_command(commands, logical_id)
 
 
 def _one_command(commands: list[PlannedCommand], logical_id: str) -> PlannedCommand:
@@ -145,8 +158,10 @@ def _one_command(commands: list[PlannedCommand], logical_id: str) -> PlannedComm
     values: list[str] = []
     for command in commands:
         values += [value for value in command.request["Targets"][0]["Values"] if value not in values]
-    if len(values) > 50:
-        raise PatchNowError(f"task {logical_id}'s targets hold {len(values)} values; one command takes 50")
+    if len(values) > INSTANCE_IDS_MAX:
+        raise PatchNowError(
+            f"task {logical_id}'s targets hold {len(values)} values; one command takes {INSTANCE_IDS_MAX}"
+        )
     names = " + ".join(command.target_name for command in commands)
     key = next(iter(keys))[0]
     return PlannedCommand(names, {**commands[0].request, "Targets": [{"Key": key, "Values": values}]})
@@ -154,7 +169,7 @@ def _one_command(commands: list[PlannedCommand], logical_id: str) -> PlannedComm
 
 def _check_instance_ids(text: str) -> None:
     ids = text.split(",")
-    rules.check_count("instance_ids", ids, 1, 50)
+    rules.check_count("instance_ids", ids, 1, INSTANCE_IDS_MAX)
     rules.check_unique("instance_ids", ids)
     for instance_id in ids:
         rules.check_pattern("instance_ids", instance_id, rules.INSTANCE_ID, rules.INSTANCE_ID_RULE)
@@ -182,31 +197,66 @@ def load_stack(cloudformation: Any, stack: str) -> tuple[dict[str, Any], dict[st
     return template, physical
 
 
+def split_canary(command: PlannedCommand, nodes: list[ManagedNode], canary: int | None) -> list[PlannedCommand]:
+    """The command as sent: whole, or a canary (online nodes first, by instance id; no error tolerated) and
+    then the rest, by instance id when they fit one command, else the task's targets (the canary runs again:
+    its patches are installed, its hooks run again)."""
+    if not canary:
+        return [command]
+    if canary >= len(nodes):
+        raise PatchNowError(
+            f"--canary {canary} leaves no node for after it: the targets reach {len(nodes)} managed nodes now"
+        )
+    ordered = [node.instance_id for node in sorted(nodes, key=lambda node: (not node.online, node.instance_id))]
+    first, rest = ordered[:canary], sorted(ordered[canary:])
+    canary_request = {**command.request, "Targets": [{"Key": "InstanceIds", "Values": first}], "MaxErrors": "0"}
+    if len(rest) <= INSTANCE_IDS_MAX:
+        rest_command = PlannedCommand(
+            f"the other {len(rest)}", {**command.request, "Targets": [{"Key": "InstanceIds", "Values": rest}]}
+        )
+    else:
+        rest_command = PlannedCommand(f"{command.target_name} (the canary again)", command.request)
+    return [PlannedCommand(f"canary of {canary}", canary_request), rest_command]
+
+
+def _warn_unreachable(command: PlannedCommand, nodes: list[ManagedNode], out: TextIO) -> None:
+    """Instance ids given that are not managed nodes now: Run Command would fail them (Undeliverable)."""
+    found = {node.instance_id for node in nodes}
+    for target in command.request["Targets"]:
+        if target["Key"] == "InstanceIds":
+            missing = [value for value in target["Values"] if value not in found]
+            if missing:
+                out.write(f"not managed nodes now (Systems Manager can't reach them): {', '.join(missing)}\n")
+
+
 def wait_for(
     ssm: Any,
-    command_ids: list[str],
+    command_id: str,
     timeout: int,
     poll: int,
     sleep: Callable[[float], None],
     clock: Callable[[], float],
-) -> dict[str, str]:
-    """Poll until every command ends (or the timeout passes); the last status of each."""
+) -> str:
+    """Poll until the command ends (or the timeout passes); its last status."""
     deadline = clock() + timeout
-    statuses: dict[str, str] = {}
     while True:
-        for command_id in command_ids:
-            statuses[command_id] = ssm.list_commands(CommandId=command_id)["Commands"][0]["Status"]
-        if all(status in TERMINAL for status in statuses.values()) or clock() >= deadline:
-            return statuses
+        status: str = ssm.list_commands(CommandId=command_id)["Commands"][0]["Status"]
+        if status in TERMINAL or clock() >= deadline:
+            return status
         sleep(poll)
 
 
-def _question(commands: list[PlannedCommand]) -> str:
+def _question(commands: list[PlannedCommand], nodes: list[ManagedNode]) -> str:
     request = commands[0].request
     targets = "; ".join(f"{t['Key']} = {', '.join(t['Values'])}" for t in request["Targets"])
+    order = f"{len(nodes)} managed nodes now"
+    if len(commands) > 1:
+        order += f", first a canary ({targets}), the others only if it succeeds"
+        targets = "; ".join(f"{t['Key']} = {', '.join(t['Values'])}" for t in commands[1].request["Targets"])
     return (
         f"Run {request['Parameters']['Operation'][0]} with {request['Parameters'].get('RebootOption', ['?'])[0]} "
-        f"now on {targets} ({request['MaxConcurrency']} at a time, stop after {request['MaxErrors']} errors)? [y/N] "
+        f"now on {targets}, {order} ({request['MaxConcurrency']} at a time, stop after "
+        f"{commands[-1].request['MaxErrors']} errors)? [y/N] "
     )
 
 
@@ -217,13 +267,44 @@ def ask(question: str) -> bool:
     return input(question).strip().lower() in ("y", "yes")
 
 
-def print_invocations(ssm: Any, command_id: str, target_name: str, out: TextIO) -> None:
+def print_nodes(nodes: list[ManagedNode], out: TextIO) -> None:
+    out.write(f"managed nodes the targets reach now ({len(nodes)}):\n")
+    for node in nodes:
+        out.write(f"  {node.instance_id:<22} {node.name:<24} {node.platform:<20} {node.ping_status}\n")
+
+
+def print_invocations(ssm: Any, command_id: str, out: TextIO) -> None:
+    out.write(f"{'instance':<22} {'name':<24} {'status':<12} details\n")
     for page in ssm.get_paginator("list_command_invocations").paginate(CommandId=command_id):
         for invocation in page["CommandInvocations"]:
             out.write(
-                f"{target_name:<24} {invocation['InstanceId']:<22} {invocation.get('InstanceName', ''):<24} "
+                f"{invocation['InstanceId']:<22} {invocation.get('InstanceName', ''):<24} "
                 f"{invocation['Status']:<12} {invocation.get('StatusDetails', '')}\n"
             )
+
+
+@dataclass
+class Waiting:
+    """How run() waits for a command: the user's limits and the clock (injected by tests)."""
+
+    timeout: int
+    poll: int
+    sleep: Callable[[float], None]
+    clock: Callable[[], float]
+
+
+def send(ssm: Any, command: PlannedCommand, out: TextIO, waiting: Waiting | None) -> str:
+    """Send one command; unless not waiting, wait for it and print each instance's status. Its last status."""
+    command_id = ssm.send_command(**command.request)["Command"]["CommandId"]
+    out.write(
+        f"sent {command_id} to {command.target_name} (SnapshotId {command.request['Parameters']['SnapshotId'][0]})\n"
+    )
+    if waiting is None:
+        return "Sent"
+    status = wait_for(ssm, command_id, waiting.timeout, waiting.poll, waiting.sleep, waiting.clock)
+    print_invocations(ssm, command_id, out)
+    out.write(f"command {command_id}: {status}\n")
+    return status
 
 
 def run(
@@ -234,34 +315,35 @@ def run(
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
     confirm: Callable[[str], bool] | None = None,
+    resource_groups: Any = None,
 ) -> int:
     confirm = confirm or ask
     template, physical = load_stack(cloudformation, args.stack)
-    commands = plan(template, physical, args)
+    command = plan(template, physical, args)
+    nodes = resolve(ssm, resource_groups, command.request["Targets"])
+    if not nodes:
+        raise PatchNowError(
+            f"{command.target_name} reaches no managed node now, so nothing would be patched "
+            "(check the targets' tags and that SSM Agent runs on the instances)"
+        )
+    _warn_unreachable(command, nodes, out)
+    commands = split_canary(command, nodes, args.canary)
     if args.dry_run:
-        for command in commands:
-            out.write(f"would send to {command.target_name}:\n{json.dumps(command.request, indent=1)}\n")
+        print_nodes(nodes, out)
+        for planned in commands:
+            out.write(f"would send to {planned.target_name}:\n{json.dumps(planned.request, indent=1)}\n")
         return 0
-    if not args.yes and not confirm(_question(commands)):
+    if not args.yes and not confirm(_question(commands, nodes)):
         out.write("nothing sent\n")
         return 1
-    sent: list[tuple[str, PlannedCommand]] = []
-    for command in commands:
-        command_id = ssm.send_command(**command.request)["Command"]["CommandId"]
-        out.write(
-            f"sent {command_id} to {command.target_name} "
-            f"(SnapshotId {command.request['Parameters']['SnapshotId'][0]})\n"
-        )
-        sent.append((command_id, command))
-    if args.no_wait:
-        return 0
-    statuses = wait_for(ssm, [command_id for command_id, _ in sent], args.timeout, args.poll, sleep, clock)
-    out.write(f"{'target':<24} {'instance':<22} {'name':<24} {'status':<12} details\n")
-    for command_id, command in sent:
-        print_invocations(ssm, command_id, command.target_name, out)
-    for command_id, status in statuses.items():
-        out.write(f"command {command_id}: {status}\n")
-    return 0 if all(status == "Success" for status in statuses.values()) else 1
+    waiting = None if args.no_wait else Waiting(args.timeout, args.poll, sleep, clock)
+    for planned in commands:
+        status = send(ssm, planned, out, waiting)
+        if status not in ("Success", "Sent"):
+            if planned is not commands[-1]:
+                out.write(f"the canary ended {status}: {commands[-1].target_name} not patched\n")
+            return 1
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -277,7 +359,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         try:
             session = boto3.Session(region_name=args.region)
-            return run(args, session.client("cloudformation"), session.client("ssm"), sys.stdout)
+            clients = {name: session.client(name) for name in ("cloudformation", "ssm", "resource-groups")}
+            return run(
+                args,
+                clients["cloudformation"],
+                clients["ssm"],
+                sys.stdout,
+                resource_groups=clients["resource-groups"],
+            )
         except NoRegionError as error:
             raise CommandError("no AWS region: pass --region or set AWS_REGION (or a profile's region)") from error
         except NoCredentialsError as error:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import copy
 import io
 import json
@@ -14,7 +15,8 @@ from botocore.stub import Stubber
 
 from constructs_lib.cli.assembly import AssemblyError
 from constructs_lib.cli.command import CommandError
-from constructs_lib.cli.patch_now import main, parse_args, run
+from constructs_lib.cli.managed_nodes import ManagedNode, resolve
+from constructs_lib.cli.patch_now import PlannedCommand, main, parse_args, run, split_canary
 from tests.builders import new_app, template
 from tests.scenarios import default_app
 
@@ -66,6 +68,27 @@ def stub_stack(cfn_stub: Stubber, body: dict[str, Any]) -> dict[str, str]:
     return ids
 
 
+WEB_1, WEB_2, WEB_3 = "i-0123456789abcdef0", "i-0fedcba9876543210", "i-0aaaaaaaaaaaaaaa1"
+
+
+def stub_nodes(
+    ssm_stub: Stubber,
+    filters: list[dict[str, Any]] | None = None,
+    nodes: list[tuple[str, str]] | None = None,
+) -> None:
+    """DescribeInstanceInformation answering ``filters`` (default: the demo's tag) with (instance id, ping)."""
+    ssm_stub.add_response(
+        "describe_instance_information",
+        {
+            "InstanceInformationList": [
+                {"InstanceId": i, "PingStatus": ping, "ComputerName": f"host-{n}", "PlatformName": "Amazon Linux"}
+                for n, (i, ping) in enumerate(nodes if nodes is not None else [(WEB_1, "Online"), (WEB_2, "Online")])
+            ]
+        },
+        {"Filters": filters or [{"Key": "tag:PatchGroup", "Values": ["PatchingDemo"]}]},
+    )
+
+
 def expected_send(ids: dict[str, str], body: dict[str, Any], **overrides: Any) -> dict[str, Any]:
     log_group = next(k for k, r in body["Resources"].items() if r["Type"] == "AWS::Logs::LogGroup")
     bucket = next(k for k in body["Resources"] if k.startswith("OutputBucket") and "Policy" not in k)
@@ -98,6 +121,7 @@ def command(status: str) -> dict[str, Any]:
 def test_sends_the_task_waits_and_prints_each_instance(clients: Any, demo_template: dict[str, Any]) -> None:
     cloudformation, ssm, cfn_stub, ssm_stub = clients
     ids = stub_stack(cfn_stub, demo_template)
+    stub_nodes(ssm_stub)
     ssm_stub.add_response(
         "send_command", {"Command": {"CommandId": CMD}}, expected_send(ids, demo_template, MaxConcurrency="1")
     )
@@ -145,13 +169,14 @@ def test_sends_the_task_waits_and_prints_each_instance(clients: Any, demo_templa
     assert sleeps == [5]
     lines = out.getvalue().splitlines()
     assert lines[0] == f"sent {CMD} to PatchingDemo-Fleet (SnapshotId {SNAPSHOT})"
-    assert lines[2].split() == ["PatchingDemo-Fleet", "i-0123456789abcdef0", "web-1", "Success", "Success"]
+    assert lines[2].split() == ["i-0123456789abcdef0", "web-1", "Success", "Success"]
     assert lines[-1] == f"command {CMD}: Success"
 
 
 def test_a_failed_run_exits_1(clients: Any, demo_template: dict[str, Any]) -> None:
     cloudformation, ssm, cfn_stub, ssm_stub = clients
     ids = stub_stack(cfn_stub, demo_template)
+    stub_nodes(ssm_stub)
     ssm_stub.add_response("send_command", {"Command": {"CommandId": CMD}}, expected_send(ids, demo_template))
     ssm_stub.add_response("list_commands", command("Failed"), {"CommandId": CMD})
     ssm_stub.add_response(
@@ -168,6 +193,7 @@ def test_a_failed_run_exits_1(clients: Any, demo_template: dict[str, Any]) -> No
 def test_no_wait_only_sends(clients: Any, demo_template: dict[str, Any]) -> None:
     cloudformation, ssm, cfn_stub, ssm_stub = clients
     ids = stub_stack(cfn_stub, demo_template)
+    stub_nodes(ssm_stub)
     ssm_stub.add_response(
         "send_command",
         {"Command": {"CommandId": CMD}},
@@ -197,6 +223,7 @@ def test_no_wait_only_sends(clients: Any, demo_template: dict[str, Any]) -> None
 def test_gives_up_waiting_at_the_timeout(clients: Any, demo_template: dict[str, Any]) -> None:
     cloudformation, ssm, cfn_stub, ssm_stub = clients
     ids = stub_stack(cfn_stub, demo_template)
+    stub_nodes(ssm_stub)
     ssm_stub.add_response("send_command", {"Command": {"CommandId": CMD}}, expected_send(ids, demo_template))
     ssm_stub.add_response("list_commands", command("InProgress"), {"CommandId": CMD})
     ssm_stub.add_response("list_commands", command("InProgress"), {"CommandId": CMD})
@@ -305,29 +332,36 @@ def test_good_overrides_are_taken(arguments: list[str]) -> None:
 
 
 def test_dry_run_prints_the_one_request_and_sends_nothing(clients: Any, demo_template: dict[str, Any]) -> None:
-    cloudformation, ssm, cfn_stub, _ = clients
+    cloudformation, ssm, cfn_stub, ssm_stub = clients
     ids = stub_stack(cfn_stub, demo_template)
+    stub_nodes(ssm_stub)
     out = io.StringIO()
     args = parse_args(["--stack", STACK, "--task", "PatchingTask", "--snapshot-id", SNAPSHOT, "--dry-run"])
     assert run(args, cloudformation, ssm, out) == 0  # no send_command stubbed: a call would fail the stub
-    text = out.getvalue()
-    assert text.startswith("would send to PatchingDemo-Fleet:\n")
-    assert json.loads(text.split("\n", 1)[1]) == expected_send(ids, demo_template)
+    nodes, request = out.getvalue().split("would send to PatchingDemo-Fleet:\n")
+    assert nodes.splitlines() == [
+        "managed nodes the targets reach now (2):",
+        f"  {WEB_1:<22} {'host-0':<24} {'Amazon Linux':<20} Online",
+        f"  {WEB_2:<22} {'host-1':<24} {'Amazon Linux':<20} Online",
+    ]
+    assert json.loads(request) == expected_send(ids, demo_template)
 
 
 def test_without_yes_and_without_a_terminal_nothing_is_sent(
     clients: Any, demo_template: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    cloudformation, ssm, cfn_stub, _ = clients
+    cloudformation, ssm, cfn_stub, ssm_stub = clients
     stub_stack(cfn_stub, demo_template)
+    stub_nodes(ssm_stub)
     monkeypatch.setattr("sys.stdin", io.StringIO(""))
     with pytest.raises(CommandError, match=r"pass --yes to confirm"):
         run(parse_args(["--stack", STACK, "--task", "PatchingTask"]), cloudformation, ssm, io.StringIO())
 
 
 def test_a_declined_confirmation_sends_nothing_and_exits_1(clients: Any, demo_template: dict[str, Any]) -> None:
-    cloudformation, ssm, cfn_stub, _ = clients
+    cloudformation, ssm, cfn_stub, ssm_stub = clients
     stub_stack(cfn_stub, demo_template)
+    stub_nodes(ssm_stub)
     questions: list[str] = []
     out = io.StringIO()
 
@@ -338,8 +372,8 @@ def test_a_declined_confirmation_sends_nothing_and_exits_1(clients: Any, demo_te
     args = parse_args(["--stack", STACK, "--task", "PatchingTask"])
     assert run(args, cloudformation, ssm, out, confirm=decline) == 1
     assert questions == [
-        "Run Install with RebootIfNeeded now on tag:PatchGroup = PatchingDemo (10% at a time, stop after 1 errors)? "
-        "[y/N] "
+        "Run Install with RebootIfNeeded now on tag:PatchGroup = PatchingDemo, 2 managed nodes now (10% at a time, "
+        "stop after 1 errors)? [y/N] "
     ]
     assert out.getvalue() == "nothing sent\n"
 
@@ -348,6 +382,7 @@ def test_instance_ids_patch_only_those_instances_in_one_command(clients: Any, de
     cloudformation, ssm, cfn_stub, ssm_stub = clients
     ids = stub_stack(cfn_stub, demo_template)
     canary = ["i-0123456789abcdef0", "mi-0123456789abcdef0"]
+    stub_nodes(ssm_stub, [{"Key": "InstanceIds", "Values": canary}], [(canary[0], "Online"), (canary[1], "Online")])
     request = expected_send(ids, demo_template, Targets=[{"Key": "InstanceIds", "Values": canary}])
     ssm_stub.add_response("send_command", {"Command": {"CommandId": CMD}}, request)
     args = parse_args(
@@ -382,7 +417,9 @@ def test_two_window_targets_of_one_key_become_one_command(clients: Any, demo_tem
     task["Properties"]["Targets"][0]["Values"].append({"Ref": "CanaryTarget"})
     cloudformation, ssm, cfn_stub, ssm_stub = clients
     ids = stub_stack(cfn_stub, body)
-    request = expected_send(ids, body, Targets=[{"Key": "tag:PatchGroup", "Values": ["PatchingDemo", "canary"]}])
+    merged = [{"Key": "tag:PatchGroup", "Values": ["PatchingDemo", "canary"]}]
+    stub_nodes(ssm_stub, merged)
+    request = expected_send(ids, body, Targets=merged)
     ssm_stub.add_response("send_command", {"Command": {"CommandId": CMD}}, request)
     args = parse_args(["--yes", "--no-wait", "--stack", STACK, "--task", "PatchingTask", "--snapshot-id", SNAPSHOT])
     out = io.StringIO()
@@ -417,3 +454,141 @@ def test_bad_instance_ids_exit_2(ids: str, capsys: pytest.CaptureFixture[str]) -
         parse_args(["--stack", STACK, "--instance-ids", ids])
     assert exit_info.value.code == 2
     assert "argument --instance-ids: instance_ids must" in capsys.readouterr().err
+
+
+def canary_args(*extra: str) -> argparse.Namespace:
+    return parse_args(["--yes", "--stack", STACK, "--task", "PatchingTask", "--snapshot-id", SNAPSHOT, *extra])
+
+
+THREE_NODES = [(WEB_3, "ConnectionLost"), (WEB_1, "Online"), (WEB_2, "Online")]
+
+
+def test_canary_first_then_the_others_with_the_same_snapshot(clients: Any, demo_template: dict[str, Any]) -> None:
+    cloudformation, ssm, cfn_stub, ssm_stub = clients
+    ids = stub_stack(cfn_stub, demo_template)
+    stub_nodes(ssm_stub, nodes=THREE_NODES)
+    # The canary: an online node (the lowest id of those), no error tolerated.
+    canary = expected_send(ids, demo_template, Targets=[{"Key": "InstanceIds", "Values": [WEB_1]}], MaxErrors="0")
+    ssm_stub.add_response("send_command", {"Command": {"CommandId": CMD}}, canary)
+    ssm_stub.add_response("list_commands", command("Success"), {"CommandId": CMD})
+    ssm_stub.add_response("list_command_invocations", {"CommandInvocations": []}, {"CommandId": CMD})
+    rest = expected_send(ids, demo_template, Targets=[{"Key": "InstanceIds", "Values": [WEB_3, WEB_2]}])
+    ssm_stub.add_response("send_command", {"Command": {"CommandId": CMD}}, rest)
+    ssm_stub.add_response("list_commands", command("Success"), {"CommandId": CMD})
+    ssm_stub.add_response("list_command_invocations", {"CommandInvocations": []}, {"CommandId": CMD})
+    out = io.StringIO()
+    assert run(canary_args("--canary", "1"), cloudformation, ssm, out, sleep=lambda _: None, clock=lambda: 0.0) == 0
+    sent = [line for line in out.getvalue().splitlines() if line.startswith("sent ")]
+    assert sent == [
+        f"sent {CMD} to canary of 1 (SnapshotId {SNAPSHOT})",
+        f"sent {CMD} to the other 2 (SnapshotId {SNAPSHOT})",
+    ]
+
+
+def test_a_failed_canary_stops_before_the_others_and_exits_1(clients: Any, demo_template: dict[str, Any]) -> None:
+    cloudformation, ssm, cfn_stub, ssm_stub = clients
+    ids = stub_stack(cfn_stub, demo_template)
+    stub_nodes(ssm_stub, nodes=THREE_NODES)
+    canary = expected_send(
+        ids, demo_template, Targets=[{"Key": "InstanceIds", "Values": [WEB_1, WEB_2]}], MaxErrors="0"
+    )
+    ssm_stub.add_response("send_command", {"Command": {"CommandId": CMD}}, canary)
+    ssm_stub.add_response("list_commands", command("Failed"), {"CommandId": CMD})
+    ssm_stub.add_response(
+        "list_command_invocations",
+        {"CommandInvocations": [{"InstanceId": WEB_1, "Status": "Failed", "StatusDetails": "Failed"}]},
+        {"CommandId": CMD},
+    )
+    out = io.StringIO()
+    # No second send_command is stubbed: sending the rest would fail the stub.
+    assert run(canary_args("--canary", "2"), cloudformation, ssm, out, sleep=lambda _: None, clock=lambda: 0.0) == 1
+    assert out.getvalue().splitlines()[-1] == "the canary ended Failed: the other 1 not patched"
+
+
+def test_a_canary_as_large_as_the_fleet_is_refused(clients: Any, demo_template: dict[str, Any]) -> None:
+    cloudformation, ssm, cfn_stub, ssm_stub = clients
+    stub_stack(cfn_stub, demo_template)
+    stub_nodes(ssm_stub)
+    with pytest.raises(CommandError, match=r"--canary 2 leaves no node for after it: the targets reach 2 managed"):
+        run(canary_args("--canary", "2"), cloudformation, ssm, io.StringIO())
+
+
+def test_canary_needs_waiting(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        parse_args(["--stack", STACK, "--canary", "1", "--no-wait"])
+    assert exit_info.value.code == 2
+    assert "--canary waits for the canary before the rest: drop --no-wait" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("value", "message"), [("0", "must be from 1 to 50; got 0"), ("51", "must be from 1 to 50; got 51")]
+)
+def test_bad_canary_sizes_exit_2(value: str, message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        parse_args(["--stack", STACK, "--canary", value])
+    assert f"argument --canary: {message}" in capsys.readouterr().err
+
+
+def test_targets_reaching_no_managed_node_send_nothing(clients: Any, demo_template: dict[str, Any]) -> None:
+    cloudformation, ssm, cfn_stub, ssm_stub = clients
+    stub_stack(cfn_stub, demo_template)
+    stub_nodes(ssm_stub, nodes=[])
+    with pytest.raises(CommandError, match=r"PatchingDemo-Fleet reaches no managed node now, so nothing"):
+        run(canary_args(), cloudformation, ssm, io.StringIO())
+
+
+def test_instance_ids_that_are_not_managed_nodes_are_named(clients: Any, demo_template: dict[str, Any]) -> None:
+    cloudformation, ssm, cfn_stub, ssm_stub = clients
+    stub_stack(cfn_stub, demo_template)
+    stub_nodes(ssm_stub, [{"Key": "InstanceIds", "Values": [WEB_1, WEB_3]}], [(WEB_1, "Online")])
+    out = io.StringIO()
+    assert run(canary_args("--dry-run", "--instance-ids", f"{WEB_1},{WEB_3}"), cloudformation, ssm, out) == 0
+    assert out.getvalue().splitlines()[0] == f"not managed nodes now (Systems Manager can't reach them): {WEB_3}"
+
+
+def test_dry_run_with_a_canary_prints_both_requests(clients: Any, demo_template: dict[str, Any]) -> None:
+    cloudformation, ssm, cfn_stub, ssm_stub = clients
+    stub_stack(cfn_stub, demo_template)
+    stub_nodes(ssm_stub, nodes=THREE_NODES)
+    out = io.StringIO()
+    assert run(canary_args("--dry-run", "--canary", "1"), cloudformation, ssm, out) == 0
+    text = out.getvalue()
+    canary = json.loads(text.split("would send to canary of 1:\n")[1].split("would send to")[0])
+    rest = json.loads(text.split("would send to the other 2:\n")[1])
+    assert (canary["Targets"], canary["MaxErrors"]) == ([{"Key": "InstanceIds", "Values": [WEB_1]}], "0")
+    assert (rest["Targets"], rest["MaxErrors"]) == ([{"Key": "InstanceIds", "Values": [WEB_3, WEB_2]}], "1")
+
+
+def test_more_than_50_others_go_as_the_task_targets() -> None:
+    nodes = [ManagedNode(f"i-{n:017x}", "", "", "Online") for n in range(52)]
+    whole = PlannedCommand("Fleet", {"Targets": [{"Key": "tag:PatchGroup", "Values": ["web"]}], "MaxErrors": "1"})
+    canary, rest = split_canary(whole, nodes, 1)
+    assert canary.request["Targets"] == [{"Key": "InstanceIds", "Values": [nodes[0].instance_id]}]
+    assert rest == PlannedCommand("Fleet (the canary again)", whole.request)
+
+
+def test_a_resource_group_is_resolved_to_its_instances_in_chunks_of_100() -> None:
+    session = boto3.Session(aws_access_key_id="test", aws_secret_access_key="test", region_name="us-east-1")  # noqa: S106
+    ssm, groups = session.client("ssm"), session.client("resource-groups")
+    ids = [f"i-{n:017x}" for n in range(120)]
+    arns = [{"Identifier": {"ResourceArn": f"arn:aws:ec2:us-east-1:111111111111:instance/{i}"}} for i in ids]
+    with Stubber(ssm) as ssm_stub, Stubber(groups) as groups_stub:
+        groups_stub.add_response(
+            "list_group_resources",
+            {"Resources": arns},
+            {"Group": "web", "Filters": [{"Name": "resource-type", "Values": ["AWS::EC2::Instance"]}]},
+        )
+        for chunk in (ids[:100], ids[100:]):
+            stub_nodes(ssm_stub, [{"Key": "InstanceIds", "Values": chunk}], [(i, "Online") for i in chunk])
+        targets = [
+            {"Key": "resource-groups:Name", "Values": ["web"]},
+            {"Key": "resource-groups:ResourceTypeFilters", "Values": ["AWS::EC2::Instance"]},
+        ]
+        assert [node.instance_id for node in resolve(ssm, groups, targets)] == ids
+        groups_stub.assert_no_pending_responses()
+        ssm_stub.assert_no_pending_responses()
+
+
+def test_a_target_key_ssm_cannot_describe_is_refused() -> None:
+    with pytest.raises(CommandError, match=r"can't resolve target keys \['ParameterValues'\]"):
+        resolve(None, None, [{"Key": "ParameterValues", "Values": ["x"]}])
