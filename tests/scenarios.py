@@ -182,10 +182,12 @@ def workflow_with_baselines(app: App) -> Stack:
 
 
 def encrypted_output(app: App) -> Stack:
-    """Command output under a customer managed KMS key, written by an instance role."""
+    """Command output under a customer managed KMS key and Object Lock, written by an instance role."""
     stack = new_stack(app, "Encrypted")
     key = kms.Key(stack, "OutputKey", enable_key_rotation=True, removal_policy=RemovalPolicy.RETAIN)
-    output = CommandOutput(stack, "Output", encryption_key=key)
+    output = CommandOutput(
+        stack, "Output", encryption_key=key, object_lock=s3.ObjectLockRetention.governance(Duration.days(90))
+    )
     instance_role = iam.Role(stack, "InstanceRole", assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"))
     output.grant_write(instance_role)
     PatchWorkflow(

@@ -50,6 +50,7 @@ class CommandOutput(Construct):
         log_group: logs.ILogGroup | None = None,
         retention: logs.RetentionDays | None = None,
         encryption_key: kms.IKey | None = None,
+        object_lock: s3.ObjectLockRetention | None = None,
     ) -> None:
         """Define the output locations.
 
@@ -66,6 +67,11 @@ class CommandOutput(Construct):
                 the CloudWatch Logs grant, scoped to this account's log groups, when the key is defined in
                 the app, and ``grant_write`` lets instances encrypt with it. Default: SSE-S3 for the bucket,
                 CloudWatch Logs' own encryption for the log group.
+            object_lock: S3 Object Lock for the bucket defined here, with this default retention (e.g.
+                ``s3.ObjectLockRetention.governance(Duration.days(90))``, whole days): no version of a record,
+                current or overwritten, can be deleted before it ends, not even by lifecycle expiration, which
+                waits for it. Once on, Object Lock can't be turned off for the bucket. Default: no Object Lock
+                (versioning still keeps overwritten records until they expire).
         """
         super().__init__(scope, construct_id)
         if not s3_output and not cloudwatch_output:
@@ -86,6 +92,12 @@ class CommandOutput(Construct):
             "a log group defined here (cloudwatch_output, no log_group)",
             cloudwatch_output and log_group is None,
         )
+        check_needs(
+            "object_lock",
+            object_lock is not None,
+            "a bucket defined here (s3_output, no bucket)",
+            s3_output and bucket is None,
+        )
         check_length("key_prefix", key_prefix, 1, _KEY_PREFIX_MAX)
         if key_prefix.startswith("/") or key_prefix.endswith("/"):
             fail(f"key_prefix must not start or end with '/'; got key_prefix={key_prefix!r}")
@@ -95,7 +107,7 @@ class CommandOutput(Construct):
         self.key_prefix = key_prefix
         self.bucket: s3.IBucket | None = None
         if s3_output:
-            self.bucket = bucket or self._define_bucket(expiration_days, encryption_key)
+            self.bucket = bucket or self._define_bucket(expiration_days, encryption_key, object_lock)
         self.log_group: logs.ILogGroup | None = None
         if cloudwatch_output:
             self.log_group = log_group or self._define_log_group(
@@ -112,12 +124,14 @@ class CommandOutput(Construct):
         suppress_scanner(
             log_group,
             "CKV_AWS_158",
-            "CloudWatch Logs encrypts log data at rest with its own keys; a customer managed KMS key is not an "
-            "option of CommandOutput yet (pass log_group= to bring a KMS-encrypted one).",
+            "CloudWatch Logs encrypts log data at rest with its own keys; pass encryption_key= for a customer "
+            "managed KMS key.",
         )
         return log_group
 
-    def _define_bucket(self, expiration_days: int, key: kms.IKey | None) -> s3.IBucket:
+    def _define_bucket(
+        self, expiration_days: int, key: kms.IKey | None, lock: s3.ObjectLockRetention | None
+    ) -> s3.IBucket:
         access_logs = self._secure_bucket("AccessLogs", expiration_days)
         acknowledge(
             access_logs,
@@ -125,7 +139,7 @@ class CommandOutput(Construct):
             reason="This bucket receives the output bucket's server access logs; logging its own access would recurse.",
             checkov=("CKV_AWS_18",),
         )
-        bucket = self._secure_bucket("Bucket", expiration_days, key)
+        bucket = self._secure_bucket("Bucket", expiration_days, key, lock)
         self._log_access(bucket, access_logs)
         return bucket
 
@@ -151,9 +165,16 @@ class CommandOutput(Construct):
             )
         )
 
-    def _secure_bucket(self, construct_id: str, expiration_days: int, key: kms.IKey | None = None) -> s3.Bucket:
+    def _secure_bucket(
+        self,
+        construct_id: str,
+        expiration_days: int,
+        key: kms.IKey | None = None,
+        lock: s3.ObjectLockRetention | None = None,
+    ) -> s3.Bucket:
         """Encrypted, SSL only, private, owner-enforced (no ACLs), versioned so a record overwritten or
-        deleted stays as a noncurrent version (expiring as the current ones do), retained on deletion."""
+        deleted stays as a noncurrent version (expiring as the current ones do), retained on deletion;
+        with ``lock``, no version can be deleted before its retention ends."""
         return s3.Bucket(
             self,
             construct_id,
@@ -164,6 +185,8 @@ class CommandOutput(Construct):
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
             versioned=True,
+            object_lock_enabled=True if lock else None,
+            object_lock_default_retention=lock,
             removal_policy=RemovalPolicy.RETAIN,
             lifecycle_rules=[
                 s3.LifecycleRule(

@@ -175,6 +175,10 @@ def test_fails_on_invalid_output(stack: Stack, overrides: dict[str, Any], messag
             r"expiration needs a bucket defined here",
         ),
         (
+            {"bucket": "IMPORTED", "object_lock": s3.ObjectLockRetention.governance(Duration.days(30))},
+            r"object_lock needs a bucket defined here \(s3_output, no bucket\): without it, object_lock does nothing",
+        ),
+        (
             {"cloudwatch_output": False, "retention": logs.RetentionDays.ONE_WEEK},
             r"retention needs a log group defined here \(cloudwatch_output, no log_group\): without it, retention does nothing",
         ),
@@ -204,6 +208,37 @@ def test_both_buckets_keep_overwritten_records_as_noncurrent_versions(stack: Sta
         (rule,) = properties["LifecycleConfiguration"]["Rules"]
         assert rule["ExpirationInDays"] == 30
         assert rule["NoncurrentVersionExpiration"] == {"NoncurrentDays": 30}
+
+
+def test_object_lock_is_off_by_default(stack: Stack) -> None:
+    CommandOutput(stack, "Output")
+    for bucket in template(stack).find_resources("AWS::S3::Bucket").values():
+        assert "ObjectLockEnabled" not in bucket["Properties"]
+        assert "ObjectLockConfiguration" not in bucket["Properties"]
+
+
+@pytest.mark.parametrize(
+    ("retention", "mode"),
+    [
+        (s3.ObjectLockRetention.governance(Duration.days(90)), "GOVERNANCE"),
+        (s3.ObjectLockRetention.compliance(Duration.days(400)), "COMPLIANCE"),
+    ],
+)
+def test_object_lock_locks_the_output_bucket_not_the_access_log_bucket(
+    stack: Stack, retention: s3.ObjectLockRetention, mode: str
+) -> None:
+    CommandOutput(stack, "Output", object_lock=retention)
+    buckets = template(stack).find_resources("AWS::S3::Bucket")
+    (output_bucket,) = [b["Properties"] for k, b in buckets.items() if k.startswith("OutputBucket")]
+    (access_logs,) = [b["Properties"] for k, b in buckets.items() if k.startswith("OutputAccessLogs")]
+    assert output_bucket["ObjectLockEnabled"] is True
+    days = int(retention.duration.to_days())
+    assert output_bucket["ObjectLockConfiguration"] == {
+        "ObjectLockEnabled": "Enabled",
+        "Rule": {"DefaultRetention": {"Mode": mode, "Days": days}},
+    }
+    # S3 can't deliver server access logs to a bucket with Object Lock.
+    assert "ObjectLockEnabled" not in access_logs
 
 
 def test_a_customer_key_encrypts_the_bucket_and_log_group_and_lets_logs_and_instances_use_it(stack: Stack) -> None:
