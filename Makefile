@@ -71,7 +71,8 @@ cfn-lint: synth
 shellcheck: setup
 	shellcheck --external-sources hook_scripts/linux/*.sh hook_scripts/linux/lib/*.sh
 
-# Every template the tests build (the default app, each scenario, each StackSet body), scanned offline;
+# Every template the tests build (the default app, each scenario, the organisation example, each StackSet
+# body, embedded or staged as an asset), scanned offline;
 # a failed check fails the build unless the template suppresses it with a reason (Metadata.checkov).
 checkov: setup $(CHECKOV_STAMP)
 	rm -rf cdk.out/scan
