@@ -8,31 +8,17 @@ UTC instant, not the local start time, as Systems Manager does.
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
-
 from cron_descriptor import ExpressionDescriptor, Options  # type: ignore[import-untyped]
-from pyawscron import AWSCron  # type: ignore[import-untyped]
 
-_RATE = re.compile(r"^rate\((\d+) (minute|hour|day)s?\)$")
-_AT = re.compile(r"^at\((.+)\)$")
-_CRON = re.compile(r"^cron\((.+)\)$")
-_UNITS = {"minute": timedelta(minutes=1), "hour": timedelta(hours=1), "day": timedelta(days=1)}
+from .._internal.schedule_occurrences import AT, RATE, cron_fields, next_starts
 
-
-def _cron_fields(expression: str) -> list[str]:
-    match = _CRON.fullmatch(expression)
-    if not match:
-        raise ValueError(f"not a cron expression: {expression}")
-    fields = match.group(1).split()
-    return fields[-6:]  # a 7-field expression leads with seconds; windows start on the minute
+__all__ = ["describe", "next_starts"]
 
 
 def describe(expression: str, timezone: str, offset: int | None = None) -> str:
     """The schedule in words, e.g. "At 03:00, only on Sunday (America/New_York)"."""
     if expression.startswith("cron("):
-        minutes, hours, day_of_month, month, day_of_week, year = _cron_fields(expression)
+        minutes, hours, day_of_month, month, day_of_week, year = cron_fields(expression)
         options = Options()
         options.day_of_week_start_index_zero = False  # AWS counts SUN as 1
         options.use_24hour_time_format = True
@@ -44,58 +30,10 @@ def describe(expression: str, timezone: str, offset: int | None = None) -> str:
         if offset:
             words += f", then {offset} day(s) later"
         return f"{words} ({timezone})"
-    rate = _RATE.fullmatch(expression)
+    rate = RATE.fullmatch(expression)
     if rate:
         return f"Every {rate.group(1)} {rate.group(2)}(s) ({timezone})"
-    at = _AT.fullmatch(expression)
+    at = AT.fullmatch(expression)
     if at:
         return f"Once, at {at.group(1).replace('T', ' ')} ({timezone})"
     return expression
-
-
-def next_starts(
-    expression: str,
-    timezone: str,
-    after: datetime,
-    count: int,
-    offset: int | None = None,
-    until: datetime | None = None,
-) -> list[datetime]:
-    """The next ``count`` window starts after ``after`` (aware datetimes in the window's time zone)."""
-    zone = ZoneInfo(timezone)
-    local_after = after.astimezone(zone).replace(tzinfo=None)
-    shift = timedelta(days=offset or 0)
-    starts: list[datetime] = []
-    if expression.startswith("cron("):
-        fields = " ".join(_cron_fields(expression))
-        # pyawscron counts in naive wall-clock time (it labels it UTC); the zone is applied after.
-        cursor = local_after.replace(tzinfo=UTC) - shift
-        cron = AWSCron(fields)
-        while len(starts) < count:
-            # None once the expression has no later time (a past year): the window never opens again.
-            cursor = cron.occurrence(cursor).next()
-            if cursor is None:
-                break
-            starts.append(_place(cursor.replace(tzinfo=None) + shift, zone))
-    elif _RATE.fullmatch(expression):
-        # A rate window first opens when it is created; the plan counts from ``after``.
-        rate = _RATE.fullmatch(expression)
-        assert rate is not None
-        step = int(rate.group(1)) * _UNITS[rate.group(2)]
-        starts = [after.astimezone(zone) + step * (index + 1) for index in range(count)]
-    elif _AT.fullmatch(expression):
-        at = _AT.fullmatch(expression)
-        assert at is not None
-        moment = _place(datetime.fromisoformat(at.group(1)), zone)
-        starts = [moment] if moment > after else []
-    starts = [start for start in starts if start > after][:count]
-    return [start for start in starts if until is None or start < until]
-
-
-def _place(wall_clock: datetime, zone: ZoneInfo) -> datetime:
-    """A wall-clock time in ``zone``; a time skipped by a daylight-saving jump moves forward by the gap."""
-    placed = wall_clock.replace(tzinfo=zone)
-    round_trip = placed.astimezone(UTC).astimezone(zone).replace(tzinfo=None)
-    if round_trip != wall_clock:  # did not exist locally
-        placed = (placed.astimezone(UTC)).astimezone(zone)
-    return placed

@@ -1,0 +1,77 @@
+"""A maintenance window's coming start times, in its own time zone (pure Python, no CDK).
+
+cron occurrences come from pyawscron (AWS's dialect: 6 fields with year, ?, L, W, #); rate(...) and
+at(...) are simple enough to do here. Times are computed on the window's wall clock and then placed in
+its IANA time zone, so a daylight-saving change moves the UTC instant, not the local start time, as
+Systems Manager does. The plan, the fleet check and the wave order check all count with this.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from pyawscron import AWSCron  # type: ignore[import-untyped]
+
+RATE = re.compile(r"^rate\((\d+) (minute|hour|day)s?\)$")
+AT = re.compile(r"^at\((.+)\)$")
+_CRON = re.compile(r"^cron\((.+)\)$")
+_UNITS = {"minute": timedelta(minutes=1), "hour": timedelta(hours=1), "day": timedelta(days=1)}
+
+
+def cron_fields(expression: str) -> list[str]:
+    """The six fields (minutes ... year) of a cron(...) expression."""
+    match = _CRON.fullmatch(expression)
+    if not match:
+        raise ValueError(f"not a cron expression: {expression}")
+    fields = match.group(1).split()
+    return fields[-6:]  # a 7-field expression leads with seconds; windows start on the minute
+
+
+def next_starts(
+    expression: str,
+    timezone: str,
+    after: datetime,
+    count: int,
+    offset: int | None = None,
+    until: datetime | None = None,
+) -> list[datetime]:
+    """The next ``count`` window starts after ``after`` (aware datetimes in the window's time zone)."""
+    zone = ZoneInfo(timezone)
+    local_after = after.astimezone(zone).replace(tzinfo=None)
+    shift = timedelta(days=offset or 0)
+    starts: list[datetime] = []
+    if expression.startswith("cron("):
+        fields = " ".join(cron_fields(expression))
+        # pyawscron counts in naive wall-clock time (it labels it UTC); the zone is applied after.
+        cursor = local_after.replace(tzinfo=UTC) - shift
+        cron = AWSCron(fields)
+        while len(starts) < count:
+            # None once the expression has no later time (a past year): the window never opens again.
+            cursor = cron.occurrence(cursor).next()
+            if cursor is None:
+                break
+            starts.append(_place(cursor.replace(tzinfo=None) + shift, zone))
+    elif RATE.fullmatch(expression):
+        # A rate window first opens when it is created; the plan counts from ``after``.
+        rate = RATE.fullmatch(expression)
+        assert rate is not None
+        step = int(rate.group(1)) * _UNITS[rate.group(2)]
+        starts = [after.astimezone(zone) + step * (index + 1) for index in range(count)]
+    elif AT.fullmatch(expression):
+        at = AT.fullmatch(expression)
+        assert at is not None
+        moment = _place(datetime.fromisoformat(at.group(1)), zone)
+        starts = [moment] if moment > after else []
+    starts = [start for start in starts if start > after][:count]
+    return [start for start in starts if until is None or start < until]
+
+
+def _place(wall_clock: datetime, zone: ZoneInfo) -> datetime:
+    """A wall-clock time in ``zone``; a time skipped by a daylight-saving jump moves forward by the gap."""
+    placed = wall_clock.replace(tzinfo=zone)
+    round_trip = placed.astimezone(UTC).astimezone(zone).replace(tzinfo=None)
+    if round_trip != wall_clock:  # did not exist locally
+        placed = (placed.astimezone(UTC)).astimezone(zone)
+    return placed
