@@ -88,5 +88,6 @@ def hook(stack: Stack, construct_id: str = "Hook", script: str = "echo hook", **
 
 
 def logical_id(stack: Stack, construct: IConstruct) -> str:
-    """The logical id of a construct's L1 (its default child)."""
-    return stack.get_logical_id(cast(CfnElement, construct.node.default_child))
+    """The logical id of an L1, or of a construct's L1 (its default child)."""
+    element = construct if isinstance(construct, CfnElement) else construct.node.default_child
+    return stack.get_logical_id(cast(CfnElement, element))

@@ -165,6 +165,21 @@ class MaintenanceWindowRole(Construct):
         )
         self.cfn_role.policies = [self._policy()]
 
+    @typed
+    def allow_automation(self, definition_arn: str, assume_role: iam.IRole) -> None:
+        """Let the window start one runbook (``automation-definition/<name>:$DEFAULT``) as an AUTOMATION
+        task, follow its executions, and pass ``assume_role`` to SSM for it."""
+        self._statements += [
+            {"Action": "ssm:StartAutomationExecution", "Effect": "Allow", "Resource": definition_arn},
+            {
+                "Action": "ssm:GetAutomationExecution",
+                "Effect": "Allow",
+                "Resource": _arn("ssm", "automation-execution/*"),
+            },
+        ]
+        self.cfn_role.policies = [self._policy()]
+        self.allow_pass_role(assume_role)
+
 
 def _instance_statements(targets: list[WindowTargets]) -> list[dict[str, Any]]:
     """SendCommand on the instances ``targets`` select: by tag condition, by ARN, or (resource groups,

@@ -1,0 +1,424 @@
+"""PatchWaves: a runtime brake across ordered patch workflows: a failed wave halts every later wave.
+
+For each wave but the last, an EventBridge rule on Systems Manager's maintenance-window execution events
+(FAILED or TIMED_OUT, optionally any instance's task invocation failing) starts a halt runbook of
+ours (SSM Automation, no code to maintain). The runbook writes each later wave's halt record (an SSM
+parameter, "open" until then), disables each later wave's window (UpdateMaintenanceWindow Enabled=false)
+and publishes to the topic which wave failed, what it disabled and how to resume.
+
+CloudFormation has no Enabled property on a window and its update handler replaces the whole window on
+any change, which may re-enable it. So the halt record is the durable part: every later window runs a
+gate first (an Automation task at priority 0, before its patch tasks), which reads the record and, when
+halted, cancels that window execution before any patch task starts and disables the window again.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import jsii
+from aws_cdk import ArnFormat, Stack
+from aws_cdk import aws_events as events
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_ssm as ssm
+from aws_cdk.interfaces.aws_events import IRuleRef
+from constructs import Construct
+
+from .._internal.nag import acknowledge_wildcards
+from .._internal.rules import check_count, fail
+from .._internal.schedule_occurrences import next_starts
+from .._internal.typecheck import typed
+from ..core.maintenance_window import MaintenanceWindow
+from ..core.notifications import PatchNotifications
+from ..core.window_role import ssm_trust_conditions
+from .workflow import PatchWorkflow
+
+OPEN = "open"
+# The windows' execution states that halt the later waves, and the task-invocation ones (optional).
+HALTING_STATUSES = ("FAILED", "TIMED_OUT")
+EXECUTION_EVENT = "Maintenance Window Execution State-change Notification"
+INVOCATION_EVENT = "Maintenance Window Task Target Invocation State-change Notification"
+GATE_PRIORITY = 0
+# How far ahead the wave order is checked: the next few openings of each earlier wave.
+_ORDER_CHECK_OPENINGS = 4
+
+
+@jsii.implements(events.IRuleTarget)
+class _AutomationTarget:
+    """An SSM Automation runbook as a rule target (aws_events_targets has none): ARN, role and input."""
+
+    def __init__(self, arn: str, role: iam.IRole, rule_input: events.RuleTargetInput) -> None:
+        self._config = events.RuleTargetConfig(arn=arn, role=role, input=rule_input)
+
+    def bind(self, rule: IRuleRef, id: str | None = None) -> events.RuleTargetConfig:
+        return self._config
+
+
+class PatchWaves(Construct):
+    """Defines the brake between ordered patch waves in one account and region.
+
+    ``waves`` are patch workflows (or their windows) in rollout order, e.g. a canary workflow over a small
+    tagged subset of a group, scheduled a day before the group's main workflow. When a wave's window
+    execution ends FAILED or TIMED_OUT, every later wave is halted before it opens; ``patch-resume``
+    re-opens them. A canary is its own earlier window, never a task in the main one: a failed
+    higher-priority task does not stop the lower-priority tasks of its window.
+    """
+
+    @typed
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        waves: Sequence[PatchWorkflow | MaintenanceWindow],
+        notifications: PatchNotifications | sns.ITopic | None = None,
+        halt_on_instance_failure: bool = False,
+        check_order: bool = True,
+    ) -> None:
+        """Define the brake.
+
+        Args:
+            waves: two or more patch workflows or maintenance windows, earliest first.
+            notifications: where the halt is announced: your PatchNotifications (its topic) or topic.
+                Default: an encrypted, SSL-only topic is defined.
+            halt_on_instance_failure: halt also when any instance's task invocation in a wave ends FAILED or
+                TIMED_OUT, though the window execution may still succeed. Default: False (the window
+                execution's own status decides).
+            check_order: refuse waves whose later window can open while an earlier one can still run (the
+                brake would come too late), over the earlier wave's next 4 openings. Default: True.
+        """
+        super().__init__(scope, construct_id)
+        windows = [wave.window if isinstance(wave, PatchWorkflow) else wave for wave in waves]
+        check_count("waves", windows, 2, 10)
+        _check_distinct(windows)
+        if check_order:
+            check_wave_order(windows, datetime.now(UTC))
+        self.windows = tuple(windows)
+        self.topic = _topic(self, notifications)
+        self.automation_role = iam.Role(
+            self,
+            "AutomationRole",
+            assumed_by=iam.ServicePrincipal("ssm.amazonaws.com", conditions=ssm_trust_conditions()),
+            description="Patch waves: halts and gates later waves (records, windows, notifications)",
+        )
+        self.halt_records = {window: self._halt_record(window) for window in windows[1:]}
+        self._events_role = iam.Role(
+            self,
+            "EventsRole",
+            assumed_by=iam.ServicePrincipal(
+                "events.amazonaws.com",
+                conditions={"StringEquals": {"aws:SourceAccount": Stack.of(self).account}},
+            ),
+            description="Patch waves: starts the halt runbooks on a failed wave",
+        )
+        self._halt_runbooks: list[ssm.CfnDocument] = []
+        self.rules = [
+            self._brake(index, window, windows[index + 1 :], halt_on_instance_failure)
+            for index, window in enumerate(windows[:-1])
+        ]
+        gate = self._gate_runbook()
+        for window in windows[1:]:
+            self._add_gate(window, gate)
+        self._grant_runbook_permissions()
+
+    def _halt_record(self, window: MaintenanceWindow) -> ssm.CfnParameter:
+        """The durable record of one later wave: "open", or why it was halted (written by the halt runbook)."""
+        return ssm.CfnParameter(
+            self,
+            f"HaltRecord{_wave_id(window)}",
+            type="String",
+            value=OPEN,
+            description=f"Patch wave {wave_name(window)}: open, or why it is halted (patch-resume re-opens it)",
+        )
+
+    def _brake(
+        self, index: int, window: MaintenanceWindow, later: list[MaintenanceWindow], on_instances: bool
+    ) -> events.Rule:
+        """The rule on wave ``window`` failing, and the halt runbook it starts."""
+        wave = _wave_id(window)
+        runbook = ssm.CfnDocument(
+            self,
+            f"HaltAfter{wave}",
+            document_type="Automation",
+            content=self._halt_content(window, later),
+        )
+        rule = events.Rule(
+            self,
+            f"Brake{wave}",
+            description=f"Patch wave {index + 1} ({wave_name(window)}) failed: halt the later waves",
+            event_pattern=brake_pattern(window.window_id, on_instances),
+        )
+        rule_input = events.RuleTargetInput.from_object(
+            {
+                "AutomationAssumeRole": [self.automation_role.role_arn],
+                "WindowExecutionId": [events.EventField.from_path("$.detail.window-execution-id")],
+                "Status": [events.EventField.from_path("$.detail.status")],
+            }
+        )
+        rule.add_target(_AutomationTarget(self._definition_arn(runbook.ref), self._events_role, rule_input))
+        self._halt_runbooks.append(runbook)
+        return rule
+
+    def _halt_content(self, failed: MaintenanceWindow, later: list[MaintenanceWindow]) -> dict[str, Any]:
+        steps: list[dict[str, Any]] = []
+        for window in later:
+            wave = _wave_id(window)
+            steps.append(
+                _api_step(
+                    f"Record{wave}",
+                    "ssm",
+                    "PutParameter",
+                    Name=self.halt_records[window].ref,
+                    Value=f"halted after {wave_name(failed)}: window execution {{{{ WindowExecutionId }}}} "
+                    "ended {{ Status }}",
+                    Type="String",
+                    Overwrite=True,
+                )
+            )
+            steps.append(
+                _api_step(f"Disable{wave}", "ssm", "UpdateMaintenanceWindow", WindowId=window.window_id, Enabled=False)
+            )
+        names = ", ".join(wave_name(window) for window in later)
+        steps.append(
+            {
+                **_api_step(
+                    "Notify",
+                    "sns",
+                    "Publish",
+                    TopicArn=self.topic.topic_arn,
+                    Subject="Patching halted: a wave failed",
+                    Message=f"Patch wave {wave_name(failed)} (window execution {{{{ WindowExecutionId }}}}) ended "
+                    f"{{{{ Status }}}}. Halted and disabled: {names}. Find the cause, then resume with "
+                    f"patch-resume --stack {Stack.of(self).stack_name}.",
+                ),
+                "isEnd": True,
+            }
+        )
+        return {
+            "schemaVersion": "0.3",
+            "description": f"Halts the patch waves after {wave_name(failed)}: records, disables, notifies.",
+            "assumeRole": "{{ AutomationAssumeRole }}",
+            "parameters": {
+                "AutomationAssumeRole": {"type": "String", "description": "The role the halt runs with."},
+                "WindowExecutionId": {"type": "String", "allowedPattern": "^[0-9a-fA-F-]{36}$"},
+                "Status": {"type": "String", "allowedValues": list(HALTING_STATUSES)},
+            },
+            "mainSteps": steps,
+        }
+
+    def _gate_runbook(self) -> ssm.CfnDocument:
+        """The gate each later window runs first: cancel this execution when the wave's record says halted."""
+        steps = [
+            {
+                **_api_step("ReadHaltRecord", "ssm", "GetParameter", Name="{{ HaltRecord }}"),
+                "outputs": [{"Name": "Value", "Selector": "$.Parameter.Value", "Type": "String"}],
+            },
+            {
+                "name": "OpenOrHalted",
+                "action": "aws:branch",
+                "inputs": {
+                    "Choices": [{"NextStep": "Open", "Variable": "{{ ReadHaltRecord.Value }}", "StringEquals": OPEN}],
+                    "Default": "CancelExecution",
+                },
+            },
+            _api_step(
+                "CancelExecution",
+                "ssm",
+                "CancelMaintenanceWindowExecution",
+                WindowExecutionId="{{ WindowExecutionId }}",
+            ),
+            _api_step("DisableWindow", "ssm", "UpdateMaintenanceWindow", WindowId="{{ WindowId }}", Enabled=False),
+            {
+                **_api_step(
+                    "NotifyHalted",
+                    "sns",
+                    "Publish",
+                    TopicArn="{{ TopicArn }}",
+                    Subject="Patching halted: a window opened while its wave is halted",
+                    Message="Window {{ WindowId }} opened while its wave is halted ({{ ReadHaltRecord.Value }}); "
+                    "execution {{ WindowExecutionId }} was cancelled before patching and the window disabled again.",
+                ),
+                "isEnd": True,
+            },
+            {"name": "Open", "action": "aws:sleep", "inputs": {"Duration": "PT1S"}, "isEnd": True},
+        ]
+        content = {
+            "schemaVersion": "0.3",
+            "description": "Patch wave gate: lets the window patch only while its wave's halt record is open.",
+            "assumeRole": "{{ AutomationAssumeRole }}",
+            "parameters": {
+                "AutomationAssumeRole": {"type": "String"},
+                "HaltRecord": {"type": "String"},
+                "WindowId": {"type": "String", "allowedPattern": "^mw-[0-9a-f]{17}$"},
+                "WindowExecutionId": {"type": "String", "allowedPattern": "^[0-9a-fA-F-]{36}$"},
+                "TopicArn": {"type": "String"},
+            },
+            "mainSteps": steps,
+        }
+        self.gate = ssm.CfnDocument(self, "Gate", document_type="Automation", content=content)
+        return self.gate
+
+    def _add_gate(self, window: MaintenanceWindow, gate: ssm.CfnDocument) -> None:
+        parameters = {
+            "AutomationAssumeRole": [self.automation_role.role_arn],
+            "HaltRecord": [self.halt_records[window].ref],
+            "WindowId": ["{{WINDOW_ID}}"],
+            "WindowExecutionId": ["{{WINDOW_EXECUTION_ID}}"],
+            "TopicArn": [self.topic.topic_arn],
+        }
+        ssm.CfnMaintenanceWindowTask(
+            self,
+            f"Gate{_wave_id(window)}",
+            window_id=window.window_id,
+            task_type="AUTOMATION",
+            task_arn=gate.ref,
+            priority=GATE_PRIORITY,
+            name="HaltGate",
+            description="Runs first: cancels this execution when the wave is halted",
+            service_role_arn=window.service_role.role_arn,
+            task_invocation_parameters=ssm.CfnMaintenanceWindowTask.TaskInvocationParametersProperty(
+                maintenance_window_automation_parameters=ssm.CfnMaintenanceWindowTask.MaintenanceWindowAutomationParametersProperty(
+                    document_version="$DEFAULT", parameters=parameters
+                )
+            ),
+        )
+        if not window.has_own_service_role:
+            window.window_role.allow_automation(self._definition_arn(gate.ref), self.automation_role)
+
+    def _grant_runbook_permissions(self) -> None:
+        stack = Stack.of(self)
+        later = self.windows[1:]
+        window_arns = [
+            stack.format_arn(service="ssm", resource="maintenancewindow", resource_name=w.window_id) for w in later
+        ]
+        record_arns = [
+            stack.format_arn(service="ssm", resource="parameter", resource_name=record.ref)
+            for record in self.halt_records.values()
+        ]
+        policy = self.automation_role
+        policy.add_to_policy(iam.PolicyStatement(actions=["ssm:UpdateMaintenanceWindow"], resources=window_arns))
+        policy.add_to_policy(
+            iam.PolicyStatement(actions=["ssm:GetParameter", "ssm:PutParameter"], resources=record_arns)
+        )
+        policy.add_to_policy(iam.PolicyStatement(actions=["sns:Publish"], resources=[self.topic.topic_arn]))
+        # IAM defines no resource type for CancelMaintenanceWindowExecution (an execution id, not a window).
+        policy.add_to_policy(iam.PolicyStatement(actions=["ssm:CancelMaintenanceWindowExecution"], resources=["*"]))
+        acknowledge_wildcards(
+            policy,
+            resources=["*"],
+            reason="ssm:CancelMaintenanceWindowExecution takes a window execution id and supports no resource-level "
+            "permission; the gate calls it only for the execution of the window it runs in.",
+        )
+        self._events_role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["ssm:StartAutomationExecution"],
+                resources=[self._definition_arn(runbook.ref) for runbook in self._halt_runbooks],
+            )
+        )
+        self._events_role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["iam:PassRole"],
+                resources=[self.automation_role.role_arn],
+                conditions={"StringEquals": {"iam:PassedToService": "ssm.amazonaws.com"}},
+            )
+        )
+
+    def _definition_arn(self, document_name: str) -> str:
+        """The runbook's ARN as EventBridge and IAM name it: ``automation-definition/<name>:$DEFAULT``."""
+        return Stack.of(self).format_arn(
+            service="ssm",
+            resource="automation-definition",
+            resource_name=f"{document_name}:$DEFAULT",
+            arn_format=ArnFormat.SLASH_RESOURCE_NAME,
+        )
+
+
+def brake_pattern(window_id: str, on_instances: bool = False) -> events.EventPattern:
+    """The event pattern of a failed wave: its window execution (and optionally a task invocation on any
+    instance) ending FAILED or TIMED_OUT, as Systems Manager sends them to the default bus."""
+    return events.EventPattern(
+        source=["aws.ssm"],
+        detail_type=[EXECUTION_EVENT, INVOCATION_EVENT] if on_instances else [EXECUTION_EVENT],
+        detail={"window-id": [window_id], "status": list(HALTING_STATUSES)},
+    )
+
+
+def check_wave_order(windows: Sequence[MaintenanceWindow], now: datetime) -> None:
+    """Refuse a later wave that opens before an earlier wave's first window ends, or inside one of its next
+    openings: its failure would be known too late to halt the later wave."""
+    for earlier, later in itertools.pairwise(windows):
+        length = timedelta(hours=earlier.duration_hours or 0)
+        openings = _starts(earlier, now, _ORDER_CHECK_OPENINGS)
+        if not openings:
+            continue
+        for start in _starts(later, now, 60):
+            if start > openings[-1] + length:
+                break
+            clash = next((o for o in openings if start < openings[0] + length or o <= start < o + length), None)
+            if clash is not None:
+                fail(
+                    f"wave {wave_name(later)} opens {start:%Y-%m-%d %H:%M %Z} while wave {wave_name(earlier)} "
+                    f"(opening {clash:%Y-%m-%d %H:%M %Z}, {earlier.duration_hours} h) may still run: the brake "
+                    "would come too late; open the later wave after the earlier one ends, or pass check_order=False"
+                )
+
+
+def _starts(window: MaintenanceWindow, now: datetime, count: int) -> list[datetime]:
+    offset = window.cfn_window.schedule_offset
+    return next_starts(
+        window.schedule.expression_string,
+        window.schedule_timezone or "UTC",
+        now,
+        count,
+        offset if isinstance(offset, int) else None,
+    )
+
+
+def _check_distinct(windows: list[MaintenanceWindow]) -> None:
+    for earlier, later in itertools.combinations(windows, 2):
+        if earlier is later:
+            fail(f"waves must be distinct: {wave_name(earlier)} is given twice, so it would halt itself")
+
+
+def _topic(scope: Construct, notifications: PatchNotifications | sns.ITopic | None) -> sns.ITopic:
+    if isinstance(notifications, PatchNotifications):
+        return notifications.topic
+    if notifications is not None:
+        return notifications
+    return sns.Topic(
+        scope,
+        "Topic",
+        master_key=kms.Alias.from_alias_name(scope, "SnsKey", "alias/aws/sns"),
+        enforce_ssl=True,
+        display_name="Patch waves halted",
+    )
+
+
+def _wave(window: MaintenanceWindow) -> Construct:
+    """The construct a wave is named after: its workflow, or the window given alone."""
+    return window.node.scope if isinstance(window.node.scope, PatchWorkflow) else window
+
+
+def wave_name(window: MaintenanceWindow) -> str:
+    """A wave's name in messages: its workflow's (or window's) construct path."""
+    return _wave(window).node.path
+
+
+def _wave_id(window: MaintenanceWindow) -> str:
+    """A wave's name in logical ids: its workflow's (or window's) id, letters and digits only."""
+    return "".join(c for c in _wave(window).node.id if c.isalnum())
+
+
+def _api_step(name: str, service: str, api: str, **inputs: Any) -> dict[str, Any]:
+    """An aws:executeAwsApi step (boto3 namespace and operation, then the request members), retried on throttling."""
+    return {
+        "name": name,
+        "action": "aws:executeAwsApi",
+        "maxAttempts": 3,
+        "inputs": {"Service": service, "Api": api, **inputs},
+    }

@@ -1,0 +1,322 @@
+"""PatchWaves: the brake between waves (rule, halt runbook, records, gate), its least privilege and its checks."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+import botocore.session
+import pytest
+from aws_cdk import Duration, Stack
+from moto import mock_aws
+
+from constructs_lib import PatchWorkflow, WindowSchedule, WindowTargets
+from constructs_lib.operations.waves import PatchWaves, check_wave_order
+from tests.builders import logical_id, template
+
+WINDOW_ID = "mw-0ed7251d3fcf6e0c2"
+# The documented execution event (user guide "monitoring-systems-manager-event-examples"), status varied.
+EXECUTION_EVENT = {
+    "Source": "aws.ssm",
+    "DetailType": "Maintenance Window Execution State-change Notification",
+    "Resources": [f"arn:aws:ssm:us-east-2:123456789012:maintenancewindow/{WINDOW_ID}"],
+}
+EXECUTION_DETAIL = {
+    "start-time": "2016-11-16T01:00:56.427Z",
+    "end-time": "2016-11-16T01:00:57.070Z",
+    "window-id": WINDOW_ID,
+    "window-execution-id": "b60fb56e-776c-4e5c-84ee-123456789012",
+    "status": "TIMED_OUT",
+}
+INVOCATION_EVENT = {
+    **EXECUTION_EVENT,
+    "DetailType": "Maintenance Window Task Target Invocation State-change Notification",
+}
+INVOCATION_DETAIL = {
+    **EXECUTION_DETAIL,
+    "task-execution-id": "6417e808-7f35-4d1a-843f-123456789012",
+    "window-target-id": "e7265f13-3cc5-4f2f-97a9-123456789012",
+    "owner-information": "Owner",
+}
+
+
+def workflow(stack: Stack, name: str, cron: str, hours: int = 2, **options: Any) -> PatchWorkflow:
+    return PatchWorkflow(
+        stack,
+        name,
+        schedule=WindowSchedule.cron(cron),
+        duration=Duration.hours(hours),
+        targets=options.pop("targets", WindowTargets.from_tags({"PatchGroup": ["web"]})),
+        **options,
+    )
+
+
+def three_waves(stack: Stack, **options: Any) -> PatchWaves:
+    canary = workflow(
+        stack, "Canary", "0 3 ? * FRI *", targets=WindowTargets.from_tags({"PatchGroup": ["web"], "Canary": ["true"]})
+    )
+    return PatchWaves(
+        stack,
+        "Waves",
+        waves=[canary, workflow(stack, "Main", "0 3 ? * SAT *"), workflow(stack, "Rest", "0 3 ? * SUN *")],
+        **options,
+    )
+
+
+def resources(stack: Stack, kind: str) -> dict[str, Any]:
+    return {k: r for k, r in template(stack).to_json()["Resources"].items() if r["Type"] == kind}
+
+
+def test_each_earlier_wave_has_a_rule_that_starts_its_halt_runbook(stack: Stack) -> None:
+    waves = three_waves(stack)
+    rules = resources(stack, "AWS::Events::Rule")
+    assert len(rules) == 2
+    canary, main = waves.windows[0], waves.windows[1]
+    rule = rules[logical_id(stack, waves.rules[0])]["Properties"]
+    assert rule["EventPattern"] == {
+        "source": ["aws.ssm"],
+        "detail-type": ["Maintenance Window Execution State-change Notification"],
+        "detail": {"window-id": [{"Ref": logical_id(stack, canary.cfn_window)}], "status": ["FAILED", "TIMED_OUT"]},
+    }
+    (target,) = rule["Targets"]
+    assert target["RoleArn"] == {"Fn::GetAtt": [logical_id(stack, waves._events_role), "Arn"]}
+    halt = next(k for k in resources(stack, "AWS::SSM::Document") if k.startswith("WavesHaltAfterCanary"))
+    assert target["Arn"]["Fn::Join"][1][1] == {"Ref": halt}
+    assert target["Arn"]["Fn::Join"][1][0].endswith(":automation-definition/")
+    assert target["Arn"]["Fn::Join"][1][2] == ":$DEFAULT"
+    paths = target["InputTransformer"]["InputPathsMap"]
+    assert sorted(paths.values()) == ["$.detail.status", "$.detail.window-execution-id"]
+    second = rules[logical_id(stack, waves.rules[1])]["Properties"]
+    assert second["EventPattern"]["detail"]["window-id"] == [{"Ref": logical_id(stack, main.cfn_window)}]
+
+
+def test_the_halt_runbook_records_and_disables_every_later_wave_then_notifies(stack: Stack) -> None:
+    waves = three_waves(stack)
+    documents = resources(stack, "AWS::SSM::Document")
+    after_canary = next(r for k, r in documents.items() if k.startswith("WavesHaltAfterCanary"))["Properties"]
+    after_main = next(r for k, r in documents.items() if k.startswith("WavesHaltAfterMain"))["Properties"]
+    assert after_canary["DocumentType"] == "Automation"
+    steps = after_canary["Content"]["mainSteps"]
+    assert [s["name"] for s in steps] == ["RecordMain", "DisableMain", "RecordRest", "DisableRest", "Notify"]
+    assert [s["name"] for s in after_main["Content"]["mainSteps"]] == ["RecordRest", "DisableRest", "Notify"]
+    main, rest = waves.windows[1], waves.windows[2]
+    assert steps[1]["inputs"] == {
+        "Service": "ssm",
+        "Api": "UpdateMaintenanceWindow",
+        "WindowId": {"Ref": logical_id(stack, main.cfn_window)},
+        "Enabled": False,
+    }
+    assert steps[2]["inputs"]["Name"] == {"Ref": logical_id(stack, waves.halt_records[rest])}
+    assert steps[2]["inputs"]["Overwrite"] is True
+    assert "patch-resume --stack" in json.dumps(steps[-1]["inputs"]["Message"])
+    assert steps[-1]["isEnd"] is True
+
+
+def test_later_waves_have_an_open_halt_record_and_a_gate_that_runs_first(stack: Stack) -> None:
+    waves = three_waves(stack)
+    records = resources(stack, "AWS::SSM::Parameter")
+    assert sorted(r["Properties"]["Value"] for r in records.values()) == ["open", "open"]
+    gates = resources(stack, "AWS::SSM::MaintenanceWindowTask")
+    gate_tasks = {k: r["Properties"] for k, r in gates.items() if r["Properties"].get("TaskType") == "AUTOMATION"}
+    assert len(gate_tasks) == 2
+    windows = {t["WindowId"]["Ref"] for t in gate_tasks.values()}
+    assert windows == {logical_id(stack, w.cfn_window) for w in waves.windows[1:]}
+    for task in gate_tasks.values():
+        assert task["Priority"] == 0
+        assert task["TaskArn"] == {"Ref": logical_id(stack, waves.gate)}
+        parameters = task["TaskInvocationParameters"]["MaintenanceWindowAutomationParameters"]["Parameters"]
+        assert parameters["WindowExecutionId"] == ["{{WINDOW_EXECUTION_ID}}"]
+        assert parameters["WindowId"] == ["{{WINDOW_ID}}"]
+    patch_priorities = [
+        r["Properties"]["Priority"] for r in gates.values() if r["Properties"]["TaskType"] != "AUTOMATION"
+    ]
+    assert min(patch_priorities) > 0
+
+
+def test_the_gate_cancels_a_halted_execution_before_patching(stack: Stack) -> None:
+    waves = three_waves(stack)
+    content = resources(stack, "AWS::SSM::Document")[logical_id(stack, waves.gate)]["Properties"]["Content"]
+    steps = {step["name"]: step for step in content["mainSteps"]}
+    assert list(steps) == ["ReadHaltRecord", "OpenOrHalted", "CancelExecution", "DisableWindow", "NotifyHalted", "Open"]
+    (choice,) = steps["OpenOrHalted"]["inputs"]["Choices"]
+    assert choice == {"NextStep": "Open", "Variable": "{{ ReadHaltRecord.Value }}", "StringEquals": "open"}
+    assert steps["OpenOrHalted"]["inputs"]["Default"] == "CancelExecution"
+    assert steps["CancelExecution"]["inputs"]["Api"] == "CancelMaintenanceWindowExecution"
+    assert steps["NotifyHalted"]["isEnd"] is True
+
+
+def _api_steps(stack: Stack) -> list[dict[str, Any]]:
+    documents = resources(stack, "AWS::SSM::Document").values()
+    return [
+        step
+        for document in documents
+        if document["Properties"]["DocumentType"] == "Automation"
+        for step in document["Properties"]["Content"]["mainSteps"]
+        if step["action"] == "aws:executeAwsApi"
+    ]
+
+
+def test_every_api_step_calls_a_real_operation_with_its_members(stack: Stack) -> None:
+    three_waves(stack)
+    session = botocore.session.get_session()
+    steps = _api_steps(stack)
+    assert len(steps) >= 8
+    for step in steps:
+        inputs = dict(step["inputs"])
+        service, api = inputs.pop("Service"), inputs.pop("Api")
+        operation = session.get_service_model(service).operation_model(api)
+        members = operation.input_shape.members
+        assert set(inputs) <= set(members), (step["name"], set(inputs) - set(members))
+        assert set(operation.input_shape.required_members) <= set(inputs), step["name"]
+
+
+def test_the_roles_may_do_only_what_the_brake_needs(stack: Stack) -> None:
+    waves = three_waves(stack)
+    roles = resources(stack, "AWS::IAM::Role")
+    automation = roles[logical_id(stack, waves.automation_role)]["Properties"]["AssumeRolePolicyDocument"]
+    (trust,) = automation["Statement"]
+    assert trust["Principal"] == {"Service": "ssm.amazonaws.com"}
+    assert set(trust["Condition"]) == {"StringEqualsIfExists", "ArnLikeIfExists"}
+    events_trust = roles[logical_id(stack, waves._events_role)]["Properties"]["AssumeRolePolicyDocument"]
+    (trust,) = events_trust["Statement"]
+    assert trust["Principal"] == {"Service": "events.amazonaws.com"}
+    assert trust["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
+    statements = {
+        json.dumps(s["Action"]): s
+        for policy in resources(stack, "AWS::IAM::Policy").values()
+        if policy["Properties"]["Roles"][0]["Ref"]
+        in (logical_id(stack, waves.automation_role), logical_id(stack, waves._events_role))
+        for s in policy["Properties"]["PolicyDocument"]["Statement"]
+    }
+    update = statements['"ssm:UpdateMaintenanceWindow"']["Resource"]
+    assert len(update) == 2
+    assert {json.dumps(r).count("Ref") for r in update} == {1}  # the two later windows, by id
+    assert "CanaryWindow" not in json.dumps(update)
+    records = statements['["ssm:GetParameter", "ssm:PutParameter"]']["Resource"]
+    assert len(records) == 2
+    assert statements['"sns:Publish"']["Resource"] == {"Ref": logical_id(stack, waves.topic)}
+    assert statements['"ssm:CancelMaintenanceWindowExecution"']["Resource"] == "*"
+    start = statements['"ssm:StartAutomationExecution"']["Resource"]
+    assert len(start) == 2
+    assert all("automation-definition/" in json.dumps(r) for r in start)
+    pass_role = statements['"iam:PassRole"']
+    assert pass_role["Resource"] == {"Fn::GetAtt": [logical_id(stack, waves.automation_role), "Arn"]}
+    assert pass_role["Condition"] == {"StringEquals": {"iam:PassedToService": "ssm.amazonaws.com"}}
+
+
+def test_a_later_windows_role_may_start_only_the_gate(stack: Stack) -> None:
+    waves = three_waves(stack)
+    main = waves.windows[1]
+    policy = resources(stack, "AWS::IAM::Role")[logical_id(stack, main.window_role.cfn_role)]["Properties"]["Policies"]
+    statements = policy[0]["PolicyDocument"]["Statement"]
+    (start,) = [s for s in statements if s["Action"] == "ssm:StartAutomationExecution"]
+    assert json.dumps({"Ref": logical_id(stack, waves.gate)}) in json.dumps(start["Resource"])
+    canary_policy = resources(stack, "AWS::IAM::Role")[logical_id(stack, waves.windows[0].window_role.cfn_role)]
+    assert "StartAutomationExecution" not in json.dumps(canary_policy)
+
+
+def test_halt_on_instance_failure_adds_the_invocation_event(stack: Stack) -> None:
+    waves = three_waves(stack, halt_on_instance_failure=True)
+    rule = resources(stack, "AWS::Events::Rule")[logical_id(stack, waves.rules[0])]["Properties"]
+    assert rule["EventPattern"]["detail-type"] == [
+        "Maintenance Window Execution State-change Notification",
+        "Maintenance Window Task Target Invocation State-change Notification",
+    ]
+
+
+def concrete_pattern(stack: Stack, waves: PatchWaves) -> str:
+    pattern = resources(stack, "AWS::Events::Rule")[logical_id(stack, waves.rules[0])]["Properties"]["EventPattern"]
+    pattern["detail"]["window-id"] = [WINDOW_ID]
+    return json.dumps(pattern)
+
+
+@pytest.mark.parametrize(
+    ("event", "detail", "on_instances", "matches"),
+    [
+        (EXECUTION_EVENT, EXECUTION_DETAIL, False, True),
+        (EXECUTION_EVENT, {**EXECUTION_DETAIL, "status": "FAILED"}, False, True),
+        (EXECUTION_EVENT, {**EXECUTION_DETAIL, "status": "SUCCESS"}, False, False),
+        (EXECUTION_EVENT, {**EXECUTION_DETAIL, "status": "CANCELLED"}, False, False),
+        (EXECUTION_EVENT, {**EXECUTION_DETAIL, "window-id": "mw-0aaaaaaaaaaaaaaaa"}, False, False),
+        (INVOCATION_EVENT, INVOCATION_DETAIL, False, False),
+        (INVOCATION_EVENT, INVOCATION_DETAIL, True, True),
+        (INVOCATION_EVENT, {**INVOCATION_DETAIL, "status": "SUCCESS"}, True, False),
+        ({**EXECUTION_EVENT, "Source": "aws.ec2"}, EXECUTION_DETAIL, True, False),
+    ],
+)
+@mock_aws
+def test_the_brake_pattern_on_documented_events(
+    stack: Stack, event: dict[str, Any], detail: dict[str, Any], on_instances: bool, matches: bool
+) -> None:
+    pattern = concrete_pattern(stack, three_waves(stack, halt_on_instance_failure=on_instances))
+    region = "us-east-2"
+    sqs, eventbridge = boto3.client("sqs", region_name=region), boto3.client("events", region_name=region)
+    queue = sqs.create_queue(QueueName="brake")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    eventbridge.put_rule(Name="brake", EventPattern=pattern)
+    eventbridge.put_targets(Rule="brake", Targets=[{"Id": "q", "Arn": arn}])
+    eventbridge.put_events(Entries=[{**event, "Detail": json.dumps(detail)}])
+    received = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=0).get("Messages", [])
+    assert bool(received) is matches
+
+
+@pytest.mark.parametrize(
+    ("crons", "message"),
+    [
+        (
+            ("0 3 ? * SAT *", "0 4 ? * SAT *"),
+            r"wave TestStack/Main opens .* while wave TestStack/Canary \(opening .*, 2 h\)",
+        ),
+        (
+            ("0 3 ? * SAT *", "0 1 ? * SAT *"),
+            r"wave TestStack/Main opens .* may still run: the brake would come too late",
+        ),
+        (("0 3 ? * * *", "0 4 ? * SUN *"), r"wave TestStack/Main opens .* while wave TestStack/Canary"),
+    ],
+)
+def test_a_later_wave_that_can_open_while_an_earlier_one_runs_is_refused(
+    stack: Stack, crons: tuple[str, str], message: str
+) -> None:
+    canary, main = workflow(stack, "Canary", crons[0]), workflow(stack, "Main", crons[1])
+    with pytest.raises(ValueError, match=message):
+        PatchWaves(stack, "Waves", waves=[canary, main])
+
+
+def test_the_order_check_counts_in_each_windows_time_zone(stack: Stack) -> None:
+    # 03:00 in New York is 08:00 UTC (winter): a UTC window at 06:00 the same day opens before it ends.
+    canary = workflow(stack, "Canary", "0 3 ? * SAT *", schedule_timezone="America/New_York")
+    main = workflow(stack, "Main", "0 9 ? * SAT *")
+    with pytest.raises(ValueError, match=r"wave TestStack/Main opens"):
+        check_wave_order([canary.window, main.window], datetime(2026, 12, 1, tzinfo=UTC))
+    later = workflow(stack, "Later", "0 11 ? * SAT *")
+    check_wave_order([canary.window, later.window], datetime(2026, 12, 1, tzinfo=UTC))
+
+
+def test_the_order_check_can_be_turned_off(stack: Stack) -> None:
+    canary, main = workflow(stack, "Canary", "0 3 ? * SAT *"), workflow(stack, "Main", "0 4 ? * SAT *")
+    PatchWaves(stack, "Waves", waves=[canary, main], check_order=False)
+
+
+@pytest.mark.parametrize(
+    ("count", "message"),
+    [(1, r"waves must hold 2 to 10 items; got 1"), (0, r"waves must hold 2 to 10 items; got 0")],
+)
+def test_at_least_two_waves(stack: Stack, count: int, message: str) -> None:
+    waves = [workflow(stack, f"W{i}", "0 3 ? * SAT *") for i in range(count)]
+    with pytest.raises(ValueError, match=message):
+        PatchWaves(stack, "Waves", waves=waves)
+
+
+def test_a_wave_given_twice_would_halt_itself(stack: Stack) -> None:
+    canary = workflow(stack, "Canary", "0 3 ? * SAT *")
+    with pytest.raises(
+        ValueError, match=r"waves must be distinct: TestStack/Canary is given twice, so it would halt itself"
+    ):
+        PatchWaves(stack, "Waves", waves=[canary, canary])
+
+
+def test_wrong_types_are_refused(stack: Stack) -> None:
+    with pytest.raises(TypeError, match=r"waves"):
+        PatchWaves(stack, "Waves", waves="Canary,Main")  # type: ignore[arg-type]
