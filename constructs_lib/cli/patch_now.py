@@ -139,6 +139,11 @@ def plan(template: dict[str, Any], physical_ids: dict[str, str], args: argparse.
         if target.get("Type") != TARGET_TYPE:
             raise PatchNowError(f"task {logical_id} names {target_ref}, which is not a window target of the stack")
         keys = [{"Key": t["Key"], "Values": [resolve(v) for v in t["Values"]]} for t in target["Properties"]["Targets"]]
+        if any(key["Key"] == "resource-groups:ResourceTypeFilters" for key in keys):
+            raise PatchNowError(
+                f"window target {target_ref} filters its resource group by type, which only maintenance windows "
+                "support (Run Command does not); pass --instance-ids to patch the instances you mean"
+            )
         commands.append(PlannedCommand(target["Properties"].get("Name", target_ref), {**base, "Targets": keys}))
     return _one_command(commands, logical_id)
 
@@ -150,7 +155,7 @@ def _one_command(commands: list[PlannedCommand], logical_id: str) -> PlannedComm
     if len(commands) == 1:
         return commands[0]
     keys = {tuple(target["Key"] for target in command.request["Targets"]) for command in commands}
-    if len(keys) != 1 or len(next(iter(keys))) != 1:
+    if len(keys) != 1 or len(next(iter(keys))) != 1 or not _mergeable(next(iter(keys))[0]):
         raise PatchNowError(
             f"task {logical_id}'s window targets can't be merged into one command (they use keys "
             f"{sorted(keys)}); pass --instance-ids to patch the instances you mean"
@@ -165,6 +170,12 @@ def _one_command(commands: list[PlannedCommand], logical_id: str) -> PlannedComm
     names = " + ".join(command.target_name for command in commands)
     key = next(iter(keys))[0]
     return PlannedCommand(names, {**commands[0].request, "Targets": [{"Key": key, "Values": values}]})
+
+
+def _mergeable(key: str) -> bool:
+    """Keys whose values Run Command ORs: a tag's values, tag keys, instance ids (a resource group target
+    names one group)."""
+    return key.startswith("tag:") or key in ("tag-key", "InstanceIds")
 
 
 def _check_instance_ids(text: str) -> None:
@@ -198,17 +209,22 @@ def load_stack(cloudformation: Any, stack: str) -> tuple[dict[str, Any], dict[st
 
 
 def split_canary(command: PlannedCommand, nodes: list[ManagedNode], canary: int | None) -> list[PlannedCommand]:
-    """The command as sent: whole, or a canary (online nodes first, by instance id; no error tolerated) and
+    """The command as sent: whole, or a canary (online nodes only, by instance id; no error tolerated) and
     then the rest, by instance id when they fit one command, else the task's targets (the canary runs again:
-    its patches are installed, its hooks run again)."""
+    its patches are installed, its hooks run again). A node SSM can't reach is never a canary: its
+    invocation would be Undeliverable, which does not fail the command."""
     if not canary:
         return [command]
     if canary >= len(nodes):
         raise PatchNowError(
             f"--canary {canary} leaves no node for after it: the targets reach {len(nodes)} managed nodes now"
         )
-    ordered = [node.instance_id for node in sorted(nodes, key=lambda node: (not node.online, node.instance_id))]
-    first, rest = ordered[:canary], sorted(ordered[canary:])
+    online = [node.instance_id for node in nodes if node.online]
+    if len(online) < canary:
+        offline = ", ".join(f"{node.instance_id} {node.ping_status}" for node in nodes if not node.online)
+        raise PatchNowError(f"--canary {canary} needs {canary} online nodes; only {len(online)} online ({offline})")
+    first = online[:canary]
+    rest = sorted(node.instance_id for node in nodes if node.instance_id not in first)
     canary_request = {**command.request, "Targets": [{"Key": "InstanceIds", "Values": first}], "MaxErrors": "0"}
     if len(rest) <= INSTANCE_IDS_MAX:
         rest_command = PlannedCommand(
@@ -240,7 +256,8 @@ def wait_for(
     """Poll until the command ends (or the timeout passes); its last status."""
     deadline = clock() + timeout
     while True:
-        status: str = ssm.list_commands(CommandId=command_id)["Commands"][0]["Status"]
+        listed = ssm.list_commands(CommandId=command_id)["Commands"]
+        status: str = listed[0]["Status"] if listed else "Pending"  # a new command may not be listed yet
         if status in TERMINAL or clock() >= deadline:
             return status
         sleep(poll)
@@ -255,8 +272,8 @@ def _question(commands: list[PlannedCommand], nodes: list[ManagedNode]) -> str:
         targets = "; ".join(f"{t['Key']} = {', '.join(t['Values'])}" for t in commands[1].request["Targets"])
     return (
         f"Run {request['Parameters']['Operation'][0]} with {request['Parameters'].get('RebootOption', ['?'])[0]} "
-        f"now on {targets}, {order} ({request['MaxConcurrency']} at a time, stop after "
-        f"{commands[-1].request['MaxErrors']} errors)? [y/N] "
+        f"now on {targets}, {order} ({request['MaxConcurrency']} at a time, stopping once more than "
+        f"{commands[-1].request['MaxErrors']} fail)? [y/N] "
     )
 
 
@@ -264,7 +281,10 @@ def ask(question: str) -> bool:
     """Ask on the terminal; without one, refuse (a script must say --yes)."""
     if not sys.stdin.isatty():
         raise PatchNowError("patch-now sends the patch run at once and may reboot instances: pass --yes to confirm")
-    return input(question).strip().lower() in ("y", "yes")
+    try:
+        return input(question).strip().lower() in ("y", "yes")
+    except EOFError:  # Ctrl-D: no
+        return False
 
 
 def print_nodes(nodes: list[ManagedNode], out: TextIO) -> None:
@@ -273,14 +293,18 @@ def print_nodes(nodes: list[ManagedNode], out: TextIO) -> None:
         out.write(f"  {node.instance_id:<22} {node.name:<24} {node.platform:<20} {node.ping_status}\n")
 
 
-def print_invocations(ssm: Any, command_id: str, out: TextIO) -> None:
+def print_invocations(ssm: Any, command_id: str, out: TextIO) -> list[str]:
+    """Print each instance's status of the command; the statuses."""
     out.write(f"{'instance':<22} {'name':<24} {'status':<12} details\n")
+    statuses = []
     for page in ssm.get_paginator("list_command_invocations").paginate(CommandId=command_id):
         for invocation in page["CommandInvocations"]:
+            statuses.append(invocation["Status"])
             out.write(
                 f"{invocation['InstanceId']:<22} {invocation.get('InstanceName', ''):<24} "
                 f"{invocation['Status']:<12} {invocation.get('StatusDetails', '')}\n"
             )
+    return statuses
 
 
 @dataclass
@@ -294,17 +318,33 @@ class Waiting:
 
 
 def send(ssm: Any, command: PlannedCommand, out: TextIO, waiting: Waiting | None) -> str:
-    """Send one command; unless not waiting, wait for it and print each instance's status. Its last status."""
+    """Send one command; unless not waiting, wait for it and print each instance's status. Its outcome:
+    "Sent" (not waited for), "Success" (the command and every invocation succeeded), or the status that
+    stands in the way ("Failed", "InProgress" past the timeout, an invocation's "Failed" when an
+    Undeliverable one left the command Success, ...)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
     command_id = ssm.send_command(**command.request)["Command"]["CommandId"]
     out.write(
         f"sent {command_id} to {command.target_name} (SnapshotId {command.request['Parameters']['SnapshotId'][0]})\n"
     )
     if waiting is None:
         return "Sent"
-    status = wait_for(ssm, command_id, waiting.timeout, waiting.poll, waiting.sleep, waiting.clock)
-    print_invocations(ssm, command_id, out)
+    try:
+        status = wait_for(ssm, command_id, waiting.timeout, waiting.poll, waiting.sleep, waiting.clock)
+        invocations = print_invocations(ssm, command_id, out)
+    except (BotoCoreError, ClientError) as error:
+        raise PatchNowError(
+            f"AWS said, while following command {command_id} (sent; it may still run): {str(error)[:300]}"
+        ) from error
     out.write(f"command {command_id}: {status}\n")
-    return status
+    if status not in TERMINAL:
+        out.write(
+            f"command {command_id} is still {status} after --timeout; it goes on (stop it with "
+            f"aws ssm cancel-command --command-id {command_id})\n"
+        )
+    failed = next((state for state in invocations if state != "Success"), None)
+    return status if status != "Success" or failed is None else failed
 
 
 def run(
@@ -341,7 +381,7 @@ def run(
         status = send(ssm, planned, out, waiting)
         if status not in ("Success", "Sent"):
             if planned is not commands[-1]:
-                out.write(f"the canary ended {status}: {commands[-1].target_name} not patched\n")
+                out.write(f"the canary did not succeed ({status}): {commands[-1].target_name} not patched\n")
             return 1
     return 0
 

@@ -234,7 +234,11 @@ def test_gives_up_waiting_at_the_timeout(clients: Any, demo_template: dict[str, 
     )
     out = io.StringIO()
     assert run(args, cloudformation, ssm, out, sleep=lambda _: None, clock=lambda: next(times)) == 1
-    assert out.getvalue().splitlines()[-1] == f"command {CMD}: InProgress"
+    assert out.getvalue().splitlines()[-2:] == [
+        f"command {CMD}: InProgress",
+        f"command {CMD} is still InProgress after --timeout; it goes on (stop it with aws ssm cancel-command "
+        f"--command-id {CMD})",
+    ]
 
 
 def test_the_task_must_be_named_when_the_stack_has_several_hooked_install_tasks(
@@ -373,7 +377,7 @@ def test_a_declined_confirmation_sends_nothing_and_exits_1(clients: Any, demo_te
     assert run(args, cloudformation, ssm, out, confirm=decline) == 1
     assert questions == [
         "Run Install with RebootIfNeeded now on tag:PatchGroup = PatchingDemo, 2 managed nodes now (10% at a time, "
-        "stop after 1 errors)? [y/N] "
+        "stopping once more than 1 fail)? [y/N] "
     ]
     assert out.getvalue() == "nothing sent\n"
 
@@ -502,7 +506,7 @@ def test_a_failed_canary_stops_before_the_others_and_exits_1(clients: Any, demo_
     out = io.StringIO()
     # No second send_command is stubbed: sending the rest would fail the stub.
     assert run(canary_args("--canary", "2"), cloudformation, ssm, out, sleep=lambda _: None, clock=lambda: 0.0) == 1
-    assert out.getvalue().splitlines()[-1] == "the canary ended Failed: the other 1 not patched"
+    assert out.getvalue().splitlines()[-1] == "the canary did not succeed (Failed): the other 1 not patched"
 
 
 def test_a_canary_as_large_as_the_fleet_is_refused(clients: Any, demo_template: dict[str, Any]) -> None:
@@ -592,3 +596,97 @@ def test_a_resource_group_is_resolved_to_its_instances_in_chunks_of_100() -> Non
 def test_a_target_key_ssm_cannot_describe_is_refused() -> None:
     with pytest.raises(CommandError, match=r"can't resolve target keys \['ParameterValues'\]"):
         resolve(None, None, [{"Key": "ParameterValues", "Values": ["x"]}])
+
+
+def test_a_canary_takes_only_online_nodes(clients: Any, demo_template: dict[str, Any]) -> None:
+    cloudformation, ssm, cfn_stub, ssm_stub = clients
+    stub_stack(cfn_stub, demo_template)
+    stub_nodes(ssm_stub, nodes=[(WEB_1, "Online"), (WEB_2, "ConnectionLost"), (WEB_3, "ConnectionLost")])
+    with pytest.raises(
+        CommandError,
+        match=rf"--canary 2 needs 2 online nodes; only 1 online \({WEB_3} ConnectionLost, {WEB_2} ConnectionLost\)",
+    ):
+        run(canary_args("--canary", "2"), cloudformation, ssm, io.StringIO())
+
+
+def test_an_undeliverable_canary_invocation_stops_the_rest(clients: Any, demo_template: dict[str, Any]) -> None:
+    """Undeliverable invocations don't fail the command (API model: SendCommand MaxErrors): each counts."""
+    cloudformation, ssm, cfn_stub, ssm_stub = clients
+    ids = stub_stack(cfn_stub, demo_template)
+    stub_nodes(ssm_stub, nodes=THREE_NODES)
+    canary = expected_send(ids, demo_template, Targets=[{"Key": "InstanceIds", "Values": [WEB_1]}], MaxErrors="0")
+    ssm_stub.add_response("send_command", {"Command": {"CommandId": CMD}}, canary)
+    ssm_stub.add_response("list_commands", {"Commands": []}, {"CommandId": CMD})  # not listed yet
+    ssm_stub.add_response("list_commands", command("Success"), {"CommandId": CMD})
+    ssm_stub.add_response(
+        "list_command_invocations",
+        {"CommandInvocations": [{"InstanceId": WEB_1, "Status": "Failed", "StatusDetails": "Undeliverable"}]},
+        {"CommandId": CMD},
+    )
+    out = io.StringIO()
+    assert run(canary_args("--canary", "1"), cloudformation, ssm, out, sleep=lambda _: None, clock=lambda: 0.0) == 1
+    assert out.getvalue().splitlines()[-1] == "the canary did not succeed (Failed): the other 2 not patched"
+
+
+def test_an_aws_error_while_waiting_says_the_command_was_sent(clients: Any, demo_template: dict[str, Any]) -> None:
+    cloudformation, ssm, cfn_stub, ssm_stub = clients
+    ids = stub_stack(cfn_stub, demo_template)
+    stub_nodes(ssm_stub)
+    ssm_stub.add_response("send_command", {"Command": {"CommandId": CMD}}, expected_send(ids, demo_template))
+    ssm_stub.add_client_error("list_commands", "ThrottlingException", "Rate exceeded")
+    with pytest.raises(CommandError, match=rf"while following command {CMD} \(sent; it may still run\).*Rate exceeded"):
+        run(canary_args(), cloudformation, ssm, io.StringIO(), sleep=lambda _: None, clock=lambda: 0.0)
+
+
+def test_end_of_input_at_the_question_is_a_no(monkeypatch: pytest.MonkeyPatch) -> None:
+    from constructs_lib.cli import patch_now
+
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+
+    def eof(_: str) -> str:
+        raise EOFError
+
+    monkeypatch.setattr("builtins.input", eof)
+    assert patch_now.ask("Run? ") is False
+
+
+def with_second_target(body: dict[str, Any], targets: list[dict[str, Any]], first: list[dict[str, Any]]) -> None:
+    task = next(
+        r
+        for r in body["Resources"].values()
+        if r["Type"] == "AWS::SSM::MaintenanceWindowTask" and r["Properties"].get("Name") == "PatchingTask"
+    )
+    target_id = task["Properties"]["Targets"][0]["Values"][0]["Ref"]
+    body["Resources"][target_id]["Properties"]["Targets"] = first
+    second = copy.deepcopy(body["Resources"][target_id])
+    second["Properties"]["Targets"] = targets
+    body["Resources"]["SecondTarget"] = second
+    task["Properties"]["Targets"][0]["Values"].append({"Ref": "SecondTarget"})
+
+
+def test_two_resource_groups_are_not_merged(clients: Any, demo_template: dict[str, Any]) -> None:
+    body = copy.deepcopy(demo_template)
+    group = "resource-groups:Name"
+    with_second_target(body, [{"Key": group, "Values": ["g2"]}], [{"Key": group, "Values": ["g1"]}])
+    cloudformation, ssm, cfn_stub, _ = clients
+    stub_stack(cfn_stub, body)
+    with pytest.raises(CommandError, match=r"can't be merged into one command"):
+        run(canary_args(), cloudformation, ssm, io.StringIO())
+
+
+def test_a_resource_type_filter_is_refused_before_anything_is_sent(clients: Any, demo_template: dict[str, Any]) -> None:
+    body = copy.deepcopy(demo_template)
+    task = next(
+        r
+        for r in body["Resources"].values()
+        if r["Type"] == "AWS::SSM::MaintenanceWindowTask" and r["Properties"].get("Name") == "PatchingTask"
+    )
+    target_id = task["Properties"]["Targets"][0]["Values"][0]["Ref"]
+    body["Resources"][target_id]["Properties"]["Targets"] = [
+        {"Key": "resource-groups:Name", "Values": ["web"]},
+        {"Key": "resource-groups:ResourceTypeFilters", "Values": ["AWS::EC2::Instance"]},
+    ]
+    cloudformation, ssm, cfn_stub, _ = clients
+    stub_stack(cfn_stub, body)
+    with pytest.raises(CommandError, match=r"filters its resource group by type, which only maintenance windows"):
+        run(canary_args(), cloudformation, ssm, io.StringIO())
