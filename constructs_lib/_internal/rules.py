@@ -135,6 +135,11 @@ RESOURCE_NAME_RULE = "3 to 128 characters from a-z, A-Z, 0-9, _, - and ."
 
 
 # IAM API model, shape roleNameType: 1 to 64 characters from [\w+=,.@-].
+# S3's safe key characters without "*": the prefix lands in IAM resource ARNs, where * and ? are wildcards
+# and ${...} a policy variable, which would widen what instances may write.
+S3_KEY_PREFIX = re.compile(r"^[A-Za-z0-9!_.'()/-]+$")
+S3_KEY_PREFIX_RULE = "letters, digits and ! _ . ' ( ) / - (no * ? or $: they would widen the IAM grant)"
+
 IAM_ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$", re.ASCII)
 IAM_ROLE_NAME_RULE = "1 to 64 characters from a-z, A-Z, 0-9 and _ + = , . @ -"
 

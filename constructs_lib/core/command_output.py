@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import ArnFormat, Duration, RemovalPolicy, Stack
+from aws_cdk import Annotations, ArnFormat, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
@@ -11,7 +11,7 @@ from constructs import Construct
 
 from .._internal import defaults
 from .._internal.nag import acknowledge, acknowledge_wildcards, suppress_scanner
-from .._internal.rules import check_length, check_needs, fail
+from .._internal.rules import S3_KEY_PREFIX, S3_KEY_PREFIX_RULE, check_length, check_needs, check_pattern, fail
 from .._internal.typecheck import typed
 from .._internal.validation import whole_units
 
@@ -69,7 +69,8 @@ class CommandOutput(Construct):
                 CloudWatch Logs' own encryption for the log group.
             object_lock: S3 Object Lock for the bucket defined here, with this default retention (e.g.
                 ``s3.ObjectLockRetention.governance(Duration.days(90))``, whole days): no version of a record,
-                current or overwritten, can be deleted before it ends, not even by lifecycle expiration, which
+                current or overwritten, can be deleted before it ends (in governance mode, except by principals
+                allowed s3:BypassGovernanceRetention; in compliance mode, by no one), and lifecycle expiration
                 waits for it. Once on, Object Lock can't be turned off for the bucket. Default: no Object Lock
                 (versioning still keeps overwritten records until they expire).
         """
@@ -99,6 +100,7 @@ class CommandOutput(Construct):
             s3_output and bucket is None,
         )
         check_length("key_prefix", key_prefix, 1, _KEY_PREFIX_MAX)
+        check_pattern("key_prefix", key_prefix, S3_KEY_PREFIX, S3_KEY_PREFIX_RULE)
         if key_prefix.startswith("/") or key_prefix.endswith("/"):
             fail(f"key_prefix must not start or end with '/'; got key_prefix={key_prefix!r}")
         expiration_days = whole_units("expiration", expiration or Duration.days(90), "days")
@@ -120,6 +122,14 @@ class CommandOutput(Construct):
         )
         if key is not None:
             _let_logs_use(key, Stack.of(self))
+            if not isinstance(key, kms.Key):
+                # An imported key or alias ignores policy statements added here: the deploy would fail.
+                Annotations.of(self).add_warning_v2(
+                    "constructs-lib:imported-output-key",
+                    "encryption_key is imported, so its key policy can't be changed here: allow CloudWatch Logs "
+                    f"(logs.{Stack.of(self).region}.amazonaws.com) to use it for this account's log groups, or the "
+                    "log group fails to deploy; instances need kms:Encrypt, kms:GenerateDataKey* and kms:Decrypt",
+                )
             return log_group
         suppress_scanner(
             log_group,
@@ -225,15 +235,17 @@ class CommandOutput(Construct):
     def grant_write(self, grantee: iam.IGrantable) -> None:
         """Grant an instance role exactly what SSM Agent needs to write this output.
 
-        S3: s3:PutObject under ``key_prefix`` and s3:GetEncryptionConfiguration on the bucket (plus the
-        bucket key's encrypt permissions when it has one). CloudWatch Logs: logs:DescribeLogGroups, and
+        S3: s3:PutObject under ``key_prefix`` and s3:GetEncryptionConfiguration on the bucket (plus, with a
+        KMS key, encrypt and the kms:Decrypt multipart uploads need). CloudWatch Logs: logs:DescribeLogGroups, and
         creating and writing log streams in the one log group.
         """
         writes = self.write_grants()
         for actions, resources in writes:
             iam.Grant.add_to_principal(grantee=grantee, actions=actions, resource_arns=resources)
         if self.bucket is not None and self.bucket.encryption_key is not None:
-            self.bucket.encryption_key.grant_encrypt(grantee)
+            # Multipart uploads (SSM Agent's uploader switches to them above 5 MiB) need kms:Decrypt too
+            # (S3 user guide, "UsingKMSEncryption": multipart upload with SSE-KMS).
+            self.bucket.encryption_key.grant_encrypt_decrypt(grantee)
         if isinstance(grantee, Construct):
             acknowledge_wildcards(
                 grantee,

@@ -11,7 +11,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
-from aws_cdk.assertions import Match
+from aws_cdk.assertions import Annotations, Match
 
 from constructs_lib import CommandOutput, PatchOperation
 from tests.builders import logical_id, targets, template, window
@@ -150,6 +150,9 @@ def test_grant_write_gives_an_instance_role_exactly_the_output_permissions(stack
         ({"key_prefix": "/patching"}, r"key_prefix must not start or end with '/'; got key_prefix='/patching'"),
         ({"key_prefix": "patching/"}, r"key_prefix must not start or end with '/'"),
         ({"key_prefix": "x" * 401}, r"key_prefix must be 1 to 400 characters long; got 401"),
+        ({"key_prefix": "*"}, r"key_prefix must be letters, digits and .* \(no \* \? or \$: they would widen"),
+        ({"key_prefix": "p?x"}, r"key_prefix must be letters, digits"),
+        ({"key_prefix": "${aws:username}"}, r"key_prefix must be letters, digits"),
         ({"expiration": Duration.days(0)}, r"expiration must be at least 1 day; got expiration=0 days"),
         ({"expiration": Duration.hours(36)}, r"expiration must be a whole number of days; got expiration=36h"),
     ],
@@ -279,7 +282,7 @@ def test_a_customer_key_encrypts_the_bucket_and_log_group_and_lets_logs_and_inst
         if r["Type"] == "AWS::IAM::Policy"
         for s in r["Properties"]["PolicyDocument"]["Statement"]
     ]
-    assert ["kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"] in instance_actions
+    assert ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"] in instance_actions
 
 
 def test_without_a_key_the_log_group_says_why_it_has_none(stack: Stack) -> None:
@@ -289,3 +292,37 @@ def test_without_a_key_the_log_group_says_why_it_has_none(stack: Stack) -> None:
     (skip,) = metadata["checkov"]["skip"]
     assert skip["id"] == "CKV_AWS_158"
     assert "customer managed KMS key" in skip["comment"]
+
+
+def test_a_key_prefix_of_safe_characters_is_taken(stack: Stack) -> None:
+    output = CommandOutput(stack, "Output", key_prefix="patch-output/prod_1.(eu)!'x")
+    assert output.key_prefix == "patch-output/prod_1.(eu)!'x"
+
+
+def test_instances_may_decrypt_with_the_key_for_multipart_uploads(stack: Stack) -> None:
+    key = kms.Key(stack, "Key", enable_key_rotation=True)
+    output = CommandOutput(stack, "Output", encryption_key=key)
+    role = iam.Role(stack, "InstanceRole", assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"))
+    output.grant_write(role)
+    actions = [
+        s["Action"]
+        for r in template(stack).to_json()["Resources"].values()
+        if r["Type"] == "AWS::IAM::Policy"
+        for s in r["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    assert any(isinstance(a, list) and "kms:Decrypt" in a and "kms:GenerateDataKey*" in a for a in actions)
+
+
+def test_an_imported_key_warns_that_its_policy_needs_the_logs_grant(stack: Stack) -> None:
+    key = kms.Key.from_key_arn(
+        stack, "Key", "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    )
+    CommandOutput(stack, "Output", encryption_key=key)
+    warnings = Annotations.from_stack(stack).find_warning("*", Match.string_like_regexp("encryption_key is imported"))
+    assert len(warnings) == 1
+    assert "logs.us-east-1.amazonaws.com" in str(warnings[0].entry.data)
+
+
+def test_a_key_defined_in_the_app_does_not_warn(stack: Stack) -> None:
+    CommandOutput(stack, "Output", encryption_key=kms.Key(stack, "Key", enable_key_rotation=True))
+    assert Annotations.from_stack(stack).find_warning("*", Match.string_like_regexp("encryption_key")) == []

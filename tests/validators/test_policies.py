@@ -93,3 +93,41 @@ def test_a_window_role_reaching_any_instance_says_why() -> None:
     mw = window(stack)
     mw.add_patch_task("Patch", targets=[mw.add_targets("Group", WindowTargets.from_resource_group("web-servers"))])
     assert unexplained_wildcards(stack) == []
+
+
+# Resource policies: their resources are the resource itself ("*" in a key policy is this key); the
+# broad part would be the principal. An Allow to anyone needs a condition.
+_RESOURCE_POLICIES = {"AWS::S3::BucketPolicy": "PolicyDocument", "AWS::SNS::TopicPolicy": "PolicyDocument"}
+_KEY_POLICY = "KeyPolicy"
+
+
+def open_resource_policies(stack: Stack) -> list[str]:
+    """One line per resource-policy Allow to any principal ("*") without a condition."""
+    problems = []
+    for logical_id, resource in Template.from_stack(stack).to_json()["Resources"].items():
+        key = _RESOURCE_POLICIES.get(resource["Type"]) or (_KEY_POLICY if resource["Type"] == "AWS::KMS::Key" else None)
+        if key is None:
+            continue
+        for statement in resource["Properties"][key]["Statement"]:
+            principal = statement.get("Principal")
+            anyone = principal == "*" or (isinstance(principal, dict) and principal.get("AWS") == "*")
+            if statement["Effect"] == "Allow" and anyone and "Condition" not in statement:
+                problems.append(f"{logical_id}: {statement.get('Action')} allowed to anyone without a condition")
+    return problems
+
+
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_no_resource_policy_allows_anyone_without_a_condition(name: str) -> None:
+    assert open_resource_policies(SCENARIOS[name](new_app())) == []
+
+
+def test_a_resource_policy_open_to_anyone_is_found() -> None:
+    from aws_cdk import aws_sns as sns
+
+    stack = new_stack()
+    topic = sns.Topic(stack, "Topic")
+    topic.add_to_resource_policy(
+        iam.PolicyStatement(actions=["sns:Publish"], principals=[iam.AnyPrincipal()], resources=[topic.topic_arn])
+    )
+    (problem,) = open_resource_policies(stack)
+    assert problem.endswith("sns:Publish allowed to anyone without a condition")
