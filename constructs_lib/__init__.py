@@ -61,6 +61,7 @@ _EXPORTS = {
     "PatchSource": "core.patch_baseline",
     "PatchTask": "core.patch_task",
     "PatchTaskOptions": "core.patch_task",
+    "PatchWaves": "operations.waves",
     "PatchWorkflow": "operations.workflow",
     "PatchWorkflowOptions": "operations.workflow",
     "PatchingStage": "fleet.stages",
@@ -166,6 +167,7 @@ if TYPE_CHECKING:  # the same names, imported eagerly for type checkers and IDEs
     from .operations.estimate import RolloutEstimate as RolloutEstimate
     from .operations.estimate import estimate_rollout as estimate_rollout
     from .operations.patch_now_association import PatchNowAssociation as PatchNowAssociation
+    from .operations.waves import PatchWaves as PatchWaves
     from .operations.workflow import PATCH_GROUP_TAG as PATCH_GROUP_TAG
     from .operations.workflow import PatchWorkflow as PatchWorkflow
     from .operations.workflow import PatchWorkflowOptions as PatchWorkflowOptions

@@ -36,6 +36,7 @@ from constructs_lib import (
     PatchNowAssociation,
     PatchOperation,
     PatchSource,
+    PatchWaves,
     PatchWorkflow,
     RebootOption,
     RejectedPatchesAction,
@@ -262,6 +263,28 @@ def fleet_stack_sets(app: App) -> Stack:
     return stack
 
 
+def canary_waves(app: App) -> Stack:
+    """A canary of the web group patched on Saturday, the whole group on Sunday; a failed canary halts Sunday."""
+    stack = new_stack(app, "Waves")
+    canary = PatchWorkflow(
+        stack,
+        "Canary",
+        schedule=WindowSchedule.cron("0 3 ? * SAT *"),
+        duration=Duration.hours(2),
+        targets=WindowTargets.from_tags({"PatchGroup": ["web"], "Canary": ["true"]}),
+    )
+    main = PatchWorkflow(
+        stack,
+        "Web",
+        schedule=WindowSchedule.cron("0 3 ? * SUN *"),
+        duration=Duration.hours(3),
+        patch_groups=["web"],
+        notifications=PatchNotifications(stack, "Notify"),
+    )
+    PatchWaves(stack, "Waves", waves=[canary, main], notifications=main.task.notifications)
+    return stack
+
+
 def default_app(app: App) -> Stack:
     """The default app's stack, as app.py builds it (environment-agnostic): the reference `make diff` uses."""
     return PatchingDemoStack(app, "PatchingDemo")
@@ -273,6 +296,7 @@ SCENARIOS: dict[str, Callable[[App], Stack]] = {
     "workflow_with_baselines": workflow_with_baselines,
     "operations_bring_your_own": operations_bring_your_own,
     "encrypted_output": encrypted_output,
+    "canary_waves": canary_waves,
     "default_app": default_app,
     "fleet_account_stack": fleet_account_stack,
     "fleet_stack_sets": fleet_stack_sets,

@@ -18,7 +18,8 @@ from .._internal.validation import whole_units
 # Why the write grants hold wildcards, for the cdk-nag acknowledgment wherever they are attached.
 WRITE_GRANTS_REASON = (
     "SSM Agent writes command output as objects under one key prefix of one bucket and as log streams of one "
-    "log group; logs:DescribeLogGroups supports no resource-level permissions."
+    "log group; logs:DescribeLogGroups supports no resource-level permissions. With a KMS key, the "
+    "kms:GenerateDataKey* and kms:ReEncrypt* action families (CDK's encrypt grant) apply to that one key only."
 )
 _KEY_PREFIX_MAX = 400  # the task's own path is appended; OutputS3KeyPrefix allows 500 characters
 _ACCESS_LOG_PREFIX = "command-output/"
@@ -247,8 +248,10 @@ class CommandOutput(Construct):
             # (S3 user guide, "UsingKMSEncryption": multipart upload with SSE-KMS).
             self.bucket.encryption_key.grant_encrypt_decrypt(grantee)
         if isinstance(grantee, Construct):
+            encrypting = self.bucket is not None and self.bucket.encryption_key is not None
             acknowledge_wildcards(
                 grantee,
+                actions=["kms:GenerateDataKey*", "kms:ReEncrypt*"] if encrypting else [],
                 resources=[resource for _, resources in writes for resource in resources],
                 reason=WRITE_GRANTS_REASON,
             )

@@ -179,6 +179,12 @@ class MaintenanceWindowRole(Construct):
         ]
         self.cfn_role.policies = [self._policy()]
         self.allow_pass_role(assume_role)
+        acknowledge_wildcards(
+            self,
+            resources=[_arn("ssm", "automation-execution/*")],
+            reason="The window follows the automation it started by an execution id known only at run time "
+            "(ssm:GetAutomationExecution reads its status, nothing else).",
+        )
 
 
 def _instance_statements(targets: list[WindowTargets]) -> list[dict[str, Any]]:

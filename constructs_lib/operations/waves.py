@@ -29,7 +29,7 @@ from aws_cdk import aws_ssm as ssm
 from aws_cdk.interfaces.aws_events import IRuleRef
 from constructs import Construct
 
-from .._internal.nag import acknowledge_wildcards
+from .._internal.nag import acknowledge_wildcards, suppress_scanner
 from .._internal.rules import check_count, fail
 from .._internal.schedule_occurrences import next_starts
 from .._internal.typecheck import typed
@@ -308,12 +308,13 @@ class PatchWaves(Construct):
         policy.add_to_policy(iam.PolicyStatement(actions=["sns:Publish"], resources=[self.topic.topic_arn]))
         # IAM defines no resource type for CancelMaintenanceWindowExecution (an execution id, not a window).
         policy.add_to_policy(iam.PolicyStatement(actions=["ssm:CancelMaintenanceWindowExecution"], resources=["*"]))
-        acknowledge_wildcards(
-            policy,
-            resources=["*"],
-            reason="ssm:CancelMaintenanceWindowExecution takes a window execution id and supports no resource-level "
-            "permission; the gate calls it only for the execution of the window it runs in.",
+        cancel_reason = (
+            "ssm:CancelMaintenanceWindowExecution takes a window execution id and supports no resource-level "
+            "permission; the gate calls it only for the execution of the window it runs in."
         )
+        acknowledge_wildcards(policy, resources=["*"], reason=cancel_reason)
+        default_policy = policy.node.find_child("DefaultPolicy")
+        suppress_scanner(default_policy, "CKV_AWS_111", cancel_reason)
         self._events_role.add_to_policy(
             iam.PolicyStatement(
                 actions=["ssm:StartAutomationExecution"],

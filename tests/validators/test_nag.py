@@ -13,7 +13,7 @@ from cdk_nag import AwsSolutionsChecks
 
 from examples.demo.stack import PatchingDemoStack
 from tests.builders import ENV, new_app, new_stack
-from tests.scenarios import fleet_account_stack
+from tests.scenarios import SCENARIOS, fleet_account_stack
 
 
 def nag_findings(app: App) -> list[dict[str, Any]]:
@@ -32,6 +32,13 @@ def nag_findings(app: App) -> list[dict[str, Any]]:
 def test_default_app_has_no_unacknowledged_findings(env: Any) -> None:
     app = new_app()
     PatchingDemoStack(app, "PatchingDemo", env=env)
+    assert nag_findings(app) == []
+
+
+@pytest.mark.parametrize("name", ["canary_waves", "encrypted_output"])
+def test_scenario_has_no_unacknowledged_findings(name: str) -> None:
+    app = new_app()
+    SCENARIOS[name](app)
     assert nag_findings(app) == []
 
 

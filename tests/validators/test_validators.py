@@ -32,7 +32,7 @@ def _validation_findings(directory: str) -> list[object]:
     return [violation for plugin in report["pluginReports"] for violation in plugin.get("violations", [])]
 
 
-@pytest.mark.parametrize("name", ["fully_customised", "default_app"])
+@pytest.mark.parametrize("name", ["fully_customised", "default_app", "canary_waves"])
 def test_strict_builtin_validator_reports_nothing(name: str) -> None:
     # The validator costs ~1.8 s for the first synth, then little; warnings count as findings here too.
     app = new_app(validation=True)
