@@ -30,7 +30,9 @@ from typing import Any, TextIO
 from .._internal import defaults, rules
 from .._internal.constants import PATCH_DOCUMENT
 from .assembly import choose_task
-from .command import CommandError, bounded_int, checked, run_command
+from .aws import ask as ask_on_terminal
+from .aws import load_stack, run_with_aws
+from .command import CommandError, bounded_int, checked
 from .managed_nodes import ManagedNode, resolve
 
 TERMINAL = {"Success", "Failed", "Cancelled", "TimedOut", "Cancelling"}
@@ -197,17 +199,6 @@ def _window_target_refs(props: dict[str, Any], logical_id: str) -> list[str]:
     return refs
 
 
-def load_stack(cloudformation: Any, stack: str) -> tuple[dict[str, Any], dict[str, str]]:
-    """The deployed template and the physical id of each logical id."""
-    body = cloudformation.get_template(StackName=stack, TemplateStage="Processed")["TemplateBody"]
-    template = json.loads(body) if isinstance(body, str) else body
-    physical: dict[str, str] = {}
-    for page in cloudformation.get_paginator("list_stack_resources").paginate(StackName=stack):
-        for summary in page["StackResourceSummaries"]:
-            physical[summary["LogicalResourceId"]] = summary.get("PhysicalResourceId", "")
-    return template, physical
-
-
 def split_canary(command: PlannedCommand, nodes: list[ManagedNode], canary: int | None) -> list[PlannedCommand]:
     """The command as sent: whole, or a canary (online nodes only, by instance id; no error tolerated) and
     then the rest, by instance id when they fit one command, else the task's targets (the canary runs again:
@@ -279,12 +270,9 @@ def _question(commands: list[PlannedCommand], nodes: list[ManagedNode]) -> str:
 
 def ask(question: str) -> bool:
     """Ask on the terminal; without one, refuse (a script must say --yes)."""
-    if not sys.stdin.isatty():
-        raise PatchNowError("patch-now sends the patch run at once and may reboot instances: pass --yes to confirm")
-    try:
-        return input(question).strip().lower() in ("y", "yes")
-    except EOFError:  # Ctrl-D: no
-        return False
+    return ask_on_terminal(
+        question, "patch-now sends the patch run at once and may reboot instances: pass --yes to confirm"
+    )
 
 
 def print_nodes(nodes: list[ManagedNode], out: TextIO) -> None:
@@ -389,32 +377,18 @@ def run(
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the patch-now command."""
     args = parse_args(argv)
-
-    def command() -> int:
-        try:
-            import boto3  # the CLI's own dependency (extra "cli"); synth never needs it
-        except ImportError as error:
-            raise CommandError("needs boto3: pip install 'constructs-lib[cli]'") from error
-        from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
-
-        try:
-            session = boto3.Session(region_name=args.region)
-            clients = {name: session.client(name) for name in ("cloudformation", "ssm", "resource-groups")}
-            return run(
-                args,
-                clients["cloudformation"],
-                clients["ssm"],
-                sys.stdout,
-                resource_groups=clients["resource-groups"],
-            )
-        except NoRegionError as error:
-            raise CommandError("no AWS region: pass --region or set AWS_REGION (or a profile's region)") from error
-        except NoCredentialsError as error:
-            raise CommandError("no AWS credentials: set a profile (AWS_PROFILE) or credentials") from error
-        except (BotoCoreError, ClientError) as error:
-            raise CommandError(f"AWS said: {str(error)[:300]}") from error
-
-    return run_command("patch-now", command)
+    return run_with_aws(
+        "patch-now",
+        args.region,
+        ("cloudformation", "ssm", "resource-groups"),
+        lambda clients: run(
+            args,
+            clients["cloudformation"],
+            clients["ssm"],
+            sys.stdout,
+            resource_groups=clients["resource-groups"],
+        ),
+    )
 
 
 if __name__ == "__main__":
