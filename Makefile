@@ -19,7 +19,7 @@ NODE_STAMP := node_modules/.installed
 CHECKOV_VENV := $(VENV)/checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 
-.PHONY: help setup synth test checks-and-unit lint typecheck unit validate cfn-lint shellcheck checkov rehearse plan diff bench example compat wheel clean
+.PHONY: help setup synth test checks-and-unit lint typecheck unit validate cfn-lint shellcheck checkov rehearse drill plan diff bench example compat wheel clean
 
 help:
 	@echo "make synth   set up and synthesize the default app into cdk.out/"
@@ -27,6 +27,7 @@ help:
 	@echo "make plan    write the default app's patch plan to cdk.out/patch-plan.md"
 	@echo "make diff    compare the default app with its committed reference: cdk diff, then in words"
 	@echo "make rehearse  rehearse the default app's patch task in every scenario against a local service"
+	@echo "make drill   rehearse the brake between patch waves offline: a failed canary halts the main window"
 	@echo "make bench   measure synth against the CDK floor, fleet scale and the test suite (minutes)"
 	@echo "make example synthesize the organisation rollout example into cdk.out/organization/"
 	@echo "make wheel   build the library's wheel into dist/ (to install it in your own app)"
@@ -112,6 +113,11 @@ example: setup
 # Rehearse the default app's hooks through the whole lifecycle, on this machine, with a real local service.
 rehearse: synth
 	python -m examples.demo.rehearse --assembly cdk.out --stack PatchingDemo --task PatchingTask
+
+# The brake between patch waves (examples/waves), offline: the synthesized rule in moto's EventBridge,
+# the runbooks' steps on Stubber clients, patch-resume.
+drill: setup
+	python -m examples.waves.drill
 
 # Benchmarks measure this machine; targets are checked by reading bench/results.json, never in tests.
 bench: setup

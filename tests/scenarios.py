@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from aws_cdk import App, BootstraplessSynthesizer, Duration, RemovalPolicy, Stack
+from aws_cdk import App, BootstraplessSynthesizer, DefaultStackSynthesizer, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
@@ -36,7 +36,6 @@ from constructs_lib import (
     PatchNowAssociation,
     PatchOperation,
     PatchSource,
-    PatchWaves,
     PatchWorkflow,
     RebootOption,
     RejectedPatchesAction,
@@ -46,7 +45,8 @@ from constructs_lib import (
     WindowTargets,
 )
 from examples.demo.stack import PatchingDemoStack
-from tests.builders import ROOT, new_stack
+from examples.waves.stack import CanaryWavesStack
+from tests.builders import ENV, ROOT, new_stack
 
 
 def minimal(app: App) -> Stack:
@@ -265,24 +265,9 @@ def fleet_stack_sets(app: App) -> Stack:
 
 def canary_waves(app: App) -> Stack:
     """A canary of the web group patched on Saturday, the whole group on Sunday; a failed canary halts Sunday."""
-    stack = new_stack(app, "Waves")
-    canary = PatchWorkflow(
-        stack,
-        "Canary",
-        schedule=WindowSchedule.cron("0 3 ? * SAT *"),
-        duration=Duration.hours(2),
-        targets=WindowTargets.from_tags({"PatchGroup": ["web"], "Canary": ["true"]}),
+    return CanaryWavesStack(
+        app, "Waves", env=ENV, synthesizer=DefaultStackSynthesizer(generate_bootstrap_version_rule=False)
     )
-    main = PatchWorkflow(
-        stack,
-        "Web",
-        schedule=WindowSchedule.cron("0 3 ? * SUN *"),
-        duration=Duration.hours(3),
-        patch_groups=["web"],
-        notifications=PatchNotifications(stack, "Notify"),
-    )
-    PatchWaves(stack, "Waves", waves=[canary, main], notifications=main.task.notifications)
-    return stack
 
 
 def default_app(app: App) -> Stack:

@@ -19,14 +19,12 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import jsii
 from aws_cdk import ArnFormat, Stack
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_ssm as ssm
-from aws_cdk.interfaces.aws_events import IRuleRef
 from constructs import Construct
 
 from .._internal.nag import acknowledge_wildcards, suppress_scanner
@@ -46,17 +44,6 @@ INVOCATION_EVENT = "Maintenance Window Task Target Invocation State-change Notif
 GATE_PRIORITY = 0
 # How far ahead the wave order is checked: the next few openings of each earlier wave.
 _ORDER_CHECK_OPENINGS = 4
-
-
-@jsii.implements(events.IRuleTarget)
-class _AutomationTarget:
-    """An SSM Automation runbook as a rule target (aws_events_targets has none): ARN, role and input."""
-
-    def __init__(self, arn: str, role: iam.IRole, rule_input: events.RuleTargetInput) -> None:
-        self._config = events.RuleTargetConfig(arn=arn, role=role, input=rule_input)
-
-    def bind(self, rule: IRuleRef, id: str | None = None) -> events.RuleTargetConfig:
-        return self._config
 
 
 class PatchWaves(Construct):
@@ -138,7 +125,7 @@ class PatchWaves(Construct):
 
     def _brake(
         self, index: int, window: MaintenanceWindow, later: list[MaintenanceWindow], on_instances: bool
-    ) -> events.Rule:
+    ) -> events.CfnRule:
         """The rule on wave ``window`` failing, and the halt runbook it starts."""
         wave = _wave_id(window)
         runbook = ssm.CfnDocument(
@@ -147,20 +134,33 @@ class PatchWaves(Construct):
             document_type="Automation",
             content=self._halt_content(window, later),
         )
-        rule = events.Rule(
+        # Placeholders quoted in the template: the ids and statuses are plain strings, so the runbook input is
+        # the same JSON whether or not a consumer quotes bare placeholders itself.
+        template = Stack.of(self).to_json_string(
+            {
+                "AutomationAssumeRole": [self.automation_role.role_arn],
+                "WindowExecutionId": ["<execution>"],
+                "Status": ["<status>"],
+            }
+        )
+        rule = events.CfnRule(
             self,
             f"Brake{wave}",
             description=f"Patch wave {index + 1} ({wave_name(window)}) failed: halt the later waves",
             event_pattern=brake_pattern(window.window_id, on_instances),
+            state="ENABLED",
+            targets=[
+                events.CfnRule.TargetProperty(
+                    id="HaltLaterWaves",
+                    arn=self._definition_arn(runbook.ref),
+                    role_arn=self._events_role.role_arn,
+                    input_transformer=events.CfnRule.InputTransformerProperty(
+                        input_paths_map={"execution": "$.detail.window-execution-id", "status": "$.detail.status"},
+                        input_template=template,
+                    ),
+                )
+            ],
         )
-        rule_input = events.RuleTargetInput.from_object(
-            {
-                "AutomationAssumeRole": [self.automation_role.role_arn],
-                "WindowExecutionId": [events.EventField.from_path("$.detail.window-execution-id")],
-                "Status": [events.EventField.from_path("$.detail.status")],
-            }
-        )
-        rule.add_target(_AutomationTarget(self._definition_arn(runbook.ref), self._events_role, rule_input))
         self._halt_runbooks.append(runbook)
         return rule
 
@@ -339,14 +339,14 @@ class PatchWaves(Construct):
         )
 
 
-def brake_pattern(window_id: str, on_instances: bool = False) -> events.EventPattern:
+def brake_pattern(window_id: str, on_instances: bool = False) -> dict[str, Any]:
     """The event pattern of a failed wave: its window execution (and optionally a task invocation on any
     instance) ending FAILED or TIMED_OUT, as Systems Manager sends them to the default bus."""
-    return events.EventPattern(
-        source=["aws.ssm"],
-        detail_type=[EXECUTION_EVENT, INVOCATION_EVENT] if on_instances else [EXECUTION_EVENT],
-        detail={"window-id": [window_id], "status": list(HALTING_STATUSES)},
-    )
+    return {
+        "source": ["aws.ssm"],
+        "detail-type": [EXECUTION_EVENT, INVOCATION_EVENT] if on_instances else [EXECUTION_EVENT],
+        "detail": {"window-id": [window_id], "status": list(HALTING_STATUSES)},
+    }
 
 
 def check_wave_order(windows: Sequence[MaintenanceWindow], now: datetime) -> None:
