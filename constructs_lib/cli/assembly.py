@@ -198,10 +198,22 @@ class BaselineModel:
 
 
 @dataclass
+class BrakeModel:
+    """A PatchWaves brake: the window whose failure halts the others, on which statuses and events."""
+
+    failed: str
+    statuses: list[str]
+    events: list[str]
+    halts: list[str]
+
+
+@dataclass
 class StackModel:
     name: str
     windows: list[WindowModel]
     baselines: list[BaselineModel]
+    brakes: list[BrakeModel] = field(default_factory=list)
+    gated: list[str] = field(default_factory=list)
 
 
 def read_stack(name: str, template: dict[str, Any]) -> StackModel:
@@ -240,7 +252,39 @@ def _read_resources(name: str, resources: dict[str, Any]) -> StackModel:
     for window in windows.values():
         window.tasks.sort(key=lambda task: (task.priority, task.name))
     baselines = [_baseline(lid, props) for lid, props in of_type("AWS::SSM::PatchBaseline").items()]
-    return StackModel(name, list(windows.values()), baselines)
+    names = {lid: window.name for lid, window in windows.items()}
+    brakes = [
+        brake
+        for props in of_type("AWS::Events::Rule").values()
+        if (brake := _brake(props, names, resources)) is not None
+    ]
+    gated = sorted(
+        names.get(props.get("WindowId", {}).get("Ref", ""), "?")
+        for props in of_type("AWS::SSM::MaintenanceWindowTask").values()
+        if props.get("TaskType") == "AUTOMATION" and props.get("Name") == "HaltGate"
+    )
+    return StackModel(name, list(windows.values()), baselines, brakes, gated)
+
+
+def _brake(props: dict[str, Any], names: dict[str, str], resources: dict[str, Any]) -> BrakeModel | None:
+    """A rule on a window's execution events that starts a runbook disabling windows, or None."""
+    pattern = props.get("EventPattern", {})
+    refs = pattern.get("detail", {}).get("window-id", []) if isinstance(pattern, dict) else []
+    if pattern.get("source") != ["aws.ssm"] or len(refs) != 1 or not isinstance(refs[0], dict):
+        return None
+    halts = []
+    for target in props.get("Targets", []):
+        parts = target.get("Arn", {}).get("Fn::Join", ["", []])[1] if isinstance(target.get("Arn"), dict) else []
+        for part in parts:
+            document = resources.get(part.get("Ref", ""), {}) if isinstance(part, dict) else {}
+            for step in document.get("Properties", {}).get("Content", {}).get("mainSteps", []):
+                inputs = step.get("inputs", {})
+                if inputs.get("Api") == "UpdateMaintenanceWindow" and isinstance(inputs.get("WindowId"), dict):
+                    halts.append(names.get(inputs["WindowId"].get("Ref", ""), "?"))
+    if not halts:
+        return None
+    failed = names.get(refs[0].get("Ref", ""), "?")
+    return BrakeModel(failed, list(pattern["detail"].get("status", [])), list(pattern.get("detail-type", [])), halts)
 
 
 def _window(logical_id: str, props: dict[str, Any]) -> WindowModel:

@@ -163,9 +163,29 @@ def build_plan(
     ]
     for window in sorted(model.windows, key=lambda w: w.name):
         lines += window_lines(window, after, occurrences, fleet_size, minutes_per_instance)
+    lines += wave_lines(model)
     lines += baseline_lines(model)
     lines += gantt_lines(model, after, weeks)
     return "\n".join(lines)
+
+
+def wave_lines(model: StackModel) -> list[str]:
+    """Which window's failure halts which (PatchWaves), and which windows run the halt gate first."""
+    if not model.brakes:
+        return []
+    lines = ["## Waves", ""]
+    for brake in model.brakes:
+        on = " or ".join(brake.statuses)
+        also = ", or any instance's invocation" if len(brake.events) > 1 else ""
+        lines.append(
+            f"- {brake.failed} ending {on}{also} halts {', '.join(brake.halts)}: record halted, window disabled"
+        )
+    lines += [
+        f"- {window} runs the halt gate first: while its wave is halted, each execution is cancelled"
+        for window in model.gated
+    ]
+    lines.append(f"- resume with `patch-resume --stack {model.name}`")
+    return [*lines, ""]
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:

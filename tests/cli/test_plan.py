@@ -649,3 +649,26 @@ def test_diff_reports_every_change_to_a_patching_resource_even_unworded_ones(dem
     assert "task PatchingTask RunCommand.TimeoutSeconds set to 900" in found or any(
         change.startswith("task PatchingTask RunCommand.TimeoutSeconds changes from") for change in found
     )
+
+
+def test_the_plan_shows_which_wave_halts_which() -> None:
+    from tests.builders import new_app
+    from tests.scenarios import canary_waves
+
+    model = read_stack("Waves", dict(template(canary_waves(new_app())).to_json()))
+    text = plan.build_plan(model, after=datetime(2026, 12, 1, tzinfo=UTC))
+    section = text[text.index("## Waves") : text.index("## Schedule")].splitlines()
+    canary, web = sorted(window.name for window in model.windows)
+    assert section[2:5] == [
+        f"- {canary} ending FAILED or TIMED_OUT halts {web}: record halted, window disabled",
+        f"- {web} runs the halt gate first: while its wave is halted, each execution is cancelled",
+        "- resume with `patch-resume --stack Waves`",
+    ]
+
+
+def test_a_plan_without_waves_has_no_waves_section() -> None:
+    from tests.builders import new_app
+    from tests.scenarios import minimal
+
+    model = read_stack("Minimal", dict(template(minimal(new_app())).to_json()))
+    assert "## Waves" not in plan.build_plan(model, after=datetime(2026, 12, 1, tzinfo=UTC))
