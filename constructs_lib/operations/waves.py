@@ -46,46 +46,27 @@ GATE_PRIORITY = 0
 _ORDER_CHECK_OPENINGS = 4
 
 
-class PatchWaves(Construct):
-    """Defines the brake between ordered patch waves in one account and region.
-
-    ``waves`` are patch workflows (or their windows) in rollout order, e.g. a canary workflow over a small
-    tagged subset of a group, scheduled a day before the group's main workflow. When a wave's window
-    execution ends FAILED or TIMED_OUT, every later wave is halted before it opens; ``patch-resume``
-    re-opens them. A canary is its own earlier window, never a task in the main one: a failed
-    higher-priority task does not stop the lower-priority tasks of its window.
+class WaveBrake(Construct):
+    """The halting side of the brake, for windows of one account and region: each window's halt record and
+    gate, the automation role, and triggers (``add_trigger``): a rule on a failure event that starts a halt
+    runbook for some of the windows. PatchWaves and the organisation rollout build on it.
     """
 
-    @typed
     def __init__(
         self,
         scope: Construct,
         construct_id: str,
         *,
-        waves: Sequence[PatchWorkflow | MaintenanceWindow],
+        halted: Sequence[MaintenanceWindow],
         notifications: PatchNotifications | sns.ITopic | None = None,
-        halt_on_instance_failure: bool = False,
-        check_order: bool = True,
     ) -> None:
-        """Define the brake.
+        """Define records and gates for ``halted`` (windows that a failure elsewhere may halt).
 
         Args:
-            waves: two or more patch workflows or maintenance windows, earliest first.
-            notifications: where the halt is announced: your PatchNotifications (its topic) or topic.
-                Default: an encrypted, SSL-only topic is defined.
-            halt_on_instance_failure: halt also when any instance's task invocation in a wave ends FAILED or
-                TIMED_OUT, though the window execution may still succeed. Default: False (the window
-                execution's own status decides).
-            check_order: refuse waves whose later window can open while an earlier one can still run (the
-                brake would come too late), over the earlier wave's next 4 openings. Default: True.
+            halted: the windows this brake can halt, each gated.
+            notifications: where halts are announced. Default: an encrypted, SSL-only topic is defined.
         """
         super().__init__(scope, construct_id)
-        windows = [wave.window if isinstance(wave, PatchWorkflow) else wave for wave in waves]
-        check_count("waves", windows, 2, 10)
-        _check_distinct(windows)
-        if check_order:
-            check_wave_order(windows, datetime.now(UTC))
-        self.windows = tuple(windows)
         self.topic = _topic(self, notifications)
         self.automation_role = iam.Role(
             self,
@@ -93,7 +74,7 @@ class PatchWaves(Construct):
             assumed_by=iam.ServicePrincipal("ssm.amazonaws.com", conditions=ssm_trust_conditions()),
             description="Patch waves: halts and gates later waves (records, windows, notifications)",
         )
-        self.halt_records = {window: self._halt_record(window) for window in windows[1:]}
+        self.halt_records = {window: self._halt_record(window) for window in halted}
         self._events_role = iam.Role(
             self,
             "EventsRole",
@@ -104,14 +85,66 @@ class PatchWaves(Construct):
             description="Patch waves: starts the halt runbooks on a failed wave",
         )
         self._halt_runbooks: list[ssm.CfnDocument] = []
-        self.rules = [
-            self._brake(index, window, windows[index + 1 :], halt_on_instance_failure)
-            for index, window in enumerate(windows[:-1])
-        ]
-        gate = self._gate_runbook()
-        for window in windows[1:]:
-            self._add_gate(window, gate)
-        self._grant_runbook_permissions()
+        self.rules: list[events.CfnRule] = []
+        self.gate = self._gate_runbook()
+        for window in halted:
+            self._add_gate(window, self.gate)
+        self._grant_runbook_permissions(halted)
+
+    def add_trigger(
+        self,
+        trigger_id: str,
+        *,
+        failed: str,
+        pattern: dict[str, Any],
+        halts: Sequence[MaintenanceWindow],
+        description: str,
+    ) -> events.CfnRule:
+        """A rule on ``pattern`` (a failure event) that starts a halt runbook for ``halts``; ``failed`` names
+        the failed wave in the record and the notification."""
+        runbook = ssm.CfnDocument(
+            self, f"HaltAfter{trigger_id}", document_type="Automation", content=self._halt_content(failed, halts)
+        )
+        # Placeholders quoted in the template: the ids and statuses are plain strings, so the runbook input is
+        # the same JSON whether or not a consumer quotes bare placeholders itself.
+        template = Stack.of(self).to_json_string(
+            {
+                "AutomationAssumeRole": [self.automation_role.role_arn],
+                "WindowExecutionId": ["<execution>"],
+                "Status": ["<status>"],
+                "SourceAccount": ["<account>"],
+                "SourceRegion": ["<region>"],
+            }
+        )
+        rule = events.CfnRule(
+            self,
+            f"Brake{trigger_id}",
+            description=description,
+            event_pattern=pattern,
+            state="ENABLED",
+            targets=[
+                events.CfnRule.TargetProperty(
+                    id="HaltLaterWaves",
+                    arn=self._definition_arn(runbook.ref),
+                    role_arn=self._events_role.role_arn,
+                    input_transformer=events.CfnRule.InputTransformerProperty(
+                        input_paths_map={
+                            "execution": "$.detail.window-execution-id",
+                            "status": "$.detail.status",
+                            "account": "$.account",
+                            "region": "$.region",
+                        },
+                        input_template=template,
+                    ),
+                )
+            ],
+        )
+        self._events_role.add_to_policy(
+            iam.PolicyStatement(actions=["ssm:StartAutomationExecution"], resources=[self._definition_arn(runbook.ref)])
+        )
+        self._halt_runbooks.append(runbook)
+        self.rules.append(rule)
+        return rule
 
     def _halt_record(self, window: MaintenanceWindow) -> ssm.CfnParameter:
         """The durable record of one later wave: "open", or why it was halted (written by the halt runbook)."""
@@ -123,50 +156,10 @@ class PatchWaves(Construct):
             description=f"Patch wave {wave_name(window)}: open, or why it is halted (patch-resume re-opens it)",
         )
 
-    def _brake(
-        self, index: int, window: MaintenanceWindow, later: list[MaintenanceWindow], on_instances: bool
-    ) -> events.CfnRule:
-        """The rule on wave ``window`` failing, and the halt runbook it starts."""
-        wave = _wave_id(window)
-        runbook = ssm.CfnDocument(
-            self,
-            f"HaltAfter{wave}",
-            document_type="Automation",
-            content=self._halt_content(window, later),
-        )
-        # Placeholders quoted in the template: the ids and statuses are plain strings, so the runbook input is
-        # the same JSON whether or not a consumer quotes bare placeholders itself.
-        template = Stack.of(self).to_json_string(
-            {
-                "AutomationAssumeRole": [self.automation_role.role_arn],
-                "WindowExecutionId": ["<execution>"],
-                "Status": ["<status>"],
-            }
-        )
-        rule = events.CfnRule(
-            self,
-            f"Brake{wave}",
-            description=f"Patch wave {index + 1} ({wave_name(window)}) failed: halt the later waves",
-            event_pattern=brake_pattern(window.window_id, on_instances),
-            state="ENABLED",
-            targets=[
-                events.CfnRule.TargetProperty(
-                    id="HaltLaterWaves",
-                    arn=self._definition_arn(runbook.ref),
-                    role_arn=self._events_role.role_arn,
-                    input_transformer=events.CfnRule.InputTransformerProperty(
-                        input_paths_map={"execution": "$.detail.window-execution-id", "status": "$.detail.status"},
-                        input_template=template,
-                    ),
-                )
-            ],
-        )
-        self._halt_runbooks.append(runbook)
-        return rule
-
-    def _halt_content(self, failed: MaintenanceWindow, later: list[MaintenanceWindow]) -> dict[str, Any]:
+    def _halt_content(self, failed: str, halts: Sequence[MaintenanceWindow]) -> dict[str, Any]:
         steps: list[dict[str, Any]] = []
-        for window in later:
+        origin = f"{failed} (account {{{{ SourceAccount }}}}, {{{{ SourceRegion }}}})"
+        for window in halts:
             wave = _wave_id(window)
             steps.append(
                 _api_step(
@@ -174,8 +167,7 @@ class PatchWaves(Construct):
                     "ssm",
                     "PutParameter",
                     Name=self.halt_records[window].ref,
-                    Value=f"halted after {wave_name(failed)}: window execution {{{{ WindowExecutionId }}}} "
-                    "ended {{ Status }}",
+                    Value=f"halted after {origin}: window execution {{{{ WindowExecutionId }}}} ended {{{{ Status }}}}",
                     Type="String",
                     Overwrite=True,
                 )
@@ -183,7 +175,7 @@ class PatchWaves(Construct):
             steps.append(
                 _api_step(f"Disable{wave}", "ssm", "UpdateMaintenanceWindow", WindowId=window.window_id, Enabled=False)
             )
-        names = ", ".join(wave_name(window) for window in later)
+        names = ", ".join(wave_name(window) for window in halts)
         steps.append(
             {
                 **_api_step(
@@ -192,21 +184,24 @@ class PatchWaves(Construct):
                     "Publish",
                     TopicArn=self.topic.topic_arn,
                     Subject="Patching halted: a wave failed",
-                    Message=f"Patch wave {wave_name(failed)} (window execution {{{{ WindowExecutionId }}}}) ended "
+                    Message=f"Patch wave {origin}, window execution {{{{ WindowExecutionId }}}}, ended "
                     f"{{{{ Status }}}}. Halted and disabled: {names}. Find the cause, then resume with "
                     f"patch-resume --stack {Stack.of(self).stack_name}.",
                 ),
                 "isEnd": True,
             }
         )
+        account_pattern = "^[0-9]{12}$"
         return {
             "schemaVersion": "0.3",
-            "description": f"Halts the patch waves after {wave_name(failed)}: records, disables, notifies.",
+            "description": f"Halts the patch waves after {failed}: records, disables, notifies.",
             "assumeRole": "{{ AutomationAssumeRole }}",
             "parameters": {
                 "AutomationAssumeRole": {"type": "String", "description": "The role the halt runs with."},
                 "WindowExecutionId": {"type": "String", "allowedPattern": "^[0-9a-fA-F-]{36}$"},
                 "Status": {"type": "String", "allowedValues": list(HALTING_STATUSES)},
+                "SourceAccount": {"type": "String", "allowedPattern": account_pattern},
+                "SourceRegion": {"type": "String", "allowedPattern": "^[a-z0-9-]{1,32}$"},
             },
             "mainSteps": steps,
         }
@@ -260,8 +255,7 @@ class PatchWaves(Construct):
             },
             "mainSteps": steps,
         }
-        self.gate = ssm.CfnDocument(self, "Gate", document_type="Automation", content=content)
-        return self.gate
+        return ssm.CfnDocument(self, "Gate", document_type="Automation", content=content)
 
     def _add_gate(self, window: MaintenanceWindow, gate: ssm.CfnDocument) -> None:
         parameters = {
@@ -290,11 +284,10 @@ class PatchWaves(Construct):
         if not window.has_own_service_role:
             window.window_role.allow_automation(self._definition_arn(gate.ref), self.automation_role)
 
-    def _grant_runbook_permissions(self) -> None:
+    def _grant_runbook_permissions(self, halted: Sequence[MaintenanceWindow]) -> None:
         stack = Stack.of(self)
-        later = self.windows[1:]
         window_arns = [
-            stack.format_arn(service="ssm", resource="maintenancewindow", resource_name=w.window_id) for w in later
+            stack.format_arn(service="ssm", resource="maintenancewindow", resource_name=w.window_id) for w in halted
         ]
         record_arns = [
             stack.format_arn(service="ssm", resource="parameter", resource_name=record.ref)
@@ -313,14 +306,7 @@ class PatchWaves(Construct):
             "permission; the gate calls it only for the execution of the window it runs in."
         )
         acknowledge_wildcards(policy, resources=["*"], reason=cancel_reason)
-        default_policy = policy.node.find_child("DefaultPolicy")
-        suppress_scanner(default_policy, "CKV_AWS_111", cancel_reason)
-        self._events_role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["ssm:StartAutomationExecution"],
-                resources=[self._definition_arn(runbook.ref) for runbook in self._halt_runbooks],
-            )
-        )
+        suppress_scanner(policy.node.find_child("DefaultPolicy"), "CKV_AWS_111", cancel_reason)
         self._events_role.add_to_policy(
             iam.PolicyStatement(
                 actions=["iam:PassRole"],
@@ -339,13 +325,63 @@ class PatchWaves(Construct):
         )
 
 
-def brake_pattern(window_id: str, on_instances: bool = False) -> dict[str, Any]:
-    """The event pattern of a failed wave: its window execution (and optionally a task invocation on any
-    instance) ending FAILED or TIMED_OUT, as Systems Manager sends them to the default bus."""
+class PatchWaves(WaveBrake):
+    """Defines the brake between ordered patch waves in one account and region.
+
+    ``waves`` are patch workflows (or their windows) in rollout order, e.g. a canary workflow over a small
+    tagged subset of a group, scheduled a day before the group's main workflow. When a wave's window
+    execution ends FAILED or TIMED_OUT, every later wave is halted before it opens; ``patch-resume``
+    re-opens them. A canary is its own earlier window, never a task in the main one: a failed
+    higher-priority task does not stop the lower-priority tasks of its window.
+    """
+
+    @typed
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        waves: Sequence[PatchWorkflow | MaintenanceWindow],
+        notifications: PatchNotifications | sns.ITopic | None = None,
+        halt_on_instance_failure: bool = False,
+        check_order: bool = True,
+    ) -> None:
+        """Define the brake.
+
+        Args:
+            waves: two or more patch workflows or maintenance windows, earliest first.
+            notifications: where the halt is announced: your PatchNotifications (its topic) or topic.
+                Default: an encrypted, SSL-only topic is defined.
+            halt_on_instance_failure: halt also when any instance's task invocation in a wave ends FAILED or
+                TIMED_OUT, though the window execution may still succeed. Default: False (the window
+                execution's own status decides).
+            check_order: refuse waves whose later window can open while an earlier one can still run (the
+                brake would come too late), over the earlier wave's next 4 openings. Default: True.
+        """
+        windows = [wave.window if isinstance(wave, PatchWorkflow) else wave for wave in waves]
+        check_count("waves", windows, 2, 10)
+        _check_distinct(windows)
+        if check_order:
+            check_wave_order(windows, datetime.now(UTC))
+        super().__init__(scope, construct_id, halted=windows[1:], notifications=notifications)
+        self.windows = tuple(windows)
+        for index, window in enumerate(windows[:-1]):
+            self.add_trigger(
+                _wave_id(window),
+                failed=wave_name(window),
+                pattern=brake_pattern([window.window_id], halt_on_instance_failure),
+                halts=windows[index + 1 :],
+                description=f"Patch wave {index + 1} ({wave_name(window)}) failed: halt the later waves",
+            )
+
+
+def brake_pattern(window_ids: Sequence[str], on_instances: bool = False) -> dict[str, Any]:
+    """The event pattern of a failed wave: one of its windows' execution (and optionally a task invocation on
+    any instance) ending FAILED or TIMED_OUT, as Systems Manager sends them to the default bus."""
     return {
         "source": ["aws.ssm"],
         "detail-type": [EXECUTION_EVENT, INVOCATION_EVENT] if on_instances else [EXECUTION_EVENT],
-        "detail": {"window-id": [window_id], "status": list(HALTING_STATUSES)},
+        "detail": {"window-id": list(window_ids), "status": list(HALTING_STATUSES)},
     }
 
 

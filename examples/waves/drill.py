@@ -124,7 +124,9 @@ def stubbed(*services: str) -> Iterator[dict[str, tuple[Any, Stubber]]]:
 
 def halt(template: Mapping[str, Any], ids: Mapping[str, str], runbook_input: dict[str, Any]) -> str:
     _, document = of_type(template, "AWS::SSM::Document", "WavesHaltAfterCanary")
-    record = f"halted after Waves/Canary: window execution {CANARY_EXECUTION} ended FAILED"
+    record = (
+        f"halted after Waves/Canary (account {ACCOUNT}, {REGION}): window execution {CANARY_EXECUTION} ended FAILED"
+    )
     with stubbed("ssm", "sns") as clients:
         ssm_stub, sns_stub = clients["ssm"][1], clients["sns"][1]
         ssm_stub.add_response(

@@ -87,7 +87,7 @@ def test_each_earlier_wave_has_a_rule_that_starts_its_halt_runbook(stack: Stack)
     assert target["Arn"]["Fn::Join"][1][0].endswith(":automation-definition/")
     assert target["Arn"]["Fn::Join"][1][2] == ":$DEFAULT"
     paths = target["InputTransformer"]["InputPathsMap"]
-    assert sorted(paths.values()) == ["$.detail.status", "$.detail.window-execution-id"]
+    assert sorted(paths.values()) == ["$.account", "$.detail.status", "$.detail.window-execution-id", "$.region"]
     second = rules[logical_id(stack, waves.rules[1])]["Properties"]
     assert second["EventPattern"]["detail"]["window-id"] == [{"Ref": logical_id(stack, main.cfn_window)}]
 
