@@ -9,6 +9,7 @@ Systems Manager does. The plan, the fleet check and the wave order check all cou
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -75,3 +76,36 @@ def _place(wall_clock: datetime, zone: ZoneInfo) -> datetime:
     if round_trip != wall_clock:  # did not exist locally
         placed = (placed.astimezone(UTC)).astimezone(zone)
     return placed
+
+
+@dataclass(frozen=True)
+class Opening:
+    """A window's schedule as the wave order check needs it."""
+
+    name: str
+    expression: str
+    timezone: str
+    offset: int | None
+    duration_hours: int
+
+    def starts(self, after: datetime, count: int) -> list[datetime]:
+        return next_starts(self.expression, self.timezone, after, count, self.offset)
+
+
+def brake_too_late(earlier: Opening, later: Opening, now: datetime, openings: int = 4) -> str | None:
+    """Why a failure of ``earlier`` could be known only after ``later`` opens, or None: ``later`` opens
+    before ``earlier``'s first window ends, or inside one of its next ``openings`` windows."""
+    length = timedelta(hours=earlier.duration_hours)
+    first = earlier.starts(now, openings)
+    if not first:
+        return None
+    for start in later.starts(now, 60):
+        if start > first[-1] + length:
+            break
+        clash = next((o for o in first if start < first[0] + length or o <= start < o + length), None)
+        if clash is not None:
+            return (
+                f"wave {later.name} opens {start:%Y-%m-%d %H:%M %Z} while wave {earlier.name} (opening "
+                f"{clash:%Y-%m-%d %H:%M %Z}, {earlier.duration_hours} h) may still run: the brake would come too late"
+            )
+    return None

@@ -521,6 +521,9 @@ class FleetDescription(_Model):
             to the instances' roles. Default: none, output stays in Run Command (first 48,000 characters).
         stack_set_call_as: SELF from the management account or DELEGATED_ADMIN from a delegated
             administrator account. Default: SELF.
+        halt_later_waves_on_failure: a window execution that ends FAILED or TIMED_OUT in one environment's
+            stage halts every later environment's windows before they open (PatchWaves' brake, across
+            accounts and regions; stages only: StackSet accounts are not known). Default: True.
     """
 
     name: Name
@@ -529,6 +532,7 @@ class FleetDescription(_Model):
     environments: Annotated[list[EnvironmentSpec], Field(min_length=1)]
     output: OutputSpec | None = None
     stack_set_call_as: Literal["SELF", "DELEGATED_ADMIN"] = "SELF"
+    halt_later_waves_on_failure: bool = True
 
     @classmethod
     def from_file(cls, path: str | Path) -> FleetDescription:

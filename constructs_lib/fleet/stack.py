@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Duration, Stack
+from aws_cdk import Duration, Stack, Token
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from constructs import Construct
@@ -24,6 +24,7 @@ from ..hooks.app.stop import StopAppHook
 from ..hooks.app.update import UpdateAppHook
 from ..hooks.lifecycle import LifecycleHooks
 from ..operations.workflow import PatchWorkflow
+from .brake import define_fleet_brake
 from .description import (
     LOG_RETENTIONS,
     FleetDescription,
@@ -86,6 +87,12 @@ class FleetPatchingStack(Stack):
         self.workflows: dict[str, PatchWorkflow] = {}
         for group in fleet.groups:
             self.workflows[group.name] = self._define_group(group, fleet.settings(group, spec))
+        self.brake = None
+        if fleet.halt_later_waves_on_failure and not Token.is_unresolved(self.account):
+            windows = [workflow.window for workflow in self.workflows.values()]
+            self.brake = define_fleet_brake(
+                self, fleet=fleet, environment=environment, windows=windows, window_role=self.window_role
+            )
         indentation_suppressed = kwargs.get("suppress_template_indentation")
         if indentation_suppressed is None:
             indentation_suppressed = bool(self.node.try_get_context(_SUPPRESS_INDENTATION_CONTEXT))

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from aws_cdk import ArnFormat, Stack
@@ -29,7 +29,7 @@ from constructs import Construct
 
 from .._internal.nag import acknowledge_wildcards, suppress_scanner
 from .._internal.rules import check_count, fail
-from .._internal.schedule_occurrences import next_starts
+from .._internal.schedule_occurrences import Opening, brake_too_late
 from .._internal.typecheck import typed
 from ..core.maintenance_window import MaintenanceWindow
 from ..core.notifications import PatchNotifications
@@ -87,6 +87,7 @@ class WaveBrake(Construct):
         self._halt_runbooks: list[ssm.CfnDocument] = []
         self.rules: list[events.CfnRule] = []
         self.gate = self._gate_runbook()
+        self.gate_definition_arn = self._definition_arn(self.gate.ref)
         for window in halted:
             self._add_gate(window, self.gate)
         self._grant_runbook_permissions(halted)
@@ -389,30 +390,19 @@ def check_wave_order(windows: Sequence[MaintenanceWindow], now: datetime) -> Non
     """Refuse a later wave that opens before an earlier wave's first window ends, or inside one of its next
     openings: its failure would be known too late to halt the later wave."""
     for earlier, later in itertools.pairwise(windows):
-        length = timedelta(hours=earlier.duration_hours or 0)
-        openings = _starts(earlier, now, _ORDER_CHECK_OPENINGS)
-        if not openings:
-            continue
-        for start in _starts(later, now, 60):
-            if start > openings[-1] + length:
-                break
-            clash = next((o for o in openings if start < openings[0] + length or o <= start < o + length), None)
-            if clash is not None:
-                fail(
-                    f"wave {wave_name(later)} opens {start:%Y-%m-%d %H:%M %Z} while wave {wave_name(earlier)} "
-                    f"(opening {clash:%Y-%m-%d %H:%M %Z}, {earlier.duration_hours} h) may still run: the brake "
-                    "would come too late; open the later wave after the earlier one ends, or pass check_order=False"
-                )
+        problem = brake_too_late(_opening(earlier), _opening(later), now, _ORDER_CHECK_OPENINGS)
+        if problem:
+            fail(f"{problem}; open the later wave after the earlier one ends, or pass check_order=False")
 
 
-def _starts(window: MaintenanceWindow, now: datetime, count: int) -> list[datetime]:
+def _opening(window: MaintenanceWindow) -> Opening:
     offset = window.cfn_window.schedule_offset
-    return next_starts(
+    return Opening(
+        wave_name(window),
         window.schedule.expression_string,
         window.schedule_timezone or "UTC",
-        now,
-        count,
         offset if isinstance(offset, int) else None,
+        window.duration_hours or 0,
     )
 
 
@@ -447,8 +437,10 @@ def wave_name(window: MaintenanceWindow) -> str:
 
 
 def _wave_id(window: MaintenanceWindow) -> str:
-    """A wave's name in logical ids: its workflow's (or window's) id, letters and digits only."""
-    return "".join(c for c in _wave(window).node.id if c.isalnum())
+    """A wave's name in ids: its workflow's (or window's) path within its stack, letters and digits only."""
+    owner = _wave(window)
+    within = owner.node.path.removeprefix(Stack.of(owner).node.path)
+    return "".join(c for c in within if c.isalnum())
 
 
 def _api_step(name: str, service: str, api: str, **inputs: Any) -> dict[str, Any]:

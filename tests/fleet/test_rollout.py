@@ -161,7 +161,7 @@ def _resolve(value: Any, region: str) -> str:
 def _names(template: dict[str, Any], region: str) -> Iterator[tuple[str, str]]:
     for resource in template["Resources"].values():
         key = NAMED.get(resource["Type"])
-        if key:
+        if key and key in resource["Properties"]:  # a generated name is unique by construction
             yield resource["Type"], _resolve(resource["Properties"][key], region)
 
 

@@ -1,0 +1,162 @@
+"""The brake across a fleet's waves: a failed window in an earlier environment halts the later environments.
+
+Systems Manager sends a window's execution events to the default bus of its own account and region only,
+and Automation is a rule target only in its own account. So each stack of an earlier environment forwards
+its windows' failures, unchanged (no input transformation crosses accounts), to the default bus of every
+account and region of the later environments; each stack of a later environment accepts them from the
+earlier environments' accounts only (a bus policy per account) and halts its own windows with a WaveBrake
+(records, gates, a halt runbook). EventBridge does not forward an event received from another account a
+second time, so a failure travels one hop, from its own stack to each later one.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from aws_cdk import Stack
+from aws_cdk import aws_events as events
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from .._internal.rules import fail
+from .._internal.schedule_occurrences import Opening, brake_too_late
+from ..core.maintenance_window import MaintenanceWindow
+from ..core.window_role import MaintenanceWindowRole
+from ..operations.waves import EXECUTION_EVENT, HALTING_STATUSES, WaveBrake, brake_pattern
+from .description import EnvironmentSpec, FleetDescription, PatchGroupSpec
+
+_TARGETS_PER_RULE = 5  # EventBridge quota (API model: PutTargets)
+_ORDER_CHECK_OPENINGS = 4
+
+Place = tuple[str, str]  # (account, region)
+
+
+def places(fleet: FleetDescription, environments: Sequence[str]) -> list[Place]:
+    """Every (account, region) of the stages of ``environments``, in order (StackSet OUs have no accounts)."""
+    found: list[Place] = []
+    for name in environments:
+        spec = fleet.environment(name)
+        found += [(account, region) for account in spec.accounts for region in spec.regions]
+    return list(dict.fromkeys(found))
+
+
+def define_fleet_brake(
+    stack: Stack,
+    *,
+    fleet: FleetDescription,
+    environment: str,
+    windows: Sequence[MaintenanceWindow],
+    window_role: MaintenanceWindowRole,
+) -> WaveBrake | None:
+    """Forward this stack's failures to the later environments and, if earlier ones exist, halt on theirs.
+
+    Returns the WaveBrake of a later environment's stack, None for the first environment.
+    """
+    names = [spec.name for spec in fleet.environments]
+    index = names.index(environment)
+    here: Place = (stack.account, stack.region)
+    later = [place for place in places(fleet, names[index + 1 :]) if place != here]
+    if later:
+        _forward_failures(stack, [w.window_id for w in windows], later)
+    earlier = places(fleet, names[:index])
+    if not earlier:
+        return None
+    check_fleet_wave_order(fleet, names[:index], environment, datetime.now(UTC))
+    brake = WaveBrake(stack, "Brake", halted=list(windows))
+    _accept_failures_from(stack, sorted({account for account, _ in earlier} - {stack.account}))
+    brake.add_trigger(
+        "EarlierWaves",
+        failed=f"an earlier wave ({', '.join(names[:index])})",
+        pattern=_earlier_failures(earlier, [w.window_id for w in windows]),
+        halts=list(windows),
+        description=f"A window of {', '.join(names[:index])} failed: halt {environment} here",
+    )
+    window_role.allow_automation(brake.gate_definition_arn, brake.automation_role)
+    return brake
+
+
+def check_fleet_wave_order(fleet: FleetDescription, earlier: Sequence[str], environment: str, now: datetime) -> None:
+    """Refuse an environment any of whose windows can open while a window of an earlier one may still run:
+    every earlier window's failure halts every window here."""
+    later = fleet.environment(environment)
+    for name in earlier:
+        spec = fleet.environment(name)
+        for first, second in itertools.product(fleet.groups, fleet.groups):
+            problem = brake_too_late(
+                _opening(fleet, spec, first), _opening(fleet, later, second), now, _ORDER_CHECK_OPENINGS
+            )
+            if problem:
+                fail(
+                    f"{problem}; give {environment} a later schedule or schedule_offset, or set "
+                    "halt_later_waves_on_failure: false"
+                )
+
+
+def _opening(fleet: FleetDescription, environment: EnvironmentSpec, group: PatchGroupSpec) -> Opening:
+    settings = fleet.settings(group, environment)
+    return Opening(
+        f"{environment.name}/{group.name}",
+        settings.schedule,
+        settings.schedule_timezone or "UTC",
+        settings.schedule_offset,
+        settings.duration_hours,
+    )
+
+
+def _earlier_failures(earlier: list[Place], own_windows: list[str]) -> dict[str, Any]:
+    """A failed execution from an earlier environment's account and region, never one of our own windows."""
+    return {
+        "source": ["aws.ssm"],
+        "detail-type": [EXECUTION_EVENT],
+        "account": sorted({account for account, _ in earlier}),
+        "region": sorted({region for _, region in earlier}),
+        "detail": {"status": list(HALTING_STATUSES), "window-id": [{"anything-but": own_windows}]},
+    }
+
+
+def _forward_failures(stack: Stack, window_ids: list[str], later: list[Place]) -> None:
+    """Rules (five targets each) sending this stack's window failures to each later place's default bus."""
+    buses = [f"arn:{stack.partition}:events:{region}:{account}:event-bus/default" for account, region in later]
+    role = iam.Role(
+        stack,
+        "ForwardFailuresRole",
+        assumed_by=iam.ServicePrincipal(
+            "events.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": stack.account}}
+        ),
+        description="Patch waves: forwards this stack's failed windows to the later environments' buses",
+    )
+    role.add_to_policy(iam.PolicyStatement(actions=["events:PutEvents"], resources=buses))
+    for number, start in enumerate(range(0, len(buses), _TARGETS_PER_RULE), start=1):
+        chunk = buses[start : start + _TARGETS_PER_RULE]
+        events.CfnRule(
+            stack,
+            f"ForwardFailures{number}",
+            description="A patch window here failed: tell the later environments",
+            event_pattern=brake_pattern(window_ids),
+            state="ENABLED",
+            targets=[
+                events.CfnRule.TargetProperty(id=f"Later{start + offset + 1}", arn=bus, role_arn=role.role_arn)
+                for offset, bus in enumerate(chunk)
+            ],
+        )
+
+
+def _accept_failures_from(scope: Construct, accounts: list[str]) -> None:
+    """The default bus here accepts events from the earlier environments' accounts, and only those."""
+    stack = Stack.of(scope)
+    bus = f"arn:{stack.partition}:events:{stack.region}:{stack.account}:event-bus/default"
+    for account in accounts:
+        events.CfnEventBusPolicy(
+            scope,
+            f"AcceptFailuresFrom{account}",
+            statement_id=f"{stack.stack_name}-from-{account}"[:64],
+            statement={
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:{stack.partition}:iam::{account}:root"},
+                "Action": "events:PutEvents",
+                "Resource": bus,
+            },
+        )

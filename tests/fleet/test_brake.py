@@ -1,0 +1,192 @@
+"""The brake across a fleet's waves: forwarding in earlier environments, halting in later ones."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any, cast
+
+import pytest
+from aws_cdk import Environment
+from moto.events.models import EventPattern
+
+from constructs_lib import FleetDescription, FleetPatchingStack
+from constructs_lib.fleet.brake import check_fleet_wave_order
+from tests.builders import new_app, template
+
+DEV, PROD_A, PROD_B = "111111111111", "222222222222", "333333333333"
+
+
+def fleet(**changes: Any) -> FleetDescription:
+    data: dict[str, Any] = {
+        "name": "acme",
+        "defaults": {"schedule": "cron(0 3 ? * TUE#2 *)", "duration_hours": 4},
+        "groups": [
+            {"name": "web", "operating_systems": ["AMAZON_LINUX_2023"]},
+            {"name": "batch", "operating_systems": ["AMAZON_LINUX_2023"]},
+        ],
+        "environments": [
+            {
+                "name": "dev",
+                "accounts": [DEV],
+                "regions": ["eu-west-1", "us-east-1"],
+                "overrides": {"schedule_offset": 1},
+            },
+            {
+                "name": "prod",
+                "accounts": [PROD_A, PROD_B],
+                "regions": ["eu-west-1"],
+                "overrides": {"schedule_offset": 5},
+            },
+        ],
+    }
+    return FleetDescription.from_data(data | changes)
+
+
+def stack(
+    description: FleetDescription, environment: str, account: str, region: str = "eu-west-1"
+) -> FleetPatchingStack:
+    return FleetPatchingStack(
+        new_app(),
+        "Patching",
+        fleet=description,
+        environment=environment,
+        env=Environment(account=account, region=region),
+    )
+
+
+def resources(body: Mapping[str, Any], kind: str) -> dict[str, Any]:
+    return {k: r["Properties"] for k, r in body["Resources"].items() if r["Type"] == kind}
+
+
+def test_an_earlier_environment_forwards_its_failures_to_every_later_bus() -> None:
+    dev = stack(fleet(), "dev", DEV)
+    body = template(dev).to_json()
+    (rule,) = resources(body, "AWS::Events::Rule").values()
+    windows = {k for k in resources(body, "AWS::SSM::MaintenanceWindow")}
+    assert {json.dumps(ref) for ref in rule["EventPattern"]["detail"]["window-id"]} == {
+        json.dumps({"Ref": w}) for w in windows
+    }
+    assert rule["EventPattern"]["detail"]["status"] == ["FAILED", "TIMED_OUT"]
+    buses = sorted(json.dumps(target["Arn"]) for target in rule["Targets"])
+    assert len(buses) == 2
+    assert all(":event-bus/default" in bus for bus in buses)
+    assert any(PROD_A in bus for bus in buses)
+    assert any(PROD_B in bus for bus in buses)
+    assert resources(body, "AWS::SSM::Parameter") == {}  # the first wave halts nothing
+    (role,) = [r for k, r in resources(body, "AWS::IAM::Role").items() if k.startswith("ForwardFailuresRole")]
+    assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {"Service": "events.amazonaws.com"}
+    (policy,) = [p for k, p in resources(body, "AWS::IAM::Policy").items() if k.startswith("ForwardFailuresRole")]
+    (statement,) = policy["PolicyDocument"]["Statement"]
+    assert statement["Action"] == "events:PutEvents"
+    assert len(statement["Resource"]) == 2
+
+
+def test_a_later_environment_accepts_only_earlier_accounts_and_halts_its_own_windows() -> None:
+    prod = stack(fleet(), "prod", PROD_A)
+    body = template(prod).to_json()
+    (policy,) = resources(body, "AWS::Events::EventBusPolicy").values()
+    assert policy["Statement"]["Principal"] == {"AWS": f"arn:aws:iam::{DEV}:root"}
+    assert policy["Statement"]["Action"] == "events:PutEvents"
+    assert prod.brake is not None
+    (rule,) = resources(body, "AWS::Events::Rule").values()  # the last wave forwards nothing
+    pattern = rule["EventPattern"]
+    assert pattern["account"] == [DEV]
+    assert pattern["region"] == ["eu-west-1", "us-east-1"]
+    own = {json.dumps({"Ref": k}) for k in resources(body, "AWS::SSM::MaintenanceWindow")}
+    assert {json.dumps(ref) for ref in pattern["detail"]["window-id"][0]["anything-but"]} == own
+    gates = [t for t in resources(body, "AWS::SSM::MaintenanceWindowTask").values() if t["TaskType"] == "AUTOMATION"]
+    assert len(gates) == 2
+    assert len(resources(body, "AWS::SSM::Parameter")) == 2
+    role = next(r for k, r in resources(body, "AWS::IAM::Role").items() if k.startswith("WindowRole"))
+    statements = role["Policies"][0]["PolicyDocument"]["Statement"]
+    assert any(s["Action"] == "ssm:StartAutomationExecution" for s in statements)
+
+
+def concrete(pattern: dict[str, Any], own: list[str]) -> dict[str, Any]:
+    concrete_pattern: dict[str, Any] = json.loads(json.dumps(pattern))
+    concrete_pattern["detail"]["window-id"] = [{"anything-but": own}]
+    return concrete_pattern
+
+
+@pytest.mark.parametrize(
+    ("account", "region", "window", "status", "matches"),
+    [
+        (DEV, "us-east-1", "mw-0d0d0d0d0d0d0d0d0", "FAILED", True),
+        (DEV, "eu-west-1", "mw-0d0d0d0d0d0d0d0d0", "TIMED_OUT", True),
+        (DEV, "eu-west-1", "mw-0d0d0d0d0d0d0d0d0", "SUCCESS", False),
+        (PROD_B, "eu-west-1", "mw-0d0d0d0d0d0d0d0d0", "FAILED", False),
+        (DEV, "ap-south-1", "mw-0d0d0d0d0d0d0d0d0", "FAILED", False),
+        (DEV, "eu-west-1", "mw-0a0a0a0a0a0a0a0a0", "FAILED", False),  # our own window
+    ],
+)
+def test_the_halt_pattern_on_forwarded_events(
+    account: str, region: str, window: str, status: str, matches: bool
+) -> None:
+    body = template(stack(fleet(), "prod", PROD_A)).to_json()
+    (rule,) = resources(body, "AWS::Events::Rule").values()
+    pattern = EventPattern.load(json.dumps(concrete(rule["EventPattern"], ["mw-0a0a0a0a0a0a0a0a0"])))
+    event = {
+        "source": "aws.ssm",
+        "detail-type": "Maintenance Window Execution State-change Notification",
+        "account": account,
+        "region": region,
+        "detail": {
+            "window-id": window,
+            "window-execution-id": "b60fb56e-776c-4e5c-84ee-123456789012",
+            "status": status,
+        },
+    }
+    assert pattern.matches_event(cast(Any, event)) is matches
+
+
+def test_off_means_no_brake() -> None:
+    body = template(stack(fleet(halt_later_waves_on_failure=False), "prod", PROD_A)).to_json()
+    assert resources(body, "AWS::Events::Rule") == {}
+    assert resources(body, "AWS::SSM::Parameter") == {}
+
+
+def test_a_stack_set_template_has_no_brake() -> None:
+    description = fleet()
+    agnostic = FleetPatchingStack(new_app(), "Patching", fleet=description, environment="prod")
+    assert agnostic.brake is None
+    assert "AWS::Events::Rule" not in json.dumps(template(agnostic).to_json())
+
+
+def test_more_than_five_later_places_take_several_rules() -> None:
+    environments = [
+        {"name": "dev", "accounts": [DEV], "regions": ["eu-west-1"], "overrides": {"schedule_offset": 1}},
+        {
+            "name": "prod",
+            "accounts": [f"22222222222{n}" for n in range(3)],
+            "regions": ["eu-west-1", "us-east-1"],
+            "overrides": {"schedule_offset": 5},
+        },
+    ]
+    body = template(stack(fleet(environments=environments), "dev", DEV)).to_json()
+    rules = resources(body, "AWS::Events::Rule").values()
+    assert sorted(len(rule["Targets"]) for rule in rules) == [1, 5]
+
+
+def test_a_later_environment_opening_while_an_earlier_window_runs_is_refused() -> None:
+    environments = [
+        {"name": "dev", "accounts": [DEV], "regions": ["eu-west-1"], "overrides": {"schedule_offset": 1}},
+        {
+            "name": "prod",
+            "accounts": [PROD_A],
+            "regions": ["eu-west-1"],
+            "overrides": {"schedule_offset": 1, "schedule": "cron(0 5 ? * TUE#2 *)"},
+        },
+    ]
+    with pytest.raises(
+        ValueError,
+        match=r"wave prod/web opens .* while wave dev/web .* may still run: the brake would come too late; give prod a later",
+    ):
+        stack(fleet(environments=environments), "prod", PROD_A)
+
+
+def test_the_example_fleet_is_in_order() -> None:
+    from examples.organization.app import FLEET_FILE
+
+    check_fleet_wave_order(FleetDescription.from_file(FLEET_FILE), ["dev"], "prod", datetime(2026, 12, 1, tzinfo=UTC))
