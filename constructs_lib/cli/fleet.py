@@ -116,6 +116,23 @@ def order_warnings(fleet: FleetDescription, starts: dict[str, dict[str, datetime
     return warnings
 
 
+def brake_lines(fleet: FleetDescription, after: datetime) -> list[str]:
+    """The brake across waves: which environment halts which, or why synth will refuse it."""
+    if not fleet.halt_later_waves_on_failure:
+        return ["## Brake", "", "- off (halt_later_waves_on_failure: false): a failed wave halts nothing", ""]
+    names = [spec.name for spec in fleet.environments]
+    lines = ["## Brake", ""]
+    for index, name in enumerate(names[1:], start=1):
+        problem = fleet.brake_order_problem(name, after)
+        halted_by = ", ".join(names[:index])
+        lines.append(
+            f"- ERROR (synth refuses it): {problem}"
+            if problem
+            else f"- a failed window of {halted_by} halts {name} (stages)"
+        )
+    return [*lines, ""]
+
+
 def region_warnings(fleet: FleetDescription) -> list[str]:
     """Regions botocore's endpoint data does not know for Systems Manager (a typo, or a region newer than
     the installed botocore: a warning, not an error, since the data lags AWS)."""
@@ -156,6 +173,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     warnings = order_warnings(fleet, starts)
     if warnings:
         lines += ["## Order warnings", "", *(f"- {warning}" for warning in warnings), ""]
+    lines += brake_lines(fleet, after)
     unknown_regions = region_warnings(fleet)
     if unknown_regions:
         lines += ["## Region warnings", "", *(f"- {warning}" for warning in unknown_regions), ""]

@@ -11,7 +11,6 @@ second time, so a failure travels one hop, from its own stack to each later one.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -22,14 +21,12 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from .._internal.rules import fail
-from .._internal.schedule_occurrences import Opening, brake_too_late
 from ..core.maintenance_window import MaintenanceWindow
 from ..core.window_role import MaintenanceWindowRole
 from ..operations.waves import EXECUTION_EVENT, HALTING_STATUSES, WaveBrake, brake_pattern
-from .description import EnvironmentSpec, FleetDescription, PatchGroupSpec
+from .description import FleetDescription
 
 _TARGETS_PER_RULE = 5  # EventBridge quota (API model: PutTargets)
-_ORDER_CHECK_OPENINGS = 4
 
 Place = tuple[str, str]  # (account, region)
 
@@ -64,7 +61,9 @@ def define_fleet_brake(
     earlier = places(fleet, names[:index])
     if not earlier:
         return None
-    check_fleet_wave_order(fleet, names[:index], environment, datetime.now(UTC))
+    problem = fleet.brake_order_problem(environment, datetime.now(UTC))
+    if problem:
+        fail(problem)
     brake = WaveBrake(stack, "Brake", halted=list(windows))
     _accept_failures_from(stack, sorted({account for account, _ in earlier} - {stack.account}))
     brake.add_trigger(
@@ -76,34 +75,6 @@ def define_fleet_brake(
     )
     window_role.allow_automation(brake.gate_definition_arn, brake.automation_role)
     return brake
-
-
-def check_fleet_wave_order(fleet: FleetDescription, earlier: Sequence[str], environment: str, now: datetime) -> None:
-    """Refuse an environment any of whose windows can open while a window of an earlier one may still run:
-    every earlier window's failure halts every window here."""
-    later = fleet.environment(environment)
-    for name in earlier:
-        spec = fleet.environment(name)
-        for first, second in itertools.product(fleet.groups, fleet.groups):
-            problem = brake_too_late(
-                _opening(fleet, spec, first), _opening(fleet, later, second), now, _ORDER_CHECK_OPENINGS
-            )
-            if problem:
-                fail(
-                    f"{problem}; give {environment} a later schedule or schedule_offset, or set "
-                    "halt_later_waves_on_failure: false"
-                )
-
-
-def _opening(fleet: FleetDescription, environment: EnvironmentSpec, group: PatchGroupSpec) -> Opening:
-    settings = fleet.settings(group, environment)
-    return Opening(
-        f"{environment.name}/{group.name}",
-        settings.schedule,
-        settings.schedule_timezone or "UTC",
-        settings.schedule_offset,
-        settings.duration_hours,
-    )
 
 
 def _earlier_failures(earlier: list[Place], own_windows: list[str]) -> dict[str, Any]:

@@ -10,10 +10,12 @@ in the file, the value and what is allowed (``FleetFileError``).
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
 
@@ -73,6 +75,7 @@ from .._internal.rules import (
     values_per_platform,
 )
 from .._internal.schedule_expressions import parse_expression
+from .._internal.schedule_occurrences import Opening, brake_too_late
 from .._internal.vocabulary import ComplianceLevel, HookPlatform, OperatingSystem, PatchFilterKey, RebootOption
 
 # A fleet file is a few kilobytes; a limit keeps a hostile one from exhausting memory.
@@ -597,6 +600,36 @@ class FleetDescription(_Model):
             if environment.name == name:
                 return environment
         raise KeyError(f"no environment {name!r}; the fleet has {', '.join(e.name for e in self.environments)}")
+
+    def brake_order_problem(self, environment: str, now: datetime) -> str | None:
+        """Why the brake would come too late for ``environment``, or None: with
+        ``halt_later_waves_on_failure``, any window of an earlier environment that fails halts every window
+        here, so none may open while one of theirs may still run (every pair of groups, over the earlier
+        one's next 4 openings, each in its own time zone)."""
+        if not self.halt_later_waves_on_failure:
+            return None
+        names = [spec.name for spec in self.environments]
+        later = self.environment(environment)
+        for name in names[: names.index(environment)]:
+            spec = self.environment(name)
+            for first, second in itertools.product(self.groups, self.groups):
+                problem = brake_too_late(self._opening(spec, first), self._opening(later, second), now, 4)
+                if problem:
+                    return (
+                        f"{problem}; give {environment} a later schedule or schedule_offset, or set "
+                        "halt_later_waves_on_failure: false"
+                    )
+        return None
+
+    def _opening(self, environment: EnvironmentSpec, group: PatchGroupSpec) -> Opening:
+        settings = self.settings(group, environment)
+        return Opening(
+            f"{environment.name}/{group.name}",
+            settings.schedule,
+            settings.schedule_timezone or "UTC",
+            settings.schedule_offset,
+            settings.duration_hours,
+        )
 
     def wave_description(self, environment: str) -> str:
         """The rollout position of ``environment``, e.g. "acme patching with lifecycle hooks: wave 2 of 2

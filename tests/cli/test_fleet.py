@@ -67,6 +67,19 @@ def test_a_later_wave_opening_first_is_flagged(tmp_path: Path) -> None:
     ) in text
 
 
+def test_the_brake_is_shown_and_a_too_late_one_is_an_error(tmp_path: Path) -> None:
+    assert "## Brake\n\n- a failed window of dev halts prod (stages)\n" in run(str(EXAMPLE), "--after", AFTER)
+    data = yaml.safe_load(EXAMPLE.read_text())
+    data["environments"][1]["overrides"]["schedule_offset"] = 1  # prod opens with dev
+    path = tmp_path / "fleet.yaml"
+    path.write_text(yaml.safe_dump(data))
+    text = run(str(path), "--after", AFTER)
+    assert "- ERROR (synth refuses it): wave prod/web opens 2026-12-09 03:00 GMT while wave dev/web" in text
+    data["halt_later_waves_on_failure"] = False
+    path.write_text(yaml.safe_dump(data))
+    assert "- off (halt_later_waves_on_failure: false): a failed wave halts nothing" in run(str(path), "--after", AFTER)
+
+
 def test_a_region_botocore_does_not_know_is_flagged_with_the_nearest(tmp_path: Path) -> None:
     data = yaml.safe_load(EXAMPLE.read_text())
     data["environments"][0]["regions"] = ["eu-west-1", "eu-wset-1"]
