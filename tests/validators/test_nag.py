@@ -42,6 +42,26 @@ def test_scenario_has_no_unacknowledged_findings(name: str) -> None:
     assert nag_findings(app) == []
 
 
+@pytest.mark.parametrize(("environment", "account"), [("dev", "111111111111"), ("prod", "222222222222")])
+def test_the_example_fleets_stage_stacks_with_their_brake_have_no_unacknowledged_findings(
+    environment: str, account: str
+) -> None:
+    from aws_cdk import Environment
+
+    from constructs_lib import FleetDescription, FleetPatchingStack
+    from examples.organization.app import FLEET_FILE
+
+    app = new_app()
+    FleetPatchingStack(
+        app,
+        "Patching",
+        fleet=FleetDescription.from_file(FLEET_FILE),
+        environment=environment,
+        env=Environment(account=account, region="eu-west-1"),
+    )
+    assert nag_findings(app) == []
+
+
 def test_nag_does_report_a_wildcard_it_was_not_told_about() -> None:
     # Negative control: an unexplained wildcard is a finding.
     app = new_app()

@@ -131,3 +131,21 @@ def test_a_resource_policy_open_to_anyone_is_found() -> None:
     )
     (problem,) = open_resource_policies(stack)
     assert problem.endswith("sns:Publish allowed to anyone without a condition")
+
+
+@pytest.mark.parametrize(("environment", "account"), [("dev", "111111111111"), ("prod", "222222222222")])
+def test_the_fleet_brakes_policies_explain_their_wildcards(environment: str, account: str) -> None:
+    from aws_cdk import Environment
+
+    from constructs_lib import FleetDescription, FleetPatchingStack
+    from examples.organization.app import FLEET_FILE
+
+    stack = FleetPatchingStack(
+        new_app(),
+        "Patching",
+        fleet=FleetDescription.from_file(FLEET_FILE),
+        environment=environment,
+        env=Environment(account=account, region="eu-west-1"),
+    )
+    assert unexplained_wildcards(stack) == []
+    assert open_resource_policies(stack) == []
