@@ -6,7 +6,6 @@ import argparse
 import copy
 import io
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
@@ -37,16 +36,6 @@ def physical_ids(body: dict[str, Any]) -> dict[str, str]:
         name = resource.get("Properties", {}).get("Name")
         ids[logical_id] = name if resource["Type"] == "AWS::SSM::Document" else f"phys-{logical_id.lower()}"
     return ids
-
-
-@pytest.fixture
-def clients() -> Iterator[tuple[Any, Any, Stubber, Stubber]]:
-    session = boto3.Session(aws_access_key_id="test", aws_secret_access_key="test", region_name="us-east-1")  # noqa: S106
-    cloudformation, ssm = session.client("cloudformation"), session.client("ssm")
-    with Stubber(cloudformation) as cfn_stub, Stubber(ssm) as ssm_stub:
-        yield cloudformation, ssm, cfn_stub, ssm_stub
-        cfn_stub.assert_no_pending_responses()
-        ssm_stub.assert_no_pending_responses()
 
 
 def stub_stack(cfn_stub: Stubber, body: dict[str, Any]) -> dict[str, str]:
@@ -489,6 +478,14 @@ def test_canary_first_then_the_others_with_the_same_snapshot(clients: Any, demo_
     ]
 
 
+def stub_run(ssm_stub: Stubber, request: dict[str, Any], statuses: list[str], invocation: dict[str, str]) -> None:
+    """One command sent, listed with each of ``statuses`` in turn ("" = not listed yet), one invocation."""
+    ssm_stub.add_response("send_command", {"Command": {"CommandId": CMD}}, request)
+    for status in statuses:
+        ssm_stub.add_response("list_commands", command(status) if status else {"Commands": []}, {"CommandId": CMD})
+    ssm_stub.add_response("list_command_invocations", {"CommandInvocations": [invocation]}, {"CommandId": CMD})
+
+
 def test_a_failed_canary_stops_before_the_others_and_exits_1(clients: Any, demo_template: dict[str, Any]) -> None:
     cloudformation, ssm, cfn_stub, ssm_stub = clients
     ids = stub_stack(cfn_stub, demo_template)
@@ -496,13 +493,7 @@ def test_a_failed_canary_stops_before_the_others_and_exits_1(clients: Any, demo_
     canary = expected_send(
         ids, demo_template, Targets=[{"Key": "InstanceIds", "Values": [WEB_1, WEB_2]}], MaxErrors="0"
     )
-    ssm_stub.add_response("send_command", {"Command": {"CommandId": CMD}}, canary)
-    ssm_stub.add_response("list_commands", command("Failed"), {"CommandId": CMD})
-    ssm_stub.add_response(
-        "list_command_invocations",
-        {"CommandInvocations": [{"InstanceId": WEB_1, "Status": "Failed", "StatusDetails": "Failed"}]},
-        {"CommandId": CMD},
-    )
+    stub_run(ssm_stub, canary, ["Failed"], {"InstanceId": WEB_1, "Status": "Failed", "StatusDetails": "Failed"})
     out = io.StringIO()
     # No second send_command is stubbed: sending the rest would fail the stub.
     assert run(canary_args("--canary", "2"), cloudformation, ssm, out, sleep=lambda _: None, clock=lambda: 0.0) == 1
@@ -615,14 +606,8 @@ def test_an_undeliverable_canary_invocation_stops_the_rest(clients: Any, demo_te
     ids = stub_stack(cfn_stub, demo_template)
     stub_nodes(ssm_stub, nodes=THREE_NODES)
     canary = expected_send(ids, demo_template, Targets=[{"Key": "InstanceIds", "Values": [WEB_1]}], MaxErrors="0")
-    ssm_stub.add_response("send_command", {"Command": {"CommandId": CMD}}, canary)
-    ssm_stub.add_response("list_commands", {"Commands": []}, {"CommandId": CMD})  # not listed yet
-    ssm_stub.add_response("list_commands", command("Success"), {"CommandId": CMD})
-    ssm_stub.add_response(
-        "list_command_invocations",
-        {"CommandInvocations": [{"InstanceId": WEB_1, "Status": "Failed", "StatusDetails": "Undeliverable"}]},
-        {"CommandId": CMD},
-    )
+    undeliverable = {"InstanceId": WEB_1, "Status": "Failed", "StatusDetails": "Undeliverable"}
+    stub_run(ssm_stub, canary, ["", "Success"], undeliverable)
     out = io.StringIO()
     assert run(canary_args("--canary", "1"), cloudformation, ssm, out, sleep=lambda _: None, clock=lambda: 0.0) == 1
     assert out.getvalue().splitlines()[-1] == "the canary did not succeed (Failed): the other 2 not patched"

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 from botocore.stub import Stubber
 
@@ -19,16 +17,6 @@ from tests.scenarios import canary_waves, minimal
 STACK = "Waves"
 RECORD = "CFN-WavesHaltRecordWeb-abc"
 WINDOW = "mw-0123456789abcdef0"
-
-
-@pytest.fixture
-def clients() -> Iterator[tuple[Any, Any, Stubber, Stubber]]:
-    session = boto3.Session(aws_access_key_id="test", aws_secret_access_key="test", region_name="us-east-1")  # noqa: S106
-    cloudformation, ssm = session.client("cloudformation"), session.client("ssm")
-    with Stubber(cloudformation) as cfn_stub, Stubber(ssm) as ssm_stub:
-        yield cloudformation, ssm, cfn_stub, ssm_stub
-        cfn_stub.assert_no_pending_responses()
-        ssm_stub.assert_no_pending_responses()
 
 
 def stub_stack(cfn_stub: Stubber, body: dict[str, Any]) -> None:
