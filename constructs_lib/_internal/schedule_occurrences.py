@@ -69,6 +69,23 @@ def next_starts(
     return [start for start in starts if until is None or start < until]
 
 
+def previous_start(expression: str, timezone: str, at: datetime, offset: int | None = None) -> datetime | None:
+    """The latest window start at or before ``at``, for cron and at() schedules; None for rate() (its phase
+    is set when the window is created) or when there is none."""
+    zone = ZoneInfo(timezone)
+    if expression.startswith("cron("):
+        shift = timedelta(days=offset or 0)
+        # pyawscron's prev() is strictly before its cursor: start a minute later to include ``at`` itself.
+        local = at.astimezone(zone).replace(tzinfo=None) - shift + timedelta(minutes=1)
+        found = AWSCron(" ".join(cron_fields(expression))).occurrence(local.replace(tzinfo=UTC)).prev()
+        return None if found is None else _place(found.replace(tzinfo=None) + shift, zone)
+    at_match = AT.fullmatch(expression)
+    if at_match:
+        moment = _place(datetime.fromisoformat(at_match.group(1)), zone)
+        return moment if moment <= at else None
+    return None
+
+
 def _place(wall_clock: datetime, zone: ZoneInfo) -> datetime:
     """A wall-clock time in ``zone``; a time skipped by a daylight-saving jump moves forward by the gap."""
     placed = wall_clock.replace(tzinfo=zone)
@@ -91,21 +108,24 @@ class Opening:
     def starts(self, after: datetime, count: int) -> list[datetime]:
         return next_starts(self.expression, self.timezone, after, count, self.offset)
 
+    def previous(self, at: datetime) -> datetime | None:
+        return previous_start(self.expression, self.timezone, at, self.offset)
 
-def brake_too_late(earlier: Opening, later: Opening, now: datetime, openings: int = 4) -> str | None:
-    """Why a failure of ``earlier`` could be known only after ``later`` opens, or None: ``later`` opens
-    before ``earlier``'s first window ends, or inside one of its next ``openings`` windows."""
-    length = timedelta(hours=earlier.duration_hours)
-    first = earlier.starts(now, openings)
-    if not first:
+
+def brake_too_late(earlier: Opening, later: Opening, now: datetime, openings: int = 8) -> str | None:
+    """Why a failure of ``earlier`` could be known only after ``later`` opens, or None: over ``later``'s next
+    ``openings`` starts, one falls inside the window of ``earlier`` that opened last before it. The answer
+    does not depend on where ``now`` falls in the cycle. rate() windows are not checked: their phase is set
+    when they are created."""
+    if RATE.fullmatch(earlier.expression) or RATE.fullmatch(later.expression):
         return None
-    for start in later.starts(now, 60):
-        if start > first[-1] + length:
-            break
-        clash = next((o for o in first if start < first[0] + length or o <= start < o + length), None)
-        if clash is not None:
+    length = timedelta(hours=earlier.duration_hours)
+    for start in later.starts(now, openings):
+        opened = earlier.previous(start)
+        if opened is not None and start < opened + length:
             return (
-                f"wave {later.name} opens {start:%Y-%m-%d %H:%M %Z} while wave {earlier.name} (opening "
-                f"{clash:%Y-%m-%d %H:%M %Z}, {earlier.duration_hours} h) may still run: the brake would come too late"
+                f"wave {later.name} opens {start:%Y-%m-%d %H:%M %Z} while the window of wave {earlier.name} that "
+                f"opened {opened:%Y-%m-%d %H:%M %Z} ({earlier.duration_hours} h) may still run: the brake would "
+                "come too late"
             )
     return None

@@ -604,8 +604,8 @@ class FleetDescription(_Model):
     def brake_order_problem(self, environment: str, now: datetime) -> str | None:
         """Why the brake would come too late for ``environment``, or None: with
         ``halt_later_waves_on_failure``, any window of an earlier environment that fails halts every window
-        here, so none may open while one of theirs may still run (every pair of groups, over the earlier
-        one's next 4 openings, each in its own time zone)."""
+        here, so none may open while the last earlier window before it may still run (every pair of groups,
+        over the next 8 openings here, each in its own time zone)."""
         if not self.halt_later_waves_on_failure:
             return None
         names = [spec.name for spec in self.environments]
@@ -613,7 +613,7 @@ class FleetDescription(_Model):
         for name in names[: names.index(environment)]:
             spec = self.environment(name)
             for first, second in itertools.product(self.groups, self.groups):
-                problem = brake_too_late(self._opening(spec, first), self._opening(later, second), now, 4)
+                problem = brake_too_late(self._opening(spec, first), self._opening(later, second), now)
                 if problem:
                     return (
                         f"{problem}; give {environment} a later schedule or schedule_offset, or set "

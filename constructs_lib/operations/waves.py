@@ -42,8 +42,6 @@ HALTING_STATUSES = ("FAILED", "TIMED_OUT")
 EXECUTION_EVENT = "Maintenance Window Execution State-change Notification"
 INVOCATION_EVENT = "Maintenance Window Task Target Invocation State-change Notification"
 GATE_PRIORITY = 0
-# How far ahead the wave order is checked: the next few openings of each earlier wave.
-_ORDER_CHECK_OPENINGS = 4
 
 
 class WaveBrake(Construct):
@@ -356,8 +354,9 @@ class PatchWaves(WaveBrake):
             halt_on_instance_failure: halt also when any instance's task invocation in a wave ends FAILED or
                 TIMED_OUT, though the window execution may still succeed. Default: False (the window
                 execution's own status decides).
-            check_order: refuse waves whose later window can open while an earlier one can still run (the
-                brake would come too late), over the earlier wave's next 4 openings. Default: True.
+            check_order: refuse a later wave whose window can open while the earlier wave's last window
+                before it may still run (the brake would come too late), over the later wave's next 8
+                openings; rate() windows are not checked. Default: True.
         """
         windows = [wave.window if isinstance(wave, PatchWorkflow) else wave for wave in waves]
         check_count("waves", windows, 2, 10)
@@ -390,7 +389,7 @@ def check_wave_order(windows: Sequence[MaintenanceWindow], now: datetime) -> Non
     """Refuse a later wave that opens before an earlier wave's first window ends, or inside one of its next
     openings: its failure would be known too late to halt the later wave."""
     for earlier, later in itertools.pairwise(windows):
-        problem = brake_too_late(_opening(earlier), _opening(later), now, _ORDER_CHECK_OPENINGS)
+        problem = brake_too_late(_opening(earlier), _opening(later), now)
         if problem:
             fail(f"{problem}; open the later wave after the earlier one ends, or pass check_order=False")
 

@@ -74,7 +74,9 @@ def test_the_brake_is_shown_and_a_too_late_one_is_an_error(tmp_path: Path) -> No
     path = tmp_path / "fleet.yaml"
     path.write_text(yaml.safe_dump(data))
     text = run(str(path), "--after", AFTER)
-    assert "- ERROR (synth refuses it): wave prod/web opens 2026-12-09 03:00 GMT while wave dev/web" in text
+    assert (
+        "- ERROR (synth refuses it): wave prod/web opens 2026-12-09 03:00 GMT while the window of wave dev/web" in text
+    )
     data["halt_later_waves_on_failure"] = False
     path.write_text(yaml.safe_dump(data))
     assert "- off (halt_later_waves_on_failure: false): a failed wave halts nothing" in run(str(path), "--after", AFTER)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
@@ -262,26 +262,46 @@ def test_the_brake_pattern_on_documented_events(
     assert bool(received) is matches
 
 
+TOO_LATE = (
+    r"wave TestStack/Main opens .* while the window of wave TestStack/Canary that opened .* \(2 h\) may still run: "
+    r"the brake would come too late; open the later wave after the earlier one ends, or pass check_order=False"
+)
+
+
 @pytest.mark.parametrize(
-    ("crons", "message"),
+    "crons",
     [
-        (
-            ("0 3 ? * SAT *", "0 4 ? * SAT *"),
-            r"wave TestStack/Main opens .* while wave TestStack/Canary \(opening .*, 2 h\)",
-        ),
-        (
-            ("0 3 ? * SAT *", "0 1 ? * SAT *"),
-            r"wave TestStack/Main opens .* may still run: the brake would come too late",
-        ),
-        (("0 3 ? * * *", "0 4 ? * SUN *"), r"wave TestStack/Main opens .* while wave TestStack/Canary"),
+        ("0 3 ? * SAT *", "0 4 ? * SAT *"),  # an hour into the canary's two
+        ("0 3 ? * SAT *", "0 3 ? * SAT *"),  # together
+        ("0 3 ? * * *", "0 4 ? * SUN *"),  # a daily canary is running on Sunday too
     ],
 )
-def test_a_later_wave_that_can_open_while_an_earlier_one_runs_is_refused(
-    stack: Stack, crons: tuple[str, str], message: str
-) -> None:
+def test_a_later_wave_that_can_open_while_an_earlier_one_runs_is_refused(stack: Stack, crons: tuple[str, str]) -> None:
     canary, main = workflow(stack, "Canary", crons[0]), workflow(stack, "Main", crons[1])
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(ValueError, match=TOO_LATE):
         PatchWaves(stack, "Waves", waves=[canary, main])
+
+
+@pytest.mark.parametrize(
+    "crons",
+    [
+        ("0 3 ? * SAT *", "0 5 ? * SAT *"),  # as the canary's window ends
+        ("0 3 ? * SAT *", "0 1 ? * SAT *"),  # before it, the previous canary long over
+        ("0 3 ? * * *", "0 6 ? * SUN *"),
+    ],
+)
+def test_a_later_wave_opening_after_the_last_earlier_window_ends_is_taken(stack: Stack, crons: tuple[str, str]) -> None:
+    PatchWaves(stack, "Waves", waves=[workflow(stack, "Canary", crons[0]), workflow(stack, "Main", crons[1])])
+
+
+def test_the_order_check_gives_the_same_answer_on_every_day(stack: Stack) -> None:
+    canary, main = workflow(stack, "Canary", "0 3 ? * SAT *"), workflow(stack, "Main", "0 3 ? * SUN *")
+    close = workflow(stack, "Close", "0 4 ? * SAT *")
+    for half_days in range(28):
+        now = datetime(2026, 12, 1, tzinfo=UTC) + timedelta(hours=12 * half_days)
+        check_wave_order([canary.window, main.window], now)
+        with pytest.raises(ValueError, match=r"wave TestStack/Close opens"):
+            check_wave_order([canary.window, close.window], now)
 
 
 def test_the_order_check_counts_in_each_windows_time_zone(stack: Stack) -> None:
