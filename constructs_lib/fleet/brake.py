@@ -15,9 +15,11 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from aws_cdk import Stack
+from aws_cdk import CfnOutput, Stack
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from .._internal.rules import fail
@@ -47,6 +49,7 @@ def define_fleet_brake(
     environment: str,
     windows: Sequence[MaintenanceWindow],
     window_role: MaintenanceWindowRole,
+    prefix: str,
 ) -> WaveBrake | None:
     """Forward this stack's failures to the later environments and, if earlier ones exist, halt on theirs.
 
@@ -64,8 +67,17 @@ def define_fleet_brake(
     problem = fleet.brake_order_problem(environment, datetime.now(UTC))
     if problem:
         fail(problem)
-    brake = WaveBrake(stack, "Brake", halted=list(windows))
-    _accept_failures_from(stack, sorted({account for account, _ in earlier} - {stack.account}))
+    topic = sns.Topic(
+        stack,
+        "HaltTopic",
+        topic_name=f"{prefix}-patch-halts",
+        display_name=f"{prefix} patch waves halted",
+        master_key=kms.Alias.from_alias_name(stack, "HaltTopicKey", "alias/aws/sns"),
+        enforce_ssl=True,
+    )
+    CfnOutput(stack, "HaltTopicArn", value=topic.topic_arn, description="Subscribe: a failed earlier wave halts here")
+    brake = WaveBrake(stack, "Brake", halted=list(windows), notifications=topic)
+    _accept_failures_from(stack, prefix, sorted({account for account, _ in earlier} - {stack.account}))
     brake.add_trigger(
         "EarlierWaves",
         failed=f"an earlier wave ({', '.join(names[:index])})",
@@ -78,13 +90,13 @@ def define_fleet_brake(
 
 
 def _earlier_failures(earlier: list[Place], own_windows: list[str]) -> dict[str, Any]:
-    """A failed execution from an earlier environment's account and region, never one of our own windows."""
+    """A failed execution from exactly one of the earlier environments' (account, region) places (each pair,
+    not every account with every region), never one of our own windows."""
     return {
         "source": ["aws.ssm"],
         "detail-type": [EXECUTION_EVENT],
-        "account": sorted({account for account, _ in earlier}),
-        "region": sorted({region for _, region in earlier}),
         "detail": {"status": list(HALTING_STATUSES), "window-id": [{"anything-but": own_windows}]},
+        "$or": [{"account": [account], "region": [region]} for account, region in earlier],
     }
 
 
@@ -115,7 +127,7 @@ def _forward_failures(stack: Stack, window_ids: list[str], later: list[Place]) -
         )
 
 
-def _accept_failures_from(scope: Construct, accounts: list[str]) -> None:
+def _accept_failures_from(scope: Construct, prefix: str, accounts: list[str]) -> None:
     """The default bus here accepts events from the earlier environments' accounts, and only those."""
     stack = Stack.of(scope)
     bus = f"arn:{stack.partition}:events:{stack.region}:{stack.account}:event-bus/default"
@@ -123,7 +135,7 @@ def _accept_failures_from(scope: Construct, accounts: list[str]) -> None:
         events.CfnEventBusPolicy(
             scope,
             f"AcceptFailuresFrom{account}",
-            statement_id=f"{stack.stack_name}-from-{account}"[:64],
+            statement_id=f"{prefix}-halt-from-{account}",  # at most 20 + 1 + 12 + 11 + 12 characters
             statement={
                 "Effect": "Allow",
                 "Principal": {"AWS": f"arn:{stack.partition}:iam::{account}:root"},

@@ -91,7 +91,12 @@ class FleetPatchingStack(Stack):
         if fleet.halt_later_waves_on_failure and not Token.is_unresolved(self.account):
             windows = [workflow.window for workflow in self.workflows.values()]
             self.brake = define_fleet_brake(
-                self, fleet=fleet, environment=environment, windows=windows, window_role=self.window_role
+                self,
+                fleet=fleet,
+                environment=environment,
+                windows=windows,
+                window_role=self.window_role,
+                prefix=self.prefix,
             )
         indentation_suppressed = kwargs.get("suppress_template_indentation")
         if indentation_suppressed is None:

@@ -19,13 +19,14 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from aws_cdk import ArnFormat, Stack
+import jsii
+from aws_cdk import Annotations, ArnFormat, Stack
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_ssm as ssm
-from constructs import Construct
+from constructs import Construct, IValidation
 
 from .._internal.nag import acknowledge_wildcards, suppress_scanner
 from .._internal.rules import check_count, fail
@@ -42,6 +43,30 @@ HALTING_STATUSES = ("FAILED", "TIMED_OUT")
 EXECUTION_EVENT = "Maintenance Window Execution State-change Notification"
 INVOCATION_EVENT = "Maintenance Window Task Target Invocation State-change Notification"
 GATE_PRIORITY = 0
+
+
+@jsii.implements(IValidation)
+class _GateRunsFirst:
+    """Synth check: no task of a gated window may run with the gate (priority 0): the gate cancels only
+    tasks that have not started."""
+
+    def __init__(self, brake: WaveBrake) -> None:
+        self._brake = brake
+
+    def validate(self) -> list[str]:
+        gated = {window.window_id: window for window in self._brake.halt_records}
+        problems = []
+        for task in Stack.of(self._brake).node.find_all():
+            if not isinstance(task, ssm.CfnMaintenanceWindowTask) or task in self._brake.gate_tasks:
+                continue
+            window = gated.get(task.window_id)
+            if window is not None and isinstance(task.priority, int) and task.priority <= GATE_PRIORITY:
+                problems.append(
+                    f"task {task.node.path} of wave {wave_name(window)} has priority {task.priority}: it would run "
+                    f"beside the halt gate (priority {GATE_PRIORITY}), which cancels only tasks not yet started; "
+                    f"give it priority {GATE_PRIORITY + 1} or more"
+                )
+        return problems
 
 
 class WaveBrake(Construct):
@@ -86,9 +111,9 @@ class WaveBrake(Construct):
         self.rules: list[events.CfnRule] = []
         self.gate = self._gate_runbook()
         self.gate_definition_arn = self._definition_arn(self.gate.ref)
-        for window in halted:
-            self._add_gate(window, self.gate)
+        self.gate_tasks = [self._add_gate(window, self.gate) for window in halted]
         self._grant_runbook_permissions(halted)
+        self.node.add_validation(_GateRunsFirst(self))
 
     def add_trigger(
         self,
@@ -147,13 +172,17 @@ class WaveBrake(Construct):
 
     def _halt_record(self, window: MaintenanceWindow) -> ssm.CfnParameter:
         """The durable record of one later wave: "open", or why it was halted (written by the halt runbook)."""
-        return ssm.CfnParameter(
+        record = ssm.CfnParameter(
             self,
             f"HaltRecord{_wave_id(window)}",
             type="String",
             value=OPEN,
             description=f"Patch wave {wave_name(window)}: open, or why it is halted (patch-resume re-opens it)",
         )
+        # CloudFormation's update of a parameter writes the template's value again, whatever changed (tags
+        # included): the record carries no tags, so tagging the app never re-opens a halted wave.
+        record.add_property_deletion_override("Tags")
+        return record
 
     def _halt_content(self, failed: str, halts: Sequence[MaintenanceWindow]) -> dict[str, Any]:
         steps: list[dict[str, Any]] = []
@@ -185,7 +214,7 @@ class WaveBrake(Construct):
                     Subject="Patching halted: a wave failed",
                     Message=f"Patch wave {origin}, window execution {{{{ WindowExecutionId }}}}, ended "
                     f"{{{{ Status }}}}. Halted and disabled: {names}. Find the cause, then resume with "
-                    f"patch-resume --stack {Stack.of(self).stack_name}.",
+                    f"patch-resume --stack {Stack.of(self).stack_name} --region {Stack.of(self).region}.",
                 ),
                 "isEnd": True,
             }
@@ -256,7 +285,7 @@ class WaveBrake(Construct):
         }
         return ssm.CfnDocument(self, "Gate", document_type="Automation", content=content)
 
-    def _add_gate(self, window: MaintenanceWindow, gate: ssm.CfnDocument) -> None:
+    def _add_gate(self, window: MaintenanceWindow, gate: ssm.CfnDocument) -> ssm.CfnMaintenanceWindowTask:
         parameters = {
             "AutomationAssumeRole": [self.automation_role.role_arn],
             "HaltRecord": [self.halt_records[window].ref],
@@ -264,7 +293,7 @@ class WaveBrake(Construct):
             "WindowExecutionId": ["{{WINDOW_EXECUTION_ID}}"],
             "TopicArn": [self.topic.topic_arn],
         }
-        ssm.CfnMaintenanceWindowTask(
+        task = ssm.CfnMaintenanceWindowTask(
             self,
             f"Gate{_wave_id(window)}",
             window_id=window.window_id,
@@ -282,6 +311,7 @@ class WaveBrake(Construct):
         )
         if not window.has_own_service_role:
             window.window_role.allow_automation(self._definition_arn(gate.ref), self.automation_role)
+        return task
 
     def _grant_runbook_permissions(self, halted: Sequence[MaintenanceWindow]) -> None:
         stack = Stack.of(self)
@@ -298,6 +328,9 @@ class WaveBrake(Construct):
             iam.PolicyStatement(actions=["ssm:GetParameter", "ssm:PutParameter"], resources=record_arns)
         )
         policy.add_to_policy(iam.PolicyStatement(actions=["sns:Publish"], resources=[self.topic.topic_arn]))
+        key = getattr(self.topic, "master_key", None)
+        if isinstance(key, kms.Key):  # a customer managed key of the app: publishing needs its data keys
+            key.grant(policy, "kms:GenerateDataKey*", "kms:Decrypt")
         # IAM defines no resource type for CancelMaintenanceWindowExecution (an execution id, not a window).
         policy.add_to_policy(iam.PolicyStatement(actions=["ssm:CancelMaintenanceWindowExecution"], resources=["*"]))
         cancel_reason = (
@@ -361,10 +394,19 @@ class PatchWaves(WaveBrake):
         windows = [wave.window if isinstance(wave, PatchWorkflow) else wave for wave in waves]
         check_count("waves", windows, 2, 10)
         _check_distinct(windows)
+        _check_same_place(scope, windows)
         if check_order:
             check_wave_order(windows, datetime.now(UTC))
         super().__init__(scope, construct_id, halted=windows[1:], notifications=notifications)
         self.windows = tuple(windows)
+        for window in windows[1:]:
+            if window.has_own_service_role:
+                Annotations.of(window).add_warning_v2(
+                    "constructs-lib:gate-role",
+                    f"wave {wave_name(window)} runs with your service_role: allow it ssm:StartAutomationExecution on "
+                    "the halt gate runbook and iam:PassRole of the brake's automation role to ssm.amazonaws.com, "
+                    "or the gate fails and the window patches anyway (a failed task never stops the next)",
+                )
         for index, window in enumerate(windows[:-1]):
             self.add_trigger(
                 _wave_id(window),
@@ -409,6 +451,23 @@ def _check_distinct(windows: list[MaintenanceWindow]) -> None:
     for earlier, later in itertools.combinations(windows, 2):
         if earlier is later:
             fail(f"waves must be distinct: {wave_name(earlier)} is given twice, so it would halt itself")
+        if _wave_id(earlier) == _wave_id(later):
+            fail(
+                f"waves {wave_name(earlier)} and {wave_name(later)} differ only in punctuation, so their brake "
+                f"resources would share the id {_wave_id(earlier)}: rename one"
+            )
+
+
+def _check_same_place(scope: Construct, windows: list[MaintenanceWindow]) -> None:
+    """One account and region: events and Automation stay there (the fleet's stages brake across them)."""
+    here = Stack.of(scope)
+    for window in windows:
+        there = Stack.of(window)
+        if there.account != here.account or there.region != here.region:
+            fail(
+                f"waves must be in the account and region of {here.node.path}; {wave_name(window)} is in "
+                f"{there.account}/{there.region}: brake across accounts with the fleet's stages"
+            )
 
 
 def _topic(scope: Construct, notifications: PatchNotifications | sns.ITopic | None) -> sns.ITopic:

@@ -25,7 +25,7 @@ from typing import Any
 import boto3
 from aws_cdk import App, DefaultStackSynthesizer, Environment
 from aws_cdk.assertions import Template
-from botocore.stub import Stubber
+from botocore.stub import ANY, Stubber
 from moto import mock_aws
 
 from constructs_lib.cli import patch_resume
@@ -37,6 +37,7 @@ CANARY_WINDOW, WEB_WINDOW = "mw-0c0c0c0c0c0c0c0c0", "mw-0e0e0e0e0e0e0e0e0"
 RECORD = "CFN-WavesHaltRecordWeb-drill"
 CANARY_EXECUTION = "b60fb56e-776c-4e5c-84ee-123456789012"
 SUNDAY_EXECUTION = "c71fc67f-887d-4f6d-95ff-234567890123"
+TOPIC = f"arn:aws:sns:{REGION}:{ACCOUNT}:NotifyTopic749CF698"  # the example's topic, as made_up_ids names it
 
 
 def synthesized() -> dict[str, Any]:
@@ -133,7 +134,11 @@ def halt(template: Mapping[str, Any], ids: Mapping[str, str], runbook_input: dic
             "put_parameter", {"Version": 2}, {"Name": RECORD, "Value": record, "Type": "String", "Overwrite": True}
         )
         ssm_stub.add_response("update_maintenance_window", {}, {"WindowId": WEB_WINDOW, "Enabled": False})
-        sns_stub.add_response("publish", {"MessageId": "1"}, None)
+        sns_stub.add_response(
+            "publish",
+            {"MessageId": "1"},
+            {"TopicArn": TOPIC, "Subject": "Patching halted: a wave failed", "Message": ANY},
+        )
         run_runbook(concrete(document["Content"], ids), runbook_input, {k: c for k, (c, _) in clients.items()}, _step)
     return record
 
@@ -159,7 +164,10 @@ def gate(template: Mapping[str, Any], ids: Mapping[str, str], record_value: str)
                 {"WindowExecutionId": SUNDAY_EXECUTION},
             )
             ssm_stub.add_response("update_maintenance_window", {}, {"WindowId": WEB_WINDOW, "Enabled": False})
-            sns_stub.add_response("publish", {"MessageId": "2"}, None)
+            subject = "Patching halted: a window opened while its wave is halted"
+            sns_stub.add_response(
+                "publish", {"MessageId": "2"}, {"TopicArn": TOPIC, "Subject": subject, "Message": ANY}
+            )
         run_runbook(content, parameters, {k: c for k, (c, _) in clients.items()}, _step)
 
 

@@ -91,8 +91,10 @@ def test_a_later_environment_accepts_only_earlier_accounts_and_halts_its_own_win
     assert prod.brake is not None
     (rule,) = resources(body, "AWS::Events::Rule").values()  # the last wave forwards nothing
     pattern = rule["EventPattern"]
-    assert pattern["account"] == [DEV]
-    assert pattern["region"] == ["eu-west-1", "us-east-1"]
+    assert pattern["$or"] == [{"account": [DEV], "region": ["eu-west-1"]}, {"account": [DEV], "region": ["us-east-1"]}]
+    (topic,) = resources(body, "AWS::SNS::Topic").values()
+    assert topic["TopicName"] == "acme-prod-patch-halts"
+    assert body["Outputs"]["HaltTopicArn"]["Value"] == {"Ref": next(iter(resources(body, "AWS::SNS::Topic")))}
     own = {json.dumps({"Ref": k}) for k in resources(body, "AWS::SSM::MaintenanceWindow")}
     assert {json.dumps(ref) for ref in pattern["detail"]["window-id"][0]["anything-but"]} == own
     gates = [t for t in resources(body, "AWS::SSM::MaintenanceWindowTask").values() if t["TaskType"] == "AUTOMATION"]
@@ -193,3 +195,32 @@ def test_the_example_fleet_is_in_order_whatever_the_day() -> None:
     for half_days in range(70):  # a whole monthly cycle and more, Patch Tuesday's week included
         now = datetime(2026, 12, 1, tzinfo=UTC) + timedelta(hours=12 * half_days)
         assert description.brake_order_problem("prod", now) is None, now
+
+
+def test_only_the_earlier_places_themselves_halt_not_every_account_with_every_region() -> None:
+    """dev at (A, eu-west-1), stage at (B, us-east-1), prod at (A, us-east-1): another team's failed window in
+    prod's own place, or in (B, eu-west-1), must not halt prod."""
+    a, b = DEV, PROD_A
+    environments = [
+        {"name": "dev", "accounts": [a], "regions": ["eu-west-1"], "overrides": {"schedule_offset": 1}},
+        {"name": "stage", "accounts": [b], "regions": ["us-east-1"], "overrides": {"schedule_offset": 3}},
+        {"name": "prod", "accounts": [a], "regions": ["us-east-1"], "overrides": {"schedule_offset": 5}},
+    ]
+    body = template(stack(fleet(environments=environments), "prod", a, "us-east-1")).to_json()
+    (rule,) = resources(body, "AWS::Events::Rule").values()
+    pattern = EventPattern.load(json.dumps(concrete(rule["EventPattern"], ["mw-0a0a0a0a0a0a0a0a0"])))
+
+    def failed_in(account: str, region: str) -> bool:
+        event = {
+            "source": "aws.ssm",
+            "detail-type": "Maintenance Window Execution State-change Notification",
+            "account": account,
+            "region": region,
+            "detail": {"window-id": "mw-0d0d0d0d0d0d0d0d0", "status": "FAILED"},
+        }
+        return bool(pattern.matches_event(cast(Any, event)))
+
+    assert failed_in(a, "eu-west-1")
+    assert failed_in(b, "us-east-1")
+    assert not failed_in(a, "us-east-1")
+    assert not failed_in(b, "eu-west-1")

@@ -340,3 +340,90 @@ def test_a_wave_given_twice_would_halt_itself(stack: Stack) -> None:
 def test_wrong_types_are_refused(stack: Stack) -> None:
     with pytest.raises(TypeError, match=r"waves"):
         PatchWaves(stack, "Waves", waves="Canary,Main")  # type: ignore[arg-type]
+
+
+def test_tags_never_reach_the_halt_record(stack: Stack) -> None:
+    """An update of an SSM parameter rewrites its template value: a tag change must not re-open a wave."""
+    from aws_cdk import Tags
+
+    waves = three_waves(stack)
+    Tags.of(stack).add("CostCentre", "42")
+    body = template(stack).to_json()["Resources"]
+    for record in waves.halt_records.values():
+        assert "Tags" not in body[logical_id(stack, record)]["Properties"]
+    assert "Tags" in body[logical_id(stack, waves.windows[1])]["Properties"]  # tagging still works elsewhere
+
+
+def test_a_task_beside_the_gate_is_refused_at_synth(stack: Stack) -> None:
+    canary = workflow(stack, "Canary", "0 3 ? * SAT *")
+    main = workflow(stack, "Main", "0 3 ? * SUN *", priority=0)
+    PatchWaves(stack, "Waves", waves=[canary, main])
+    with pytest.raises(
+        RuntimeError, match=r"task TestStack/Main/Window/Patch/Resource of wave TestStack/Main has priority 0"
+    ):
+        template(stack)
+
+
+def test_a_task_after_the_gate_is_taken(stack: Stack) -> None:
+    PatchWaves(
+        stack,
+        "Waves",
+        waves=[workflow(stack, "Canary", "0 3 ? * SAT *"), workflow(stack, "Main", "0 3 ? * SUN *", priority=1)],
+    )
+    template(stack)
+
+
+def test_waves_whose_ids_differ_only_in_punctuation_are_refused(stack: Stack) -> None:
+    first, second = workflow(stack, "Web-1", "0 3 ? * SAT *"), workflow(stack, "Web1", "0 3 ? * SUN *")
+    with pytest.raises(ValueError, match=r"waves TestStack/Web-1 and TestStack/Web1 differ only in punctuation"):
+        PatchWaves(stack, "Waves", waves=[first, second])
+
+
+def test_a_wave_in_another_account_is_refused(stack: Stack) -> None:
+    from aws_cdk import Environment
+
+    other = Stack(stack.node.scope, "Other", env=Environment(account="999999999999", region="us-east-1"))  # type: ignore[arg-type]
+    canary = workflow(other, "Canary", "0 3 ? * SAT *")
+    with pytest.raises(
+        ValueError,
+        match=r"waves must be in the account and region of TestStack; TestStack/Canary|Other/Canary is in 999999999999/us-east-1",
+    ):
+        PatchWaves(stack, "Waves", waves=[canary, workflow(stack, "Main", "0 3 ? * SUN *")])
+
+
+def test_a_window_with_its_own_role_warns_that_the_gate_needs_grants(stack: Stack) -> None:
+    from aws_cdk import aws_iam as iam
+    from aws_cdk.assertions import Annotations, Match
+
+    from constructs_lib import MaintenanceWindow
+
+    role = iam.Role(stack, "Yours", assumed_by=iam.ServicePrincipal("ssm.amazonaws.com"))
+    canary = workflow(stack, "Canary", "0 3 ? * SAT *")
+    main = MaintenanceWindow(
+        stack, "Main", schedule=WindowSchedule.cron("0 3 ? * SUN *"), duration=Duration.hours(3), service_role=role
+    )
+    PatchWaves(stack, "Waves", waves=[canary, main])
+    warnings = Annotations.from_stack(stack).find_warning("*", Match.string_like_regexp("runs with your service_role"))
+    assert len(warnings) == 1
+
+
+def test_a_customer_key_topic_lets_the_automation_role_publish(stack: Stack) -> None:
+    from aws_cdk import aws_kms as kms
+    from aws_cdk import aws_sns as sns
+
+    key = kms.Key(stack, "TopicKey", enable_key_rotation=True)
+    topic = sns.Topic(stack, "Topic", master_key=key)
+    waves = PatchWaves(
+        stack,
+        "Waves",
+        waves=[workflow(stack, "Canary", "0 3 ? * SAT *"), workflow(stack, "Main", "0 3 ? * SUN *")],
+        notifications=topic,
+    )
+    policies = [
+        s
+        for r in resources(stack, "AWS::IAM::Policy").values()
+        if r["Properties"]["Roles"] == [{"Ref": logical_id(stack, waves.automation_role)}]
+        for s in r["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    (grant,) = [s for s in policies if "kms:Decrypt" in s["Action"]]
+    assert grant["Resource"] == {"Fn::GetAtt": [logical_id(stack, key), "Arn"]}
