@@ -8,6 +8,7 @@ Systems Manager does. The plan, the fleet check and the wave order check all cou
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -19,6 +20,12 @@ RATE = re.compile(r"^rate\((\d+) (minute|hour|day)s?\)$")
 AT = re.compile(r"^at\((.+)\)$")
 _CRON = re.compile(r"^cron\((.+)\)$")
 _UNITS = {"minute": timedelta(minutes=1), "hour": timedelta(hours=1), "day": timedelta(days=1)}
+
+
+@functools.lru_cache(maxsize=256)
+def _cron(fields: str) -> AWSCron:
+    """A parsed cron expression (parsing is most of the cost of one occurrence)."""
+    return AWSCron(fields)
 
 
 def cron_fields(expression: str) -> list[str]:
@@ -47,13 +54,15 @@ def next_starts(
         fields = " ".join(cron_fields(expression))
         # pyawscron counts in naive wall-clock time (it labels it UTC); the zone is applied after.
         cursor = local_after.replace(tzinfo=UTC) - shift
-        cron = AWSCron(fields)
+        cron = _cron(fields)
         while len(starts) < count:
             # None once the expression has no later time (a past year): the window never opens again.
             cursor = cron.occurrence(cursor).next()
             if cursor is None:
                 break
             starts.append(_place(cursor.replace(tzinfo=None) + shift, zone))
+            if until is not None and starts[-1] >= until:
+                break
     elif RATE.fullmatch(expression):
         # A rate window first opens when it is created; the plan counts from ``after``.
         rate = RATE.fullmatch(expression)
@@ -77,7 +86,7 @@ def previous_start(expression: str, timezone: str, at: datetime, offset: int | N
         shift = timedelta(days=offset or 0)
         # pyawscron's prev() is strictly before its cursor: start a minute later to include ``at`` itself.
         local = at.astimezone(zone).replace(tzinfo=None) - shift + timedelta(minutes=1)
-        found = AWSCron(" ".join(cron_fields(expression))).occurrence(local.replace(tzinfo=UTC)).prev()
+        found = _cron(" ".join(cron_fields(expression))).occurrence(local.replace(tzinfo=UTC)).prev()
         return None if found is None else _place(found.replace(tzinfo=None) + shift, zone)
     at_match = AT.fullmatch(expression)
     if at_match:
@@ -95,6 +104,12 @@ def _place(wall_clock: datetime, zone: ZoneInfo) -> datetime:
     return placed
 
 
+# How far the wave order check looks: three years of the later wave's openings (a monthly schedule's
+# collisions with a weekday-of-month one come and go with the calendar), at most 200 of them.
+ORDER_CHECK_HORIZON = timedelta(days=3 * 366)
+ORDER_CHECK_OPENINGS = 200
+
+
 @dataclass(frozen=True)
 class Opening:
     """A window's schedule as the wave order check needs it."""
@@ -105,24 +120,25 @@ class Opening:
     offset: int | None
     duration_hours: int
 
-    def starts(self, after: datetime, count: int) -> list[datetime]:
-        return next_starts(self.expression, self.timezone, after, count, self.offset)
+    def starts(self, after: datetime, count: int, until: datetime | None = None) -> list[datetime]:
+        return next_starts(self.expression, self.timezone, after, count, self.offset, until)
 
     def previous(self, at: datetime) -> datetime | None:
         return previous_start(self.expression, self.timezone, at, self.offset)
 
 
-def brake_too_late(earlier: Opening, later: Opening, now: datetime, openings: int = 8) -> str | None:
-    """Why a failure of ``earlier`` could be known only after ``later`` opens, or None: over ``later``'s next
-    ``openings`` starts, one falls inside the window of ``earlier`` that opened last before it. The answer
-    does not depend on where ``now`` falls in the cycle. rate() windows are not checked: their phase is set
-    when they are created."""
+def brake_too_late(earlier: Opening, later: Opening, now: datetime) -> str | None:
+    """Why a failure of ``earlier`` could be known only after ``later`` opens, or None: one of ``later``'s
+    openings in the next three years (at most 200) falls inside the window of ``earlier`` that opened last
+    before it. Window lengths are elapsed hours (a window across a daylight-saving change ends an hour
+    earlier or later on the wall clock). rate() windows are not checked: their phase is set when they are
+    created."""
     if RATE.fullmatch(earlier.expression) or RATE.fullmatch(later.expression):
         return None
     length = timedelta(hours=earlier.duration_hours)
-    for start in later.starts(now, openings):
+    for start in later.starts(now, ORDER_CHECK_OPENINGS, until=now + ORDER_CHECK_HORIZON):
         opened = earlier.previous(start)
-        if opened is not None and start < opened + length:
+        if opened is not None and start.astimezone(UTC) < opened.astimezone(UTC) + length:
             return (
                 f"wave {later.name} opens {start:%Y-%m-%d %H:%M %Z} while the window of wave {earlier.name} that "
                 f"opened {opened:%Y-%m-%d %H:%M %Z} ({earlier.duration_hours} h) may still run: the brake would "

@@ -605,7 +605,7 @@ class FleetDescription(_Model):
         """Why the brake would come too late for ``environment``, or None: with
         ``halt_later_waves_on_failure``, any window of an earlier environment that fails halts every window
         here, so none may open while the last earlier window before it may still run (every pair of groups,
-        over the next 8 openings here, each in its own time zone)."""
+        over three years of openings here, at most 200, each in its own time zone)."""
         if not self.halt_later_waves_on_failure:
             return None
         names = [spec.name for spec in self.environments]

@@ -56,7 +56,7 @@ class _GateRunsFirst:
     def validate(self) -> list[str]:
         gated = {window.window_id: window for window in self._brake.halt_records}
         problems = []
-        for task in Stack.of(self._brake).node.find_all():
+        for task in self._brake.node.root.node.find_all():  # a task in another stack may point at the window
             if not isinstance(task, ssm.CfnMaintenanceWindowTask) or task in self._brake.gate_tasks:
                 continue
             window = gated.get(task.window_id)
@@ -179,8 +179,9 @@ class WaveBrake(Construct):
             value=OPEN,
             description=f"Patch wave {wave_name(window)}: open, or why it is halted (patch-resume re-opens it)",
         )
-        # CloudFormation's update of a parameter writes the template's value again, whatever changed (tags
-        # included): the record carries no tags, so tagging the app never re-opens a halted wave.
+        # An update of the record's own properties writes the template's value ("open") again: the template
+        # gives it no tags, so tagging constructs never updates it (stack-level tags still reach it at deploy;
+        # the parameter provider does not rewrite the value for a tag-only change).
         record.add_property_deletion_override("Tags")
         return record
 
@@ -387,9 +388,9 @@ class PatchWaves(WaveBrake):
             halt_on_instance_failure: halt also when any instance's task invocation in a wave ends FAILED or
                 TIMED_OUT, though the window execution may still succeed. Default: False (the window
                 execution's own status decides).
-            check_order: refuse a later wave whose window can open while the earlier wave's last window
-                before it may still run (the brake would come too late), over the later wave's next 8
-                openings; rate() windows are not checked. Default: True.
+            check_order: refuse a later wave whose window can open while the last window before it of an
+                earlier wave may still run (the brake would come too late), over the later wave's openings
+                in the next three years (at most 200); rate() windows are not checked. Default: True.
         """
         windows = [wave.window if isinstance(wave, PatchWorkflow) else wave for wave in waves]
         check_count("waves", windows, 2, 10)
@@ -428,9 +429,9 @@ def brake_pattern(window_ids: Sequence[str], on_instances: bool = False) -> dict
 
 
 def check_wave_order(windows: Sequence[MaintenanceWindow], now: datetime) -> None:
-    """Refuse a later wave that opens before an earlier wave's first window ends, or inside one of its next
-    openings: its failure would be known too late to halt the later wave."""
-    for earlier, later in itertools.pairwise(windows):
+    """Refuse a wave that can open while the last window before it of any earlier wave may still run: every
+    earlier wave halts every later one, so every pair is checked, not only neighbours."""
+    for earlier, later in itertools.combinations(windows, 2):
         problem = brake_too_late(_opening(earlier), _opening(later), now)
         if problem:
             fail(f"{problem}; open the later wave after the earlier one ends, or pass check_order=False")

@@ -427,3 +427,53 @@ def test_a_customer_key_topic_lets_the_automation_role_publish(stack: Stack) -> 
     ]
     (grant,) = [s for s in policies if "kms:Decrypt" in s["Action"]]
     assert grant["Resource"] == {"Fn::GetAtt": [logical_id(stack, key), "Arn"]}
+
+
+def test_a_collision_some_months_only_is_found_whatever_the_day() -> None:
+    """Patch Tuesday 22:00 for 4 h against the 14th at 00:00 collides when the 14th is a Wednesday."""
+    from constructs_lib._internal.schedule_occurrences import Opening, brake_too_late
+
+    dev = Opening("dev", "cron(0 22 ? * TUE#2 *)", "UTC", None, 4)
+    prod = Opening("prod", "cron(0 0 14 * ? *)", "UTC", None, 4)
+    for now in (datetime(2026, 1, 20, tzinfo=UTC), datetime(2026, 3, 1, tzinfo=UTC), datetime(2027, 8, 1, tzinfo=UTC)):
+        assert brake_too_late(dev, prod, now) is not None, now
+
+
+def test_window_lengths_are_elapsed_hours_across_a_daylight_saving_change() -> None:
+    from constructs_lib._internal.schedule_occurrences import Opening, brake_too_late
+
+    # 2026-03-08 00:30 EST + 4 h is 05:30 EDT: a 04:30 opening that day falls inside.
+    canary = Opening("canary", "cron(30 0 ? * SUN *)", "America/New_York", None, 4)
+    main = Opening("main", "cron(30 4 ? * SUN *)", "America/New_York", None, 3)
+    assert brake_too_late(canary, main, datetime(2026, 1, 1, tzinfo=UTC)) is not None
+    # 2025-11-02 00:30 EDT + 4 h is 08:30 UTC: a 09:00 UTC opening is after it.
+    daily = Opening("daily", "cron(30 0 * * ? *)", "America/New_York", None, 4)
+    yearly = Opening("yearly", "cron(0 9 ? 11 SUN#1 *)", "UTC", None, 3)
+    assert brake_too_late(daily, yearly, datetime(2025, 1, 1, tzinfo=UTC)) is None
+
+
+def test_every_earlier_wave_is_checked_not_only_the_one_before(stack: Stack) -> None:
+    first = workflow(stack, "First", "0 0 ? * MON *", hours=4)
+    second = workflow(stack, "Second", "0 5 ? * MON *")
+    third = workflow(stack, "Third", "0 2 ? * MON *")  # after Second's previous week, inside First's window
+    with pytest.raises(ValueError, match=r"wave TestStack/Third opens .* while the window of wave TestStack/First"):
+        PatchWaves(stack, "Waves", waves=[first, second, third])
+
+
+def test_a_task_at_priority_0_in_another_stack_is_refused_too(stack: Stack) -> None:
+    from aws_cdk import aws_ssm as ssm
+
+    waves = PatchWaves(
+        stack, "Waves", waves=[workflow(stack, "Canary", "0 3 ? * SAT *"), workflow(stack, "Main", "0 3 ? * SUN *")]
+    )
+    other = Stack(stack.node.scope, "Elsewhere", env={"account": stack.account, "region": stack.region})  # type: ignore[arg-type]
+    ssm.CfnMaintenanceWindowTask(
+        other,
+        "Early",
+        window_id=waves.windows[1].window_id,
+        task_type="RUN_COMMAND",
+        task_arn="AWS-RunShellScript",
+        priority=0,
+    )
+    with pytest.raises(RuntimeError, match=r"task Elsewhere/Early of wave TestStack/Main has priority 0"):
+        stack.node.root.synth()  # type: ignore[attr-defined]
