@@ -18,6 +18,8 @@ NODE_STAMP := node_modules/.installed
 # checkov, the IaC security scanner, lives in a venv of its own: its dependencies would pin the library's.
 CHECKOV_VENV := $(VENV)/checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
+# Outside cdk.out, so the scan runs beside `cdk synth` (make -j2 validate) without sharing a folder.
+SCAN_DIR := build/scan
 
 .PHONY: help setup synth test checks-and-unit lint typecheck unit validate cfn-lint shellcheck checkov rehearse drill plan diff bench example compat wheel clean
 
@@ -32,7 +34,7 @@ help:
 	@echo "make example synthesize the organisation rollout example into cdk.out/organization/"
 	@echo "make wheel   build the library's wheel into dist/ (to install it in your own app)"
 	@echo "make compat  install the wheel beside the lowest aws-cdk-lib it admits and synthesize (downloads)"
-	@echo "make clean   remove .venv, node_modules and cdk.out"
+	@echo "make clean   remove .venv, node_modules, cdk.out and build"
 
 $(PY_STAMP): pyproject.toml constraints.txt
 	python3 -m venv $(VENV)
@@ -76,9 +78,9 @@ shellcheck: setup
 # body, embedded or staged as an asset), scanned offline;
 # a failed check fails the build unless the template suppresses it with a reason (Metadata.checkov).
 checkov: setup $(CHECKOV_STAMP)
-	rm -rf cdk.out/scan
-	python -m tests.write_templates cdk.out/scan >/dev/null
-	BC_SKIP_MAPPING=TRUE CHECKOV_RUN_SCA_PACKAGE_SCAN_V2=false $(CHECKOV_VENV)/bin/checkov --directory cdk.out/scan \
+	rm -rf $(SCAN_DIR)
+	python -m tests.write_templates $(SCAN_DIR) >/dev/null
+	BC_SKIP_MAPPING=TRUE CHECKOV_RUN_SCA_PACKAGE_SCAN_V2=false $(CHECKOV_VENV)/bin/checkov --directory $(SCAN_DIR) \
 		--framework cloudformation --skip-download --compact --quiet --output cli
 
 validate: synth cfn-lint shellcheck checkov
@@ -86,7 +88,7 @@ validate: synth cfn-lint shellcheck checkov
 # The checkov venv installs (about 75 s, mostly download and unpacking) while lint, types and unit tests run.
 test: setup
 	$(MAKE) --no-print-directory -j2 checks-and-unit $(CHECKOV_STAMP)
-	$(MAKE) --no-print-directory validate
+	$(MAKE) --no-print-directory -j2 validate
 
 checks-and-unit: lint typecheck unit
 
@@ -132,4 +134,4 @@ compat: setup
 	python -m pytest -q -m compat tests/packaging/test_cdk_range.py
 
 clean:
-	rm -rf $(VENV) node_modules cdk.out dist
+	rm -rf $(VENV) node_modules cdk.out build dist

@@ -1,6 +1,6 @@
 """Write every test scenario's template (the default app among them) into a folder, for the IaC scanner.
 
-``python -m tests.write_templates cdk.out/scan`` writes ``<scenario>.template.json`` per scenario, every
+``python -m tests.write_templates build/scan`` writes ``<scenario>.template.json`` per scenario, every
 stack the organisation example synthesizes (each stage's stacks, the StackSets' stack) as
 ``organization-<stack>.template.json``, and each StackSet template they embed as
 ``<name>-<resource>.template.json``, so checkov sees what every account of the rollout deploys too.

@@ -1,4 +1,4 @@
-"""The scanner's input: every template a synthesis produces reaches cdk.out/scan, StackSet bodies included."""
+"""The scanner's input: every template a synthesis produces reaches build/scan, StackSet bodies included."""
 
 from __future__ import annotations
 
