@@ -138,21 +138,7 @@ def test_sends_the_task_waits_and_prints_each_instance(clients: Any, demo_templa
     )
     out = io.StringIO()
     sleeps: list[float] = []
-    args = parse_args(
-        [
-            "--yes",
-            "--stack",
-            STACK,
-            "--task",
-            "PatchingTask",
-            "--snapshot-id",
-            SNAPSHOT,
-            "--max-concurrency",
-            "1",
-            "--poll",
-            "5",
-        ]
-    )
+    args = task_args("--max-concurrency", "1", "--poll", "5")
     status = run(args, cloudformation, ssm, out, sleep=sleeps.append, clock=lambda: 0.0)
     assert status == 0
     assert sleeps == [5]
@@ -192,20 +178,7 @@ def test_no_wait_only_sends(clients: Any, demo_template: dict[str, Any]) -> None
             Parameters={**expected_send(ids, demo_template)["Parameters"], "RebootOption": ["NoReboot"]},
         ),
     )
-    args = parse_args(
-        [
-            "--yes",
-            "--stack",
-            STACK,
-            "--task",
-            "PatchingTask",
-            "--snapshot-id",
-            SNAPSHOT,
-            "--reboot-option",
-            "NoReboot",
-            "--no-wait",
-        ]
-    )
+    args = task_args("--reboot-option", "NoReboot", "--no-wait")
     assert run(args, cloudformation, ssm, io.StringIO()) == 0
 
 
@@ -449,7 +422,8 @@ def test_bad_instance_ids_exit_2(ids: str, capsys: pytest.CaptureFixture[str]) -
     assert "argument --instance-ids: instance_ids must" in capsys.readouterr().err
 
 
-def canary_args(*extra: str) -> argparse.Namespace:
+def task_args(*extra: str) -> argparse.Namespace:
+    """The demo task sent with --yes and a fixed SnapshotId, plus ``extra``."""
     return parse_args(["--yes", "--stack", STACK, "--task", "PatchingTask", "--snapshot-id", SNAPSHOT, *extra])
 
 
@@ -470,7 +444,7 @@ def test_canary_first_then_the_others_with_the_same_snapshot(clients: Any, demo_
     ssm_stub.add_response("list_commands", command("Success"), {"CommandId": CMD})
     ssm_stub.add_response("list_command_invocations", {"CommandInvocations": []}, {"CommandId": CMD})
     out = io.StringIO()
-    assert run(canary_args("--canary", "1"), cloudformation, ssm, out, sleep=lambda _: None, clock=lambda: 0.0) == 0
+    assert run(task_args("--canary", "1"), cloudformation, ssm, out, sleep=lambda _: None, clock=lambda: 0.0) == 0
     sent = [line for line in out.getvalue().splitlines() if line.startswith("sent ")]
     assert sent == [
         f"sent {CMD} to canary of 1 (SnapshotId {SNAPSHOT})",
@@ -496,7 +470,7 @@ def test_a_failed_canary_stops_before_the_others_and_exits_1(clients: Any, demo_
     stub_run(ssm_stub, canary, ["Failed"], {"InstanceId": WEB_1, "Status": "Failed", "StatusDetails": "Failed"})
     out = io.StringIO()
     # No second send_command is stubbed: sending the rest would fail the stub.
-    assert run(canary_args("--canary", "2"), cloudformation, ssm, out, sleep=lambda _: None, clock=lambda: 0.0) == 1
+    assert run(task_args("--canary", "2"), cloudformation, ssm, out, sleep=lambda _: None, clock=lambda: 0.0) == 1
     assert out.getvalue().splitlines()[-1] == "the canary did not succeed (Failed): the other 1 not patched"
 
 
@@ -505,7 +479,7 @@ def test_a_canary_as_large_as_the_fleet_is_refused(clients: Any, demo_template: 
     stub_stack(cfn_stub, demo_template)
     stub_nodes(ssm_stub)
     with pytest.raises(CommandError, match=r"--canary 2 leaves no node for after it: the targets reach 2 managed"):
-        run(canary_args("--canary", "2"), cloudformation, ssm, io.StringIO())
+        run(task_args("--canary", "2"), cloudformation, ssm, io.StringIO())
 
 
 def test_canary_needs_waiting(capsys: pytest.CaptureFixture[str]) -> None:
@@ -529,7 +503,7 @@ def test_targets_reaching_no_managed_node_send_nothing(clients: Any, demo_templa
     stub_stack(cfn_stub, demo_template)
     stub_nodes(ssm_stub, nodes=[])
     with pytest.raises(CommandError, match=r"PatchingDemo-Fleet reaches no managed node now, so nothing"):
-        run(canary_args(), cloudformation, ssm, io.StringIO())
+        run(task_args(), cloudformation, ssm, io.StringIO())
 
 
 def test_instance_ids_that_are_not_managed_nodes_are_named(clients: Any, demo_template: dict[str, Any]) -> None:
@@ -537,7 +511,7 @@ def test_instance_ids_that_are_not_managed_nodes_are_named(clients: Any, demo_te
     stub_stack(cfn_stub, demo_template)
     stub_nodes(ssm_stub, [{"Key": "InstanceIds", "Values": [WEB_1, WEB_3]}], [(WEB_1, "Online")])
     out = io.StringIO()
-    assert run(canary_args("--dry-run", "--instance-ids", f"{WEB_1},{WEB_3}"), cloudformation, ssm, out) == 0
+    assert run(task_args("--dry-run", "--instance-ids", f"{WEB_1},{WEB_3}"), cloudformation, ssm, out) == 0
     assert out.getvalue().splitlines()[0] == f"not managed nodes now (Systems Manager can't reach them): {WEB_3}"
 
 
@@ -546,7 +520,7 @@ def test_dry_run_with_a_canary_prints_both_requests(clients: Any, demo_template:
     stub_stack(cfn_stub, demo_template)
     stub_nodes(ssm_stub, nodes=THREE_NODES)
     out = io.StringIO()
-    assert run(canary_args("--dry-run", "--canary", "1"), cloudformation, ssm, out) == 0
+    assert run(task_args("--dry-run", "--canary", "1"), cloudformation, ssm, out) == 0
     text = out.getvalue()
     canary = json.loads(text.split("would send to canary of 1:\n")[1].split("would send to")[0])
     rest = json.loads(text.split("would send to the other 2:\n")[1])
@@ -597,7 +571,7 @@ def test_a_canary_takes_only_online_nodes(clients: Any, demo_template: dict[str,
         CommandError,
         match=rf"--canary 2 needs 2 online nodes; only 1 online \({WEB_3} ConnectionLost, {WEB_2} ConnectionLost\)",
     ):
-        run(canary_args("--canary", "2"), cloudformation, ssm, io.StringIO())
+        run(task_args("--canary", "2"), cloudformation, ssm, io.StringIO())
 
 
 def test_an_undeliverable_canary_invocation_stops_the_rest(clients: Any, demo_template: dict[str, Any]) -> None:
@@ -609,7 +583,7 @@ def test_an_undeliverable_canary_invocation_stops_the_rest(clients: Any, demo_te
     undeliverable = {"InstanceId": WEB_1, "Status": "Failed", "StatusDetails": "Undeliverable"}
     stub_run(ssm_stub, canary, ["", "Success"], undeliverable)
     out = io.StringIO()
-    assert run(canary_args("--canary", "1"), cloudformation, ssm, out, sleep=lambda _: None, clock=lambda: 0.0) == 1
+    assert run(task_args("--canary", "1"), cloudformation, ssm, out, sleep=lambda _: None, clock=lambda: 0.0) == 1
     assert out.getvalue().splitlines()[-1] == "the canary did not succeed (Failed): the other 2 not patched"
 
 
@@ -620,7 +594,7 @@ def test_an_aws_error_while_waiting_says_the_command_was_sent(clients: Any, demo
     ssm_stub.add_response("send_command", {"Command": {"CommandId": CMD}}, expected_send(ids, demo_template))
     ssm_stub.add_client_error("list_commands", "ThrottlingException", "Rate exceeded")
     with pytest.raises(CommandError, match=rf"while following command {CMD} \(sent; it may still run\).*Rate exceeded"):
-        run(canary_args(), cloudformation, ssm, io.StringIO(), sleep=lambda _: None, clock=lambda: 0.0)
+        run(task_args(), cloudformation, ssm, io.StringIO(), sleep=lambda _: None, clock=lambda: 0.0)
 
 
 def test_end_of_input_at_the_question_is_a_no(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -656,7 +630,7 @@ def test_two_resource_groups_are_not_merged(clients: Any, demo_template: dict[st
     cloudformation, ssm, cfn_stub, _ = clients
     stub_stack(cfn_stub, body)
     with pytest.raises(CommandError, match=r"can't be merged into one command"):
-        run(canary_args(), cloudformation, ssm, io.StringIO())
+        run(task_args(), cloudformation, ssm, io.StringIO())
 
 
 def test_a_resource_type_filter_is_refused_before_anything_is_sent(clients: Any, demo_template: dict[str, Any]) -> None:
@@ -674,4 +648,4 @@ def test_a_resource_type_filter_is_refused_before_anything_is_sent(clients: Any,
     cloudformation, ssm, cfn_stub, _ = clients
     stub_stack(cfn_stub, body)
     with pytest.raises(CommandError, match=r"filters its resource group by type, which only maintenance windows"):
-        run(canary_args(), cloudformation, ssm, io.StringIO())
+        run(task_args(), cloudformation, ssm, io.StringIO())
