@@ -160,7 +160,7 @@ def test_a_failed_run_exits_1(clients: Any, demo_template: dict[str, Any]) -> No
         {"CommandId": CMD},
     )
     out = io.StringIO()
-    args = parse_args(["--yes", "--stack", STACK, "--task", "PatchingTask", "--snapshot-id", SNAPSHOT])
+    args = task_args()
     assert run(args, cloudformation, ssm, out, sleep=lambda _: None, clock=lambda: 0.0) == 1
     assert out.getvalue().splitlines()[-1] == f"command {CMD}: Failed"
 
@@ -191,9 +191,7 @@ def test_gives_up_waiting_at_the_timeout(clients: Any, demo_template: dict[str, 
     ssm_stub.add_response("list_commands", command("InProgress"), {"CommandId": CMD})
     ssm_stub.add_response("list_command_invocations", {"CommandInvocations": []}, {"CommandId": CMD})
     times = iter([0.0, 30.0, 61.0])
-    args = parse_args(
-        ["--yes", "--stack", STACK, "--task", "PatchingTask", "--snapshot-id", SNAPSHOT, "--timeout", "60"]
-    )
+    args = task_args("--timeout", "60")
     out = io.StringIO()
     assert run(args, cloudformation, ssm, out, sleep=lambda _: None, clock=lambda: next(times)) == 1
     assert out.getvalue().splitlines()[-2:] == [
