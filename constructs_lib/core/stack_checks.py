@@ -161,6 +161,9 @@ def claim_document_name(document: IConstruct, document_name: str) -> None:
     )
 
 
+_TARGET = "_constructs_lib_deployment_target"
+
+
 def _claim(construct: IConstruct, what: tuple[Any, ...], conflict: str, rule: str) -> None:
     holders = _holders(construct)
     where, described = _deployment_target(construct)
@@ -192,8 +195,14 @@ def _holders(construct: IConstruct) -> dict[tuple[Any, ...], str]:
 
 
 def _deployment_target(construct: IConstruct) -> tuple[tuple[str, ...], str]:
+    """Where ``construct`` deploys, kept on its stack once known (each lookup is several jsii calls)."""
     stack = Stack.of(construct)
-    account, region = stack.account, stack.region
-    if is_unresolved_text(account) or is_unresolved_text(region):
-        return ("stack", stack.node.path), f"stack {stack.node.path}"
-    return (account, region), f"account {account} region {region}"
+    known: tuple[tuple[str, ...], str] | None = getattr(stack, _TARGET, None)
+    if known is None:
+        account, region = stack.account, stack.region
+        if is_unresolved_text(account) or is_unresolved_text(region):
+            known = ("stack", stack.node.path), f"stack {stack.node.path}"
+        else:
+            known = (account, region), f"account {account} region {region}"
+        setattr(stack, _TARGET, known)
+    return known
