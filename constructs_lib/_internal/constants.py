@@ -10,3 +10,6 @@ HOOK_PARAMETERS = (
     ("post_install", "PostInstallHookDocName"),
     ("on_exit", "OnExitHookDocName"),
 )
+# PatchWaves: a later wave's halt record says this until a failure halts it; its gate task's name.
+HALT_RECORD_OPEN = "open"
+HALT_GATE_TASK = "HaltGate"

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .._internal.constants import HOOK_PARAMETERS, NOOP_DOCUMENT, PATCH_DOCUMENT
+from .._internal.constants import HALT_GATE_TASK, HOOK_PARAMETERS, NOOP_DOCUMENT, PATCH_DOCUMENT
 from .._internal.rules import check_time_zone
 from .command import CommandError
 
@@ -261,7 +261,7 @@ def _read_resources(name: str, resources: dict[str, Any]) -> StackModel:
     gated = sorted(
         names.get(props.get("WindowId", {}).get("Ref", ""), "?")
         for props in of_type("AWS::SSM::MaintenanceWindowTask").values()
-        if props.get("TaskType") == "AUTOMATION" and props.get("Name") == "HaltGate"
+        if props.get("TaskType") == "AUTOMATION" and props.get("Name") == HALT_GATE_TASK
     )
     return StackModel(name, list(windows.values()), baselines, brakes, gated)
 

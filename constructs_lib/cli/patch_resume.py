@@ -18,11 +18,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
 
+from .._internal.constants import HALT_GATE_TASK as GATE_TASK_NAME
+from .._internal.constants import HALT_RECORD_OPEN as OPEN
 from .aws import ask, load_stack, run_with_aws
 from .command import CommandError
-
-OPEN = "open"  # operations.waves.OPEN; the CLI imports no CDK
-GATE_TASK_NAME = "HaltGate"
 
 
 @dataclass(frozen=True)

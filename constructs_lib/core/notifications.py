@@ -33,6 +33,20 @@ class NotificationType(StrEnum):
     INVOCATION = "Invocation"
 
 
+def encrypted_topic(
+    scope: Construct, construct_id: str, *, display_name: str, topic_name: str | None = None
+) -> sns.Topic:
+    """A topic encrypted with the AWS managed SNS key that accepts only SSL, as every topic defined here is."""
+    return sns.Topic(
+        scope,
+        construct_id,
+        topic_name=topic_name,
+        master_key=kms.Alias.from_alias_name(scope, f"{construct_id}Key", "alias/aws/sns"),
+        enforce_ssl=True,
+        display_name=display_name,
+    )
+
+
 class PatchNotifications(Construct):
     """Defines SNS notifications for patch runs, and the role Run Command publishes them with.
 
@@ -70,13 +84,7 @@ class PatchNotifications(Construct):
             fail(f"events must be All alone or specific events; got events={[event.value for event in events]}")
         self.events = tuple(events)
         self.notification_type = notification_type
-        self.topic = topic or sns.Topic(
-            self,
-            "Topic",
-            master_key=kms.Alias.from_alias_name(self, "SnsKey", "alias/aws/sns"),
-            enforce_ssl=True,
-            display_name="Patch run notifications",
-        )
+        self.topic = topic or encrypted_topic(self, "Topic", display_name="Patch run notifications")
         self.role = iam.Role(
             self,
             "Role",

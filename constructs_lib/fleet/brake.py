@@ -18,14 +18,13 @@ from typing import Any
 from aws_cdk import CfnOutput, Stack
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
-from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from .._internal.rules import fail
 from ..core.maintenance_window import MaintenanceWindow
+from ..core.notifications import encrypted_topic
 from ..core.window_role import MaintenanceWindowRole
-from ..operations.waves import EXECUTION_EVENT, HALTING_STATUSES, WaveBrake, brake_pattern
+from ..operations.waves import EXECUTION_EVENT, HALTING_STATUSES, WaveBrake, brake_pattern, events_principal
 from .description import FleetDescription
 
 _TARGETS_PER_RULE = 5  # EventBridge quota (API model: PutTargets)
@@ -67,13 +66,8 @@ def define_fleet_brake(
     problem = fleet.brake_order_problem(environment, datetime.now(UTC))
     if problem:
         fail(problem)
-    topic = sns.Topic(
-        stack,
-        "HaltTopic",
-        topic_name=f"{prefix}-patch-halts",
-        display_name=f"{prefix} patch waves halted",
-        master_key=kms.Alias.from_alias_name(stack, "HaltTopicKey", "alias/aws/sns"),
-        enforce_ssl=True,
+    topic = encrypted_topic(
+        stack, "HaltTopic", topic_name=f"{prefix}-patch-halts", display_name=f"{prefix} patch waves halted"
     )
     CfnOutput(stack, "HaltTopicArn", value=topic.topic_arn, description="Subscribe: a failed earlier wave halts here")
     brake = WaveBrake(stack, "Brake", halted=list(windows), notifications=topic)
@@ -102,13 +96,11 @@ def _earlier_failures(earlier: list[Place], own_windows: list[str]) -> dict[str,
 
 def _forward_failures(stack: Stack, window_ids: list[str], later: list[Place]) -> None:
     """Rules (five targets each) sending this stack's window failures to each later place's default bus."""
-    buses = [f"arn:{stack.partition}:events:{region}:{account}:event-bus/default" for account, region in later]
+    buses = [_default_bus(stack, place) for place in later]
     role = iam.Role(
         stack,
         "ForwardFailuresRole",
-        assumed_by=iam.ServicePrincipal(
-            "events.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": stack.account}}
-        ),
+        assumed_by=events_principal(stack),
         description="Patch waves: forwards this stack's failed windows to the later environments' buses",
     )
     role.add_to_policy(iam.PolicyStatement(actions=["events:PutEvents"], resources=buses))
@@ -130,7 +122,7 @@ def _forward_failures(stack: Stack, window_ids: list[str], later: list[Place]) -
 def _accept_failures_from(scope: Construct, prefix: str, accounts: list[str]) -> None:
     """The default bus here accepts events from the earlier environments' accounts, and only those."""
     stack = Stack.of(scope)
-    bus = f"arn:{stack.partition}:events:{stack.region}:{stack.account}:event-bus/default"
+    bus = _default_bus(stack, (stack.account, stack.region))
     for account in accounts:
         events.CfnEventBusPolicy(
             scope,
@@ -143,3 +135,9 @@ def _accept_failures_from(scope: Construct, prefix: str, accounts: list[str]) ->
                 "Resource": bus,
             },
         )
+
+
+def _default_bus(stack: Stack, place: Place) -> str:
+    """The ARN of the default event bus of an (account, region)."""
+    account, region = place
+    return f"arn:{stack.partition}:events:{region}:{account}:event-bus/default"

@@ -28,16 +28,17 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct, IValidation
 
+from .._internal.constants import HALT_GATE_TASK, HALT_RECORD_OPEN
 from .._internal.nag import acknowledge_wildcards, suppress_scanner
 from .._internal.rules import check_count, fail
 from .._internal.schedule_occurrences import Opening, brake_too_late
 from .._internal.typecheck import typed
 from ..core.maintenance_window import MaintenanceWindow
-from ..core.notifications import PatchNotifications
+from ..core.notifications import PatchNotifications, encrypted_topic
 from ..core.window_role import ssm_trust_conditions
 from .workflow import PatchWorkflow
 
-OPEN = "open"
+OPEN = HALT_RECORD_OPEN
 # The windows' execution states that halt the later waves, and the task-invocation ones (optional).
 HALTING_STATUSES = ("FAILED", "TIMED_OUT")
 EXECUTION_EVENT = "Maintenance Window Execution State-change Notification"
@@ -101,10 +102,7 @@ class WaveBrake(Construct):
         self._events_role = iam.Role(
             self,
             "EventsRole",
-            assumed_by=iam.ServicePrincipal(
-                "events.amazonaws.com",
-                conditions={"StringEquals": {"aws:SourceAccount": Stack.of(self).account}},
-            ),
+            assumed_by=events_principal(self),
             description="Patch waves: starts the halt runbooks on a failed wave",
         )
         self._halt_runbooks: list[ssm.CfnDocument] = []
@@ -301,7 +299,7 @@ class WaveBrake(Construct):
             task_type="AUTOMATION",
             task_arn=gate.ref,
             priority=GATE_PRIORITY,
-            name="HaltGate",
+            name=HALT_GATE_TASK,
             description="Runs first: cancels this execution when the wave is halted",
             service_role_arn=window.service_role.role_arn,
             task_invocation_parameters=ssm.CfnMaintenanceWindowTask.TaskInvocationParametersProperty(
@@ -418,6 +416,13 @@ class PatchWaves(WaveBrake):
             )
 
 
+def events_principal(scope: Construct) -> iam.ServicePrincipal:
+    """EventBridge, as the rules of this account assume a role (confused-deputy condition on the account)."""
+    return iam.ServicePrincipal(
+        "events.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": Stack.of(scope).account}}
+    )
+
+
 def brake_pattern(window_ids: Sequence[str], on_instances: bool = False) -> dict[str, Any]:
     """The event pattern of a failed wave: one of its windows' execution (and optionally a task invocation on
     any instance) ending FAILED or TIMED_OUT, as Systems Manager sends them to the default bus."""
@@ -476,13 +481,7 @@ def _topic(scope: Construct, notifications: PatchNotifications | sns.ITopic | No
         return notifications.topic
     if notifications is not None:
         return notifications
-    return sns.Topic(
-        scope,
-        "Topic",
-        master_key=kms.Alias.from_alias_name(scope, "SnsKey", "alias/aws/sns"),
-        enforce_ssl=True,
-        display_name="Patch waves halted",
-    )
+    return encrypted_topic(scope, "Topic", display_name="Patch waves halted")
 
 
 def _wave(window: MaintenanceWindow) -> Construct:
