@@ -84,6 +84,13 @@ _EXPORTS = {
     "WindowSchedule": "core.schedule",
     "WindowTarget": "core.window_target",
     "WindowTargets": "core.window_target",
+    "TargetGroupDrain": "operations.off_instance",
+    "AutoScalingStandby": "operations.off_instance",
+    "AwsApiStep": "operations.off_instance",
+    "ApprovalStep": "operations.off_instance",
+    "RunbookStep": "operations.off_instance",
+    "PatchRunbook": "operations.patch_runbook",
+    "PatchRunbookTask": "operations.patch_runbook",
     "add_stack_limits": "core.stack_checks",
     "define_fleet_stages": "fleet.stages",
     "estimate_rollout": "operations.estimate",
@@ -166,7 +173,14 @@ if TYPE_CHECKING:  # the same names, imported eagerly for type checkers and IDEs
     from .hooks.script import ScriptLanguage as ScriptLanguage
     from .operations.estimate import RolloutEstimate as RolloutEstimate
     from .operations.estimate import estimate_rollout as estimate_rollout
+    from .operations.off_instance import ApprovalStep as ApprovalStep
+    from .operations.off_instance import AutoScalingStandby as AutoScalingStandby
+    from .operations.off_instance import AwsApiStep as AwsApiStep
+    from .operations.off_instance import RunbookStep as RunbookStep
+    from .operations.off_instance import TargetGroupDrain as TargetGroupDrain
     from .operations.patch_now_association import PatchNowAssociation as PatchNowAssociation
+    from .operations.patch_runbook import PatchRunbook as PatchRunbook
+    from .operations.patch_runbook import PatchRunbookTask as PatchRunbookTask
     from .operations.waves import PatchWaves as PatchWaves
     from .operations.workflow import PATCH_GROUP_TAG as PATCH_GROUP_TAG
     from .operations.workflow import PatchWorkflow as PatchWorkflow

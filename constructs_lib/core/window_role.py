@@ -55,7 +55,7 @@ def _arn(service: str, resource: str, *, account: bool = True) -> dict[str, Any]
 
 # IAM quota: a role's inline policies hold at most 10,240 characters in all (whitespace not counted).
 _MAX_INLINE_POLICY_CHARACTERS = 10_240
-_ANY_INSTANCE = [_arn("ec2", "instance/*"), _arn("ssm", "managed-instance/*")]
+ANY_INSTANCE = [_arn("ec2", "instance/*"), _arn("ssm", "managed-instance/*")]
 _STATEMENTS: list[dict[str, Any]] = [
     {
         "Sid": "SendPatchDocument",
@@ -114,7 +114,7 @@ class MaintenanceWindowRole(Construct):
         self.role: iam.IRole = iam.Role.from_role_arn(self, "Imported", self.cfn_role.attr_arn, mutable=False)
         acknowledge_wildcards(
             self,
-            resources=[*_ANY_INSTANCE, "*"],
+            resources=[*ANY_INSTANCE, "*"],
             reason="SendCommand reaches instances and managed nodes only under the ssm:resourceTag conditions "
             "of the tag targets registered with this role (instance-id targets get their ARNs); only for a "
             "resource-group target, or a role no target was registered with, any instance of this account "
@@ -131,7 +131,7 @@ class MaintenanceWindowRole(Construct):
             self.cfn_role.policies = [self._policy()]
 
     def _policy(self) -> iam.CfnRole.PolicyProperty:
-        statements = [*self._statements, *_instance_statements(self._targets)]
+        statements = [*self._statements, *instance_statements(self._targets)]
         size = len(json.dumps(statements, separators=(",", ":")))
         if size > _MAX_INLINE_POLICY_CHARACTERS:
             fail(
@@ -187,11 +187,11 @@ class MaintenanceWindowRole(Construct):
         )
 
 
-def _instance_statements(targets: list[WindowTargets]) -> list[dict[str, Any]]:
+def instance_statements(targets: list[WindowTargets]) -> list[dict[str, Any]]:
     """SendCommand on the instances ``targets`` select: by tag condition, by ARN, or (resource groups,
     tokens, or no targets registered) any instance of this account and region."""
     if not targets:
-        return [_send_to(_ANY_INSTANCE)]
+        return [_send_to(ANY_INSTANCE)]
     statements: list[dict[str, Any]] = []
     for target in targets:
         for statement in _statements_for(target):
@@ -219,15 +219,15 @@ def _merged_into(statements: list[dict[str, Any]], statement: dict[str, Any]) ->
 def _statements_for(target: WindowTargets) -> list[dict[str, Any]]:
     keys = dict(target.targets)
     if any(is_unresolved(list(values)) or is_unresolved(key) for key, values in target.targets):
-        return [_send_to(_ANY_INSTANCE)]
+        return [_send_to(ANY_INSTANCE)]
     if "InstanceIds" in keys:
         return [_send_to([_instance_arn(instance_id) for instance_id in keys["InstanceIds"]])]
     if "tag-key" in keys:
-        return [_send_to(_ANY_INSTANCE, {"Null": {f"ssm:resourceTag/{key}": "false"}}) for key in keys["tag-key"]]
+        return [_send_to(ANY_INSTANCE, {"Null": {f"ssm:resourceTag/{key}": "false"}}) for key in keys["tag-key"]]
     tags = {key.removeprefix("tag:"): list(values) for key, values in target.targets if key.startswith("tag:")}
     if tags and len(tags) == len(keys):
-        return [_send_to(_ANY_INSTANCE, {"StringEquals": {f"ssm:resourceTag/{k}": v for k, v in tags.items()}})]
-    return [_send_to(_ANY_INSTANCE)]  # a resource group: membership is not a condition IAM can check
+        return [_send_to(ANY_INSTANCE, {"StringEquals": {f"ssm:resourceTag/{k}": v for k, v in tags.items()}})]
+    return [_send_to(ANY_INSTANCE)]  # a resource group: membership is not a condition IAM can check
 
 
 def _send_to(resources: list[Any], condition: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -54,12 +54,21 @@ class RolloutEstimate:
 
 
 def estimate_rollout(
-    *, fleet_size: int, max_concurrency: str, minutes_per_instance: int, duration_hours: int, cutoff_hours: int
+    *,
+    fleet_size: int,
+    max_concurrency: str,
+    minutes_per_instance: int,
+    duration_hours: int,
+    cutoff_hours: int,
+    at_most: int | None = None,
 ) -> RolloutEstimate:
-    """Batches = ceil(fleet / instances at once); each batch takes ``minutes_per_instance``."""
+    """Batches = ceil(fleet / instances at once); each batch takes ``minutes_per_instance``. ``at_most``: a
+    cap on instances at once whatever max_concurrency says (100 automations per account; more queue)."""
     check_int_range("fleet_size", fleet_size, 1, 10**9)  # bool, float, NaN and inf refused here too
-    check_int_range("minutes_per_instance", minutes_per_instance, 1, 24 * 60)
+    check_int_range("minutes_per_instance", minutes_per_instance, 1, 48 * 60)
     at_once = instances_at_once(max_concurrency, fleet_size)
+    if at_most is not None:
+        at_once = min(at_once, at_most)
     batches = math.ceil(fleet_size / at_once)
     return RolloutEstimate(
         fleet_size, at_once, batches, batches * minutes_per_instance, (duration_hours - cutoff_hours) * 60

@@ -28,6 +28,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct, IValidation
 
+from .._internal import automation as auto
 from .._internal.constants import HALT_GATE_TASK, HALT_RECORD_OPEN
 from .._internal.nag import acknowledge_wildcards, suppress_scanner
 from .._internal.rules import check_count, fail
@@ -240,14 +241,11 @@ class WaveBrake(Construct):
                 **_api_step("ReadHaltRecord", "ssm", "GetParameter", Name="{{ HaltRecord }}"),
                 "outputs": [{"Name": "Value", "Selector": "$.Parameter.Value", "Type": "String"}],
             },
-            {
-                "name": "OpenOrHalted",
-                "action": "aws:branch",
-                "inputs": {
-                    "Choices": [{"NextStep": "Open", "Variable": "{{ ReadHaltRecord.Value }}", "StringEquals": OPEN}],
-                    "Default": "CancelExecution",
-                },
-            },
+            auto.Branch(
+                name="OpenOrHalted",
+                choices=[auto.Choice("{{ ReadHaltRecord.Value }}", OPEN, "Open")],
+                default="CancelExecution",
+            ).to_json(),
             _api_step(
                 "CancelExecution",
                 "ssm",
@@ -267,7 +265,7 @@ class WaveBrake(Construct):
                 ),
                 "isEnd": True,
             },
-            {"name": "Open", "action": "aws:sleep", "inputs": {"Duration": "PT1S"}, "isEnd": True},
+            auto.Sleep(name="Open", duration="PT1S", is_end=True).to_json(),
         ]
         content = {
             "schemaVersion": "0.3",
@@ -503,9 +501,4 @@ def _wave_id(window: MaintenanceWindow) -> str:
 
 def _api_step(name: str, service: str, api: str, **inputs: Any) -> dict[str, Any]:
     """An aws:executeAwsApi step (boto3 namespace and operation, then the request members), retried on throttling."""
-    return {
-        "name": name,
-        "action": "aws:executeAwsApi",
-        "maxAttempts": 3,
-        "inputs": {"Service": service, "Api": api, **inputs},
-    }
+    return auto.ApiCall(name=name, service=service, api=api, parameters=inputs, max_attempts=3).to_json()

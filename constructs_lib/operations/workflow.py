@@ -31,6 +31,8 @@ from ..core.schedule import WindowSchedule
 from ..core.window_target import WindowTargets
 from ..hooks.document import HookDocument
 from .estimate import RolloutEstimate, estimate_rollout
+from .off_instance import CONCURRENT_AUTOMATIONS, AutoScalingStandby, ExtraStep, TargetGroupDrain, minutes
+from .patch_runbook import PatchRunbook, PatchRunbookTask
 
 # The tag key Patch Manager reads to pick an instance's patch group (the spaced form "Patch Group"
 # is impossible with instance-metadata tags).
@@ -51,6 +53,11 @@ _SCAN_TASK_KEYWORDS = (
     "output",
     "notifications",
 )
+
+
+# What the runbook takes of the task's keywords (its patch step), and what its AUTOMATION task takes.
+_RUNBOOK_KEYWORDS = ("operation", "reboot_option", "hooks", "delivery_timeout", "output", "notifications")
+_RUNBOOK_TASK_KEYWORDS = ("max_concurrency", "max_errors", "priority", "cutoff_behavior", "service_role")
 
 
 def _derived_name(construct_id: str, suffix: str) -> str:
@@ -102,6 +109,11 @@ class PatchWorkflow(Construct):
         minutes_per_instance: int | None = None,
         target_name: str | None = None,
         scan_window_name: str | None = None,
+        load_balancer: TargetGroupDrain | None = None,
+        auto_scaling: AutoScalingStandby | None = None,
+        before_patch: Sequence[ExtraStep] = (),
+        after_patch: Sequence[ExtraStep] = (),
+        patch_timeout: Duration | None = None,
         **options: Unpack[PatchWorkflowOptions],
     ) -> None:
         """Define the workflow.
@@ -125,6 +137,16 @@ class PatchWorkflow(Construct):
                 Default: "<construct id>-Targets" when that is a valid name, else "Targets".
             scan_window_name: the scan window's name. Default: "<window_name>-Scan" when window_name is
                 given and that fits, else a unique name derived from the construct path.
+            load_balancer: take each instance out of these ELBv2 target groups before its patch and back in
+                once healthy (TargetGroupDrain). The patch then runs as a per-instance Automation runbook
+                (``runbook``), an AUTOMATION task in place of the Run Command task. Default: none.
+            auto_scaling: put each instance in standby in its Auto Scaling group for its patch
+                (AutoScalingStandby); also runs the runbook. Default: none.
+            before_patch: steps of yours the runbook runs first (AwsApiStep, ApprovalStep, RunbookStep).
+                Default: none.
+            after_patch: steps of yours the runbook runs last, whatever the patch did. Default: none.
+            patch_timeout: with the runbook, how long the hooked patch may take on one instance, reboot
+                included. Default: 2 hours.
             options: the window's keywords (WindowOptions) and the task's (TaskOptions), with their defaults
                 there; output and notifications serve the scan task too. The task's name defaults to
                 "<construct id>-Patch" (the scan task's to "<construct id>-Scan"), or "Patch" when not valid.
@@ -161,7 +183,33 @@ class PatchWorkflow(Construct):
             "task_name": _derived_name(construct_id, "Patch"),
             **_pick(options, TaskOptions.__annotations__),
         }
-        self.task: PatchTask = self.window.add_patch_task("Patch", targets=[self.targets], **task_options)
+        self.runbook: PatchRunbook | None = None
+        off_instance = (load_balancer, auto_scaling, before_patch, after_patch)
+        if any(off_instance):
+            self.runbook = PatchRunbook(
+                self,
+                "Runbook",
+                targets=[self.targets],
+                load_balancer=load_balancer,
+                auto_scaling=auto_scaling,
+                before_patch=before_patch,
+                after_patch=after_patch,
+                patch_timeout=patch_timeout,
+                **_pick(options, _RUNBOOK_KEYWORDS),
+            )
+            self._check_runbook_fits(self.runbook, options.get("max_concurrency", defaults.MAX_CONCURRENCY))
+            self.task: PatchTask | PatchRunbookTask = PatchRunbookTask(
+                self,
+                "Patch",
+                window=self.window,
+                targets=[self.targets],
+                runbook=self.runbook,
+                **_pick(options, _RUNBOOK_TASK_KEYWORDS),
+                task_name=task_options["task_name"],
+            )
+        else:
+            check_needs("patch_timeout", patch_timeout is not None, "load_balancer, auto_scaling or steps", False)
+            self.task = self.window.add_patch_task("Patch", targets=[self.targets], **task_options)
         self.rollout: RolloutEstimate | None = None
         if expected_fleet_size is not None:
             per_instance = defaults.MINUTES_PER_INSTANCE if minutes_per_instance is None else minutes_per_instance
@@ -186,18 +234,38 @@ class PatchWorkflow(Construct):
                 **_pick(options, _SCAN_TASK_KEYWORDS),
             )
 
+    def _check_runbook_fits(self, runbook: PatchRunbook, max_concurrency: str) -> None:
+        """One instance's worst case (every step at its timeout) must fit in the window; taking more than half
+        the targets out of service at once is worth a warning."""
+        hours = self.window.duration_hours
+        if hours is not None and not is_unresolved(hours) and runbook.worst_case_seconds > hours * 3600:
+            fail(
+                "patch_timeout plus the drain, standby, health and step timeouts "
+                f"({minutes(runbook.worst_case_seconds)} min) must fit in the window's duration ({hours * 60} min): "
+                "an instance that takes them all would outlast the window; shorten the timeouts or lengthen the window"
+            )
+        percent = max_concurrency.removesuffix("%")
+        if max_concurrency.endswith("%") and percent.isdigit() and int(percent) > 50:
+            Annotations.of(self).add_warning_v2(
+                "constructs-lib:runbook-concurrency",
+                f"max_concurrency {max_concurrency} takes more than half the targets out of service at once",
+            )
+
     def _estimate_rollout(self, fleet_size: int, minutes_per_instance: int, max_concurrency: str) -> None:
         check_int_range("expected_fleet_size", fleet_size, 1)
         check_int_range("minutes_per_instance", minutes_per_instance, 1, 24 * 60)
         hours = (self.window.duration_hours, self.window.cutoff_hours)
         if any(is_unresolved(value) for value in (*hours, max_concurrency)):
             return
+        runbook = self.runbook
         self.rollout = estimate_rollout(
             fleet_size=fleet_size,
             max_concurrency=max_concurrency,
-            minutes_per_instance=minutes_per_instance,
+            # With the runbook, each instance also waits for its drain, standby and health checks.
+            minutes_per_instance=minutes_per_instance + (minutes(runbook.off_instance_seconds) if runbook else 0),
             duration_hours=hours[0],
             cutoff_hours=hours[1],
+            at_most=CONCURRENT_AUTOMATIONS if runbook else None,
         )
         if not self.rollout.fits:
             Annotations.of(self).add_warning_v2(

@@ -29,7 +29,7 @@ from botocore.stub import ANY, Stubber
 from moto import mock_aws
 
 from constructs_lib.cli import patch_resume
-from examples.waves.automation import concrete, run_runbook
+from constructs_lib.cli.runbook import RunbookRun, concrete, run_runbook
 from examples.waves.stack import CanaryWavesStack
 
 ACCOUNT, REGION = "123456789012", "us-east-1"
@@ -139,8 +139,19 @@ def halt(template: Mapping[str, Any], ids: Mapping[str, str], runbook_input: dic
             {"MessageId": "1"},
             {"TopicArn": TOPIC, "Subject": "Patching halted: a wave failed", "Message": ANY},
         )
-        run_runbook(concrete(document["Content"], ids), runbook_input, {k: c for k, (c, _) in clients.items()}, _step)
+        _succeeded(
+            run_runbook(
+                concrete(document["Content"], ids), runbook_input, {k: c for k, (c, _) in clients.items()}, _step
+            )
+        )
     return record
+
+
+def _succeeded(run: RunbookRun) -> None:
+    """A runbook of the brake must end Success: a failed step means the drill found a defect."""
+    if run.status != "Success":
+        failed = [f"{step.name}: {step.note}" for step in run.steps if step.status != "Success"]
+        raise AssertionError(f"the runbook ended {run.status}: {'; '.join(failed)}")
 
 
 def gate(template: Mapping[str, Any], ids: Mapping[str, str], record_value: str) -> None:
@@ -168,7 +179,7 @@ def gate(template: Mapping[str, Any], ids: Mapping[str, str], record_value: str)
             sns_stub.add_response(
                 "publish", {"MessageId": "2"}, {"TopicArn": TOPIC, "Subject": subject, "Message": ANY}
             )
-        run_runbook(content, parameters, {k: c for k, (c, _) in clients.items()}, _step)
+        _succeeded(run_runbook(content, parameters, {k: c for k, (c, _) in clients.items()}, _step))
 
 
 def resume(template: Mapping[str, Any], ids: Mapping[str, str], record_value: str) -> None:
