@@ -46,6 +46,7 @@ from constructs_lib import (
 )
 from examples.demo.stack import PatchingDemoStack
 from examples.waves.stack import CanaryWavesStack
+from examples.web.stack import LoadBalancedWebStack
 from tests.builders import ENV, ROOT, new_stack
 
 
@@ -270,6 +271,13 @@ def canary_waves(app: App) -> Stack:
     )
 
 
+def load_balanced(app: App) -> Stack:
+    """The demo app behind a target group in an Auto Scaling group: drained, in standby, patched, back once healthy."""
+    return LoadBalancedWebStack(
+        app, "PatchingWeb", env=ENV, synthesizer=DefaultStackSynthesizer(generate_bootstrap_version_rule=False)
+    )
+
+
 def default_app(app: App) -> Stack:
     """The default app's stack, as app.py builds it (environment-agnostic): the reference `make diff` uses."""
     return PatchingDemoStack(app, "PatchingDemo")
@@ -282,6 +290,7 @@ SCENARIOS: dict[str, Callable[[App], Stack]] = {
     "operations_bring_your_own": operations_bring_your_own,
     "encrypted_output": encrypted_output,
     "canary_waves": canary_waves,
+    "load_balanced": load_balanced,
     "default_app": default_app,
     "fleet_account_stack": fleet_account_stack,
     "fleet_stack_sets": fleet_stack_sets,

@@ -77,14 +77,17 @@ def read_template(path: Path, *, what: str) -> dict[str, Any]:
     return template
 
 
-def choose_task(resources: dict[str, Any], wanted: str | None) -> tuple[str, dict[str, Any]]:
+def choose_task(resources: dict[str, Any], wanted: str | None, *, runbooks: bool = False) -> tuple[str, dict[str, Any]]:
     """The AWS-RunPatchBaselineWithHooks task named ``wanted`` (name or logical id), or the only one, or the
-    only Install task with hooks among several."""
+    only Install task with hooks among several. ``runbooks``: also AUTOMATION tasks whose runbook runs it."""
     tasks = {
         logical_id: resource["Properties"]
         for logical_id, resource in resources.items()
         if resource.get("Type") == "AWS::SSM::MaintenanceWindowTask"
-        and resource.get("Properties", {}).get("TaskArn") == PATCH_DOCUMENT
+        and (
+            resource.get("Properties", {}).get("TaskArn") == PATCH_DOCUMENT
+            or (runbooks and patch_runbook(resources, resource.get("Properties", {})) is not None)
+        )
     }
     if not tasks:
         raise AssemblyError(f"the template has no {PATCH_DOCUMENT} task")
@@ -99,8 +102,8 @@ def choose_task(resources: dict[str, Any], wanted: str | None) -> tuple[str, dic
         hooked = {
             logical_id: props
             for logical_id, props in tasks.items()
-            if _parameters(props).get("Operation") == ["Install"]
-            and any(parameter in _parameters(props) for _, parameter in HOOK_PARAMETERS)
+            if patch_parameters(resources, props).get("Operation") == ["Install"]
+            and any(parameter in patch_parameters(resources, props) for _, parameter in HOOK_PARAMETERS)
         }
         if len(hooked) == 1:
             return next(iter(hooked.items()))
@@ -109,6 +112,35 @@ def choose_task(resources: dict[str, Any], wanted: str | None) -> tuple[str, dic
             f"(tasks: {names})"
         )
     return next(iter(tasks.items()))
+
+
+def patch_runbook(resources: dict[str, Any], task: dict[str, Any]) -> dict[str, Any] | None:
+    """The content of an AUTOMATION task's runbook when the template defines it and it runs the patch document
+    (a PatchRunbook), else None."""
+    if task.get("TaskType") != "AUTOMATION":
+        return None
+    reference = task.get("TaskArn")
+    document = resources.get(reference["Ref"], {}) if isinstance(reference, dict) and "Ref" in reference else {}
+    content = document.get("Properties", {}).get("Content")
+    if document.get("Type") != "AWS::SSM::Document" or not isinstance(content, dict):
+        return None
+    steps = content.get("mainSteps", [])
+    runs_patch = any(
+        step.get("action") == "aws:runCommand" and step.get("inputs", {}).get("DocumentName") == PATCH_DOCUMENT
+        for step in steps
+    )
+    return content if runs_patch else None
+
+
+def patch_parameters(resources: dict[str, Any], task: dict[str, Any]) -> dict[str, Any]:
+    """The AWS-RunPatchBaselineWithHooks parameters a task sends: its own, or its runbook's patch step's."""
+    runbook = patch_runbook(resources, task)
+    if runbook is not None:
+        for step in runbook["mainSteps"]:
+            if step.get("action") == "aws:runCommand" and step["inputs"].get("DocumentName") == PATCH_DOCUMENT:
+                parameters: dict[str, Any] = step["inputs"].get("Parameters", {})
+                return parameters
+    return _parameters(task)
 
 
 def _parameters(task: dict[str, Any]) -> dict[str, Any]:

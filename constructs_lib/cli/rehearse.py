@@ -32,10 +32,11 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, TextIO
 
-from .._internal.constants import HOOK_PARAMETERS, NOOP_DOCUMENT
+from .._internal.constants import HOOK_PARAMETERS, NOOP_DOCUMENT, PATCH_DOCUMENT
 from .._internal.rules import hook_parameter_pattern
-from .assembly import choose_task, load_template
+from .assembly import choose_task, load_template, patch_parameters, patch_runbook
 from .command import CommandError, run_command
+from .rehearse_runbook import RunbookRehearsal, rehearse_runbook
 
 # The document's eight steps, in order (named here; AWS's own step names are not published).
 STEPS = (
@@ -57,6 +58,8 @@ class Scenario(StrEnum):
     PATCHES_INSTALLED = "patches-installed"
     REBOOT_PENDING = "reboot-pending"
     INSTALL_FAILS = "install-fails"
+    # Patched, but the load balancer's health check fails afterwards (PatchRunbook tasks only).
+    APP_UNHEALTHY = "app-unhealthy-after-patch"
 
 
 class Status(StrEnum):
@@ -111,6 +114,7 @@ class SimulatedHost:
             Scenario.PATCHES_INSTALLED: (True, False),
             Scenario.REBOOT_PENDING: (False, True),
             Scenario.INSTALL_FAILS: (True, False),
+            Scenario.APP_UNHEALTHY: (True, False),
         }[self.scenario]
 
     def install(self) -> tuple[bool, str]:
@@ -321,10 +325,16 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
             raise RehearsalError(f"--param takes NAME=VALUE; got {item!r}")
         overrides[name] = value
     resources = load_template(args.assembly, args.stack)[1].get("Resources", {})
-    logical_id, task = choose_task(resources, args.task)
-    parameters = task["TaskInvocationParameters"]["MaintenanceWindowRunCommandParameters"]["Parameters"]
+    logical_id, task = choose_task(resources, args.task, runbooks=True)
+    runbook = patch_runbook(resources, task)
+    if runbook is None and args.scenario is Scenario.APP_UNHEALTHY:
+        raise RehearsalError(
+            f"--scenario {Scenario.APP_UNHEALTHY.value} needs a task that puts instances back in a load balancer "
+            "(PatchWorkflow load_balancer=...); this task runs Run Command alone"
+        )
+    parameters = patch_parameters(resources, task)
     hooks = {
-        slot: resolve_hook(resources, parameters.get(key, [NOOP_DOCUMENT])[0], overrides)
+        slot: resolve_hook(resources, _first(parameters.get(key, [NOOP_DOCUMENT])), overrides)
         for slot, key in HOOK_PARAMETERS
     }
     declared = {name for hook in hooks.values() for name in hook.parameters}
@@ -334,27 +344,67 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
             f"--param {', '.join(unknown)}: no hook of the task declares it; "
             f"declared: {', '.join(sorted(declared)) or 'none'}"
         )
-    operation, reboot_option = parameters["Operation"][0], parameters.get("RebootOption", ["RebootIfNeeded"])[0]
+    operation, reboot_option = (
+        _first(parameters["Operation"]),
+        _first(parameters.get("RebootOption", ["RebootIfNeeded"])),
+    )
     host = SimulatedHost(args.scenario, args.reboot_command)
-    with tempfile.TemporaryDirectory(prefix="patch-rehearse-") as scratch:
-        run_dir = args.run_dir or (
-            Path(os.environ["PATCH_HOOKS_RUN_DIR"]) if "PATCH_HOOKS_RUN_DIR" in os.environ else None
-        )
-        steps = rehearse(hooks, operation, reboot_option, host, Path(scratch), run_dir)
+    run_dir = args.run_dir or (Path(os.environ["PATCH_HOOKS_RUN_DIR"]) if "PATCH_HOOKS_RUN_DIR" in os.environ else None)
+    steps: list[StepResult] = []
+
+    def run_patch(_: Any = None) -> tuple[str, str]:
+        with tempfile.TemporaryDirectory(prefix="patch-rehearse-") as scratch:
+            steps.extend(rehearse(hooks, operation, reboot_option, host, Path(scratch), run_dir))
+        return result_of(steps), f"{PATCH_DOCUMENT}: {result_of(steps)}"
+
     task_name = task.get("Name", logical_id)
+    if runbook is None:
+        run_patch()
+        result = result_of(steps)
+        rehearsed: RunbookRehearsal | None = None
+    else:
+        rehearsed = rehearse_runbook(
+            resources,
+            runbook,
+            run_patch,
+            healthy_after=args.scenario is not Scenario.APP_UNHEALTHY,
+        )
+        result = rehearsed.run.status
     if args.json:
-        report = {
+        report: dict[str, Any] = {
             "task": task_name,
             "operation": operation,
             "reboot_option": reboot_option,
             "scenario": args.scenario.value,
             "steps": [{key: value for key, value in asdict(step).items() if key != "output"} for step in steps],
-            "result": result_of(steps),
+            "result": result,
         }
+        if rehearsed is not None:
+            report["runbook"] = [asdict(step) for step in rehearsed.run.steps]
+            report["calls"] = [f"{call.service} {call.method}" for call in rehearsed.calls]
+            report["notifications"] = rehearsed.published
         out.write(json.dumps(report, indent=2) + "\n")
     else:
+        if rehearsed is not None:
+            write_runbook_table(task_name, args.scenario, rehearsed, out)
         write_table(task_name, args.scenario, steps, out)
-    return 0 if result_of(steps) == "Success" else 1
+        if rehearsed is not None:
+            out.write(f"Runbook result: {result}\n")
+    return 0 if result == "Success" else 1
+
+
+def write_runbook_table(task: str, scenario: Scenario, rehearsed: RunbookRehearsal, out: TextIO) -> None:
+    out.write(f"Rehearsal of runbook task {task}, scenario {scenario.value}: one instance, AWS calls stubbed\n")
+    out.write(f"{'runbook step':<22} {'status':<15} note\n")
+    for step in rehearsed.run.steps:
+        out.write(f"{step.name:<22} {step.status:<15} {step.note[:110]}\n")
+    for message in rehearsed.published:
+        out.write(f"Notification: {message.get('Subject')}: {message.get('Message')}\n")
+    out.write("\n")
+
+
+def _first(value: Any) -> Any:
+    return value[0] if isinstance(value, list) and value else value
 
 
 def main(argv: Sequence[str] | None = None) -> int:

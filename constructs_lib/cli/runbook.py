@@ -29,6 +29,8 @@ _REFERENCE = re.compile(r"\{\{\s*([A-Za-z0-9_.:]+)\s*\}\}")
 _PART = re.compile(r"([A-Za-z0-9_]+)((?:\[\d+\])*)")
 
 SUCCESS, FAILED, TIMED_OUT, NOT_REHEARSABLE = "Success", "Failed", "TimedOut", "NotRehearsable"
+# The execution id a rehearsed run reports as {{ automation:EXECUTION_ID }}.
+EXECUTION_ID = "00000000-0000-4000-8000-000000000000"
 
 
 class StepFailedError(Exception):
@@ -184,7 +186,7 @@ def run_runbook(
     steps = list(content["mainSteps"])
     index_of = {step["name"]: index for index, step in enumerate(steps)}
     values: dict[str, Any] = {k: v[0] if isinstance(v, list) and len(v) == 1 else v for k, v in parameters.items()}
-    values.setdefault("automation:EXECUTION_ID", "00000000-0000-4000-8000-000000000000")
+    values.setdefault("automation:EXECUTION_ID", EXECUTION_ID)
     run = RunbookRun()
     index: int | None = 0
 

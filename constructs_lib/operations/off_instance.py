@@ -318,9 +318,11 @@ class TargetGroupsFit:
 
 
 def _deregistration_delay(attributes: Any) -> int | None:
+    """The delay the target group's attributes set (the L1 property resolved: camelCase keys), else the
+    default; None when it is a deploy-time value."""
     for attribute in attributes or []:
-        if isinstance(attribute, dict) and attribute.get("Key") == _DELAY_KEY:
-            value = attribute.get("Value")
+        if isinstance(attribute, dict) and attribute.get("key", attribute.get("Key")) == _DELAY_KEY:
+            value = attribute.get("value", attribute.get("Value"))
             return int(value) if isinstance(value, str) and value.isdigit() else None
     return DEFAULT_DEREGISTRATION_DELAY
 

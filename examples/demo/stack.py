@@ -66,7 +66,7 @@ class PatchingDemoStack(Stack):
             description="Weekly patching of the PatchingDemo patch group",
         )
         fleet = window.add_targets("Fleet", fleet_targets, target_name="PatchingDemo-Fleet")
-        hooks = self._define_hooks()
+        hooks = demo_hooks(self)
         window.add_patch_task(
             "PatchingTask",
             targets=[fleet],
@@ -170,32 +170,35 @@ class PatchingDemoStack(Stack):
             description="Critical and security updates after 7 days",
         )
 
-    def _define_hooks(self) -> LifecycleHooks:
-        return LifecycleHooks(
-            pre_install=StopAppHook(
-                self,
-                "StopAppGracefully",
-                service_name=SERVICE_NAME,
-                port=SERVICE_PORT,
-                drain_wait=Duration.seconds(5),
-                stop_timeout=Duration.seconds(60),
-                document_name="PatchingDemo-StopAppGracefully",
-            ),
-            # The demo app has no updater of its own: set update_command to yours (e.g. a package upgrade).
-            post_install=UpdateAppHook(
-                self,
-                "UpdateApp",
-                service_name=SERVICE_NAME,
-                document_name="PatchingDemo-UpdateApp",
-            ),
-            on_exit=StartAppHook(
-                self,
-                "StartAppAndVerify",
-                service_name=SERVICE_NAME,
-                port=SERVICE_PORT,
-                health_url=HEALTH_URL,
-                start_timeout=Duration.minutes(2),
-                health_interval=Duration.seconds(2),
-                document_name="PatchingDemo-StartAppAndVerify",
-            ),
-        )
+
+def demo_hooks(scope: Construct, prefix: str = "PatchingDemo") -> LifecycleHooks:
+    """The demo app's hooks: stop it gracefully, update it, start it and verify it healthy; documents named
+    ``<prefix>-<hook>``."""
+    return LifecycleHooks(
+        pre_install=StopAppHook(
+            scope,
+            "StopAppGracefully",
+            service_name=SERVICE_NAME,
+            port=SERVICE_PORT,
+            drain_wait=Duration.seconds(5),
+            stop_timeout=Duration.seconds(60),
+            document_name=f"{prefix}-StopAppGracefully",
+        ),
+        # The demo app has no updater of its own: set update_command to yours (e.g. a package upgrade).
+        post_install=UpdateAppHook(
+            scope,
+            "UpdateApp",
+            service_name=SERVICE_NAME,
+            document_name=f"{prefix}-UpdateApp",
+        ),
+        on_exit=StartAppHook(
+            scope,
+            "StartAppAndVerify",
+            service_name=SERVICE_NAME,
+            port=SERVICE_PORT,
+            health_url=HEALTH_URL,
+            start_timeout=Duration.minutes(2),
+            health_interval=Duration.seconds(2),
+            document_name=f"{prefix}-StartAppAndVerify",
+        ),
+    )
