@@ -1,0 +1,402 @@
+"""PatchRunbook and its AUTOMATION task: the runbook's steps and failure paths, the task's wiring, the role's
+least privilege, and what synth refuses (PatchWorkflow load_balancer=, auto_scaling=, before/after steps)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+from aws_cdk.assertions import Annotations, Match
+
+from constructs_lib import (
+    ApprovalStep,
+    AutoScalingStandby,
+    AwsApiStep,
+    PatchNotifications,
+    PatchOperation,
+    PatchWorkflow,
+    RunbookStep,
+    TargetGroupDrain,
+    WindowSchedule,
+    WindowTargets,
+)
+from constructs_lib._internal import automation as auto
+from tests.builders import new_app, new_stack, template
+
+TG_ARN = "arn:aws:elasticloadbalancing:eu-west-1:111111111111:targetgroup/web/0123456789abcdef"
+TG2_ARN = "arn:aws:elasticloadbalancing:eu-west-1:111111111111:targetgroup/api/fedcba9876543210"
+
+
+def workflow(stack: Stack, **keywords: Any) -> PatchWorkflow:
+    options: dict[str, Any] = {
+        "schedule": WindowSchedule.cron("0 3 ? * SUN *"),
+        "duration": Duration.hours(4),
+        "cutoff": Duration.hours(1),
+        "patch_groups": ["web"],
+        **keywords,
+    }
+    return PatchWorkflow(stack, "Web", **options)
+
+
+def runbook_steps(stack: Stack) -> list[dict[str, Any]]:
+    documents = template(stack).find_resources("AWS::SSM::Document", {"Properties": {"DocumentType": "Automation"}})
+    (document,) = documents.values()
+    steps: list[dict[str, Any]] = document["Properties"]["Content"]["mainSteps"]
+    return steps
+
+
+def by_name(steps: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {step["name"]: step for step in steps}
+
+
+def policy_statements(stack: Stack, role_fragment: str) -> list[dict[str, Any]]:
+    policies = template(stack).find_resources("AWS::IAM::Policy")
+    statements: list[dict[str, Any]] = []
+    for logical_id, policy in policies.items():
+        if role_fragment in logical_id:
+            statements += policy["Properties"]["PolicyDocument"]["Statement"]
+    return statements
+
+
+def test_drain_patch_restore_order_and_every_failure_path_leads_to_the_restore() -> None:
+    stack = new_stack()
+    workflow(stack, load_balancer=TargetGroupDrain(target_groups=[TG_ARN, TG2_ARN]))
+    steps = runbook_steps(stack)
+    assert [step["name"] for step in steps] == [
+        "ReadTargetGroup1",
+        "ReadTargetGroup2",
+        "InTargetGroup1",
+        "Deregister1",
+        "WaitForDrain1",
+        "InTargetGroup2",
+        "Deregister2",
+        "WaitForDrain2",
+        "PatchInstance",
+        "InTargetGroupAgain1",
+        "Register1",
+        "WaitForHealthy1",
+        "Evict1",
+        "InTargetGroupAgain2",
+        "Register2",
+        "WaitForHealthy2",
+        "Evict2",
+        "PatchOutcome",
+        "ReportOutOfService",
+        "Finished",
+    ]
+    named = by_name(steps)
+    for name in ("Deregister1", "WaitForDrain1", "Deregister2", "WaitForDrain2", "PatchInstance"):
+        assert named[name]["onFailure"] == "step:InTargetGroupAgain1", name
+        assert named[name]["onCancel"] == "step:InTargetGroupAgain1", name
+    assert named["PatchInstance"]["isCritical"] is True
+    assert named["WaitForHealthy1"]["onFailure"] == "step:Evict1"
+    assert named["Evict1"]["nextStep"] == "ReportOutOfService"
+    assert named["WaitForDrain1"]["inputs"]["DesiredValues"] == ["unused"]
+    assert named["WaitForDrain1"]["timeoutSeconds"] == 360
+    assert named["WaitForHealthy2"]["inputs"]["DesiredValues"] == ["healthy"]
+    assert named["WaitForHealthy2"]["timeoutSeconds"] == 600
+    # A group the instance was not in is neither drained nor joined.
+    assert named["InTargetGroup2"]["inputs"]["Choices"] == [
+        {"NextStep": "PatchInstance", "Variable": "{{ ReadTargetGroup2.State }}", "StringEquals": "unused"}
+    ]
+    assert named["InTargetGroupAgain2"]["inputs"]["Choices"][0]["NextStep"] == "PatchOutcome"
+    assert named["Register2"]["inputs"] == {
+        "Service": "elbv2",
+        "Api": "RegisterTargets",
+        "TargetGroupArn": TG2_ARN,
+        "Targets": [{"Id": "{{ InstanceId }}"}],
+    }
+
+
+def test_the_patch_step_runs_the_hooked_document_on_the_one_instance_with_an_explicit_timeout() -> None:
+    stack = new_stack()
+    notifications = PatchNotifications(stack, "Notifications")
+    workflow(
+        stack,
+        load_balancer=TargetGroupDrain(target_groups=[TG_ARN]),
+        patch_timeout=Duration.minutes(45),
+        delivery_timeout=Duration.minutes(5),
+        notifications=notifications,
+    )
+    patch = by_name(runbook_steps(stack))["PatchInstance"]
+    assert patch["action"] == "aws:runCommand"
+    assert patch["timeoutSeconds"] == 2700
+    inputs = patch["inputs"]
+    assert inputs["DocumentName"] == "AWS-RunPatchBaselineWithHooks"
+    assert inputs["InstanceIds"] == ["{{ InstanceId }}"]
+    assert inputs["Parameters"] == {
+        "Operation": ["Install"],
+        "RebootOption": ["RebootIfNeeded"],
+        "SnapshotId": "{{ SnapshotId }}",
+    }
+    assert inputs["TimeoutSeconds"] == 300
+    assert inputs["NotificationConfig"]["NotificationType"] == "Command"
+    assert "ServiceRoleArn" in inputs
+
+
+def test_standby_finds_the_group_first_and_exits_only_when_in_standby() -> None:
+    stack = new_stack()
+    workflow(stack, auto_scaling=AutoScalingStandby(groups=["web-a", "web-b"], decrement_desired_capacity=False))
+    steps = runbook_steps(stack)
+    assert [step["name"] for step in steps] == [
+        "CheckAutoScalingGroup",
+        "FindAutoScalingGroup",
+        "EnterStandby",
+        "WaitForStandby",
+        "PatchInstance",
+        "ReadLifecycleState",
+        "InStandby",
+        "ExitStandby",
+        "WaitForInService",
+        "PatchOutcome",
+        "ReportOutOfService",
+        "Finished",
+    ]
+    named = by_name(steps)
+    assert named["CheckAutoScalingGroup"]["inputs"]["DesiredValues"] == ["web-a", "web-b"]
+    assert "onFailure" not in named["CheckAutoScalingGroup"]  # not in a group: abort, nothing touched
+    assert named["EnterStandby"]["inputs"]["ShouldDecrementDesiredCapacity"] is False
+    assert named["EnterStandby"]["inputs"]["AutoScalingGroupName"] == "{{ FindAutoScalingGroup.Name }}"
+    assert named["EnterStandby"]["onFailure"] == "step:ReadLifecycleState"
+    assert named["InStandby"]["inputs"]["Choices"][0] == {
+        "NextStep": "ExitStandby",
+        "Variable": "{{ ReadLifecycleState.State }}",
+        "StringEquals": "Standby",
+    }
+    assert named["WaitForInService"]["inputs"]["DesiredValues"] == ["InService"]
+
+
+def test_a_topic_gets_the_failure_reports_and_your_steps_run_first_and_last() -> None:
+    stack = new_stack()
+    notifications = PatchNotifications(stack, "Notifications")
+    table = "arn:aws:dynamodb:eu-west-1:111111111111:table/flags"
+    flag = {"TableName": "flags", "Key": {"id": {"S": "{{ InstanceId }}"}}}
+    workflow(
+        stack,
+        load_balancer=TargetGroupDrain(target_groups=[TG_ARN]),
+        notifications=notifications,
+        before_patch=[AwsApiStep(name="SetFlag", service="dynamodb", api="PutItem", resources=[table])],
+        after_patch=[
+            AwsApiStep(name="ClearFlag", service="dynamodb", api="DeleteItem", resources=[table], parameters=flag)
+        ],
+    )
+    steps = runbook_steps(stack)
+    names = [step["name"] for step in steps]
+    assert names[0] == "SetFlag"
+    assert names[-2:] == ["ClearFlag", "Finished"]
+    named = by_name(steps)
+    assert named["PatchOutcome"]["inputs"]["Choices"][0]["NextStep"] == "ClearFlag"
+    assert named["PatchOutcome"]["inputs"]["Default"] == "ReportNotPatched"
+    assert named["ReportNotPatched"]["inputs"]["Api"] == "Publish"
+    assert named["ReportOutOfService"]["nextStep"] == "ClearFlag"
+    assert "out of service" in named["ReportOutOfService"]["inputs"]["Message"]
+    statements = policy_statements(stack, "RunbookRole")
+    granted = [s for s in statements if s["Resource"] == table]
+    assert granted
+    assert {json_key(s["Action"]) for s in granted} == {"dynamodb:DeleteItem,dynamodb:PutItem"}
+    assert any(s["Action"] == "sns:Publish" for s in statements)
+
+
+def test_the_automation_task_runs_the_runbook_per_target_under_the_rate_control() -> None:
+    stack = new_stack()
+    web = workflow(stack, load_balancer=TargetGroupDrain(target_groups=[TG_ARN]), max_concurrency="2", max_errors="0")
+    task = template(stack).find_resources("AWS::SSM::MaintenanceWindowTask")
+    (props,) = [resource["Properties"] for resource in task.values()]
+    assert props["TaskType"] == "AUTOMATION"
+    assert props["TaskArn"] == {"Ref": stack.get_logical_id(web.runbook.cfn_document)}  # type: ignore[union-attr]
+    assert props["MaxConcurrency"] == "2"
+    assert props["MaxErrors"] == "0"
+    assert props["Targets"] == [
+        {"Key": "WindowTargetIds", "Values": [{"Ref": stack.get_logical_id(web.targets.cfn_target)}]}
+    ]
+    parameters = props["TaskInvocationParameters"]["MaintenanceWindowAutomationParameters"]["Parameters"]
+    assert parameters["InstanceId"] == ["{{TARGET_ID}}"]
+    assert parameters["SnapshotId"] == ["{{WINDOW_EXECUTION_ID}}"]
+    role = web.runbook.role.node.default_child  # type: ignore[union-attr]
+    assert parameters["AutomationAssumeRole"] == [{"Fn::GetAtt": [stack.get_logical_id(role), "Arn"]}]  # type: ignore[arg-type]
+
+
+def test_resource_group_targets_pass_the_short_id() -> None:
+    stack = new_stack()
+    workflow(
+        stack,
+        patch_groups=(),
+        targets=WindowTargets.from_resource_group("web-servers"),
+        auto_scaling=AutoScalingStandby(groups=["web"]),
+    )
+    (props,) = [r["Properties"] for r in template(stack).find_resources("AWS::SSM::MaintenanceWindowTask").values()]
+    parameters = props["TaskInvocationParameters"]["MaintenanceWindowAutomationParameters"]["Parameters"]
+    assert parameters["InstanceId"] == ["{{RESOURCE_ID}}"]
+
+
+def test_the_runbook_role_is_held_to_the_groups_the_targets_and_itself() -> None:
+    stack = new_stack()
+    web = workflow(
+        stack,
+        load_balancer=TargetGroupDrain(target_groups=[TG_ARN]),
+        auto_scaling=AutoScalingStandby(groups=["web-asg"]),
+    )
+    statements = policy_statements(stack, "RunbookRole")
+    by_action = {json_key(s["Action"]): s for s in statements}
+    assert (
+        by_action["elasticloadbalancing:DeregisterTargets,elasticloadbalancing:RegisterTargets"]["Resource"] == TG_ARN
+    )
+    standby = by_action["autoscaling:EnterStandby,autoscaling:ExitStandby"]["Resource"]
+    assert ":autoScalingGroup:*:autoScalingGroupName/web-asg" in str(standby)
+    send = [s for s in statements if s["Action"] == "ssm:SendCommand"]
+    assert {"StringEquals": {"ssm:resourceTag/PatchGroup": ["web"]}} in [s.get("Condition") for s in send]
+    assert all("Condition" in s or "document/AWS-RunPatchBaselineWithHooks" in str(s["Resource"]) for s in send)
+    assert not any(s["Action"] == "iam:PassRole" for s in statements)  # no notification role to pass
+    roles = template(stack).find_resources("AWS::IAM::Role")
+    runbook_role = next(role for logical_id, role in roles.items() if "RunbookRole" in logical_id)
+    trust = runbook_role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]
+    assert trust["Principal"] == {"Service": "ssm.amazonaws.com"}
+    assert "aws:SourceAccount" in str(trust["Condition"])
+    window_role = next(role for logical_id, role in roles.items() if "WindowServiceRole" in logical_id)
+    window_statements = window_role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+    passes = [s for s in window_statements if s["Action"] == "iam:PassRole"]
+    assert len(passes) == 1
+    role = web.runbook.role.node.default_child  # type: ignore[union-attr]
+    assert passes[0]["Resource"] == {"Fn::GetAtt": [stack.get_logical_id(role), "Arn"]}  # type: ignore[arg-type]
+    assert passes[0]["Condition"] == {"StringEquals": {"iam:PassedToService": "ssm.amazonaws.com"}}
+
+
+def json_key(action: Any) -> str:
+    return ",".join(action) if isinstance(action, list) else str(action)
+
+
+@pytest.mark.parametrize(
+    ("keywords", "message"),
+    [
+        ({"operation": PatchOperation.SCAN}, "a scan takes nothing out of service"),
+        ({"patch_timeout": Duration.hours(4)}, "must fit in the window's duration (240 min)"),
+        ({"patch_timeout": Duration.minutes(5)}, "patch_timeout"),
+    ],
+)
+def test_synth_refuses_bad_combinations(keywords: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        workflow(new_stack(), load_balancer=TargetGroupDrain(target_groups=[TG_ARN]), **keywords)
+
+
+def test_a_valid_neighbour_of_the_timeout_rule_synthesizes() -> None:
+    stack = new_stack()
+    workflow(stack, load_balancer=TargetGroupDrain(target_groups=[TG_ARN]), patch_timeout=Duration.minutes(200))
+    assert runbook_steps(stack)
+
+
+def test_patch_timeout_alone_does_nothing_and_is_refused() -> None:
+    with pytest.raises(ValueError, match="patch_timeout needs load_balancer, auto_scaling or steps"):
+        workflow(new_stack(), patch_timeout=Duration.hours(1))
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (lambda: TargetGroupDrain(target_groups=[]), "load_balancer.target_groups"),
+        (lambda: TargetGroupDrain(target_groups=[TG_ARN, TG_ARN]), "must be distinct"),
+        (lambda: TargetGroupDrain(target_groups=["web"]), "must be target group ARNs"),
+        (lambda: TargetGroupDrain(target_groups=[TG_ARN], drain_timeout=Duration.seconds(10)), "drain_timeout"),
+        (lambda: TargetGroupDrain(target_groups=[TG_ARN], health_timeout=Duration.hours(3)), "health_timeout"),
+        (lambda: AutoScalingStandby(groups=[]), "auto_scaling.groups"),
+        (lambda: AutoScalingStandby(groups=["a", "a"]), "must be distinct"),
+        (lambda: AutoScalingStandby(groups=["a"], timeout=Duration.seconds(5)), "auto_scaling.timeout"),
+        (lambda: AwsApiStep(name="X", service="s3", api="PutObject", resources=[]), "resources"),
+        (lambda: ApprovalStep(name="Ok", approvers=["arn:aws:iam::1:role/a"], min_required=2), "min_required"),
+        (lambda: RunbookStep(name="Run", document_name="x"), "document_name"),
+    ],
+)
+def test_options_refuse_wrong_values(build: Any, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        build()
+
+
+@pytest.mark.parametrize(
+    ("build", "keyword"),
+    [
+        (lambda: TargetGroupDrain(target_groups=TG_ARN), "target_groups"),  # type: ignore[arg-type]
+        (lambda: AutoScalingStandby(groups=["a"], decrement_desired_capacity="yes"), "decrement_desired_capacity"),  # type: ignore[arg-type]
+        (lambda: AwsApiStep(name="X", service="s3", api="PutObject", resources=["a"], parameters=[]), "parameters"),  # type: ignore[arg-type]
+    ],
+)
+def test_options_refuse_wrong_types(build: Any, keyword: str) -> None:
+    with pytest.raises(TypeError, match=keyword):
+        build()
+
+
+def test_a_step_name_twice_is_refused() -> None:
+    table = "arn:aws:dynamodb:eu-west-1:111111111111:table/flags"
+    step = AwsApiStep(name="Flag", service="dynamodb", api="PutItem", resources=[table])
+    with pytest.raises(ValueError, match="'Flag' is used twice"):
+        workflow(new_stack(), before_patch=[step], after_patch=[step])
+
+
+def test_a_jump_to_a_missing_step_and_oncancel_into_a_sleep_are_refused() -> None:
+    with pytest.raises(ValueError, match="continues at 'Nowhere'"):
+        auto.check_steps([auto.Sleep(name="A", duration="PT1S", next_step="Nowhere")])
+    with pytest.raises(ValueError, match="onCancel can't continue at B"):
+        auto.check_steps(
+            [auto.Sleep(name="A", duration="PT1S", on_cancel="step:B"), auto.Sleep(name="B", duration="PT1S")]
+        )
+    auto.check_steps(
+        [auto.Sleep(name="A", duration="PT1S", on_failure="step:B"), auto.Sleep(name="B", duration="PT1S")]
+    )
+
+
+def test_managed_nodes_cannot_be_behind_a_load_balancer() -> None:
+    with pytest.raises(ValueError, match="targets must be EC2 instances"):
+        workflow(
+            new_stack(),
+            patch_groups=(),
+            targets=WindowTargets.from_instance_ids(["mi-0123456789abcdef0"]),
+            load_balancer=TargetGroupDrain(target_groups=[TG_ARN]),
+        )
+
+
+def target_group_stack(**target_group: Any) -> tuple[Stack, elbv2.ApplicationTargetGroup]:
+    app = new_app()
+    stack = new_stack(app)
+    vpc = ec2.Vpc.from_vpc_attributes(stack, "Vpc", vpc_id="vpc-12345678", availability_zones=["a"])
+    group = elbv2.ApplicationTargetGroup(stack, "Group", vpc=vpc, port=80, **target_group)
+    return stack, group
+
+
+def synth_errors(stack: Stack) -> str:
+    try:
+        stack.node.root.synth()  # type: ignore[attr-defined]
+    except RuntimeError as error:
+        return str(error)
+    return ""
+
+
+def test_target_groups_of_ip_type_are_refused_at_synth() -> None:
+    stack, group = target_group_stack(target_type=elbv2.TargetType.IP)
+    workflow(stack, load_balancer=TargetGroupDrain(target_groups=[group]))
+    assert "has target type ip" in synth_errors(stack)
+
+
+def test_a_deregistration_delay_longer_than_the_drain_timeout_is_refused_and_the_default_is_300() -> None:
+    stack, group = target_group_stack(target_type=elbv2.TargetType.INSTANCE)
+    workflow(stack, load_balancer=TargetGroupDrain(target_groups=[group], drain_timeout=Duration.minutes(4)))
+    assert "deregistration delay of 300 s, longer than load_balancer.drain_timeout (240 s)" in synth_errors(stack)
+    fits, fitting = target_group_stack(target_type=elbv2.TargetType.INSTANCE, deregistration_delay=Duration.seconds(60))
+    workflow(fits, load_balancer=TargetGroupDrain(target_groups=[fitting], drain_timeout=Duration.minutes(4)))
+    assert synth_errors(fits) == ""
+
+
+def test_more_than_half_out_of_service_at_once_warns_and_the_estimate_counts_the_off_instance_time() -> None:
+    stack = new_stack()
+    web = workflow(
+        stack,
+        load_balancer=TargetGroupDrain(target_groups=[TG_ARN]),
+        max_concurrency="60%",
+        expected_fleet_size=500,
+        minutes_per_instance=10,
+    )
+    warnings = Annotations.from_stack(stack).find_warning("*", Match.string_like_regexp("more than half"))
+    assert warnings
+    assert web.rollout is not None
+    assert web.rollout.at_once == 100  # 300 by max_concurrency; Automation runs 100 at once, the rest queue
+    assert web.rollout.minutes == 5 * (10 + 6 + 10)
