@@ -13,3 +13,6 @@ HOOK_PARAMETERS = (
 # PatchWaves: a later wave's halt record says this until a failure halts it; its gate task's name.
 HALT_RECORD_OPEN = "open"
 HALT_GATE_TASK = "HaltGate"
+# Automation runs at most 100 automations at once per account; more are queued (user guide
+# "scheduling-automations-maintenance-windows"): a runbook task's rollout counts at most this many at once.
+CONCURRENT_AUTOMATIONS = 100

@@ -190,6 +190,9 @@ class TaskModel:
     hooks: dict[str, HookModel]
     # Every other property (cutoff behaviour, timeouts, output, notifications, role), rendered for diffs.
     others: dict[str, str] = field(default_factory=dict)
+    # A PatchRunbook task: what each instance goes through, and the worst case beyond the patch (seconds).
+    runbook: list[str] = field(default_factory=list)
+    off_instance_seconds: int = 0
 
 
 @dataclass
@@ -279,7 +282,7 @@ def _read_resources(name: str, resources: dict[str, Any]) -> StackModel:
             window.targets.append(TargetModel(lid, props.get("Name", lid), props.get("ResourceType", ""), keys, others))
     for lid, props in of_type("AWS::SSM::MaintenanceWindowTask").items():
         window = windows.get(props.get("WindowId", {}).get("Ref", ""))
-        if window and props.get("TaskArn") == PATCH_DOCUMENT:
+        if window and (props.get("TaskArn") == PATCH_DOCUMENT or patch_runbook(resources, props) is not None):
             window.tasks.append(_task(lid, props, resources))
     for window in windows.values():
         window.tasks.sort(key=lambda task: (task.priority, task.name))
@@ -361,7 +364,8 @@ def others_than(props: dict[str, Any], worded: set[str], *, prefix: str = "") ->
 
 def _task(logical_id: str, props: dict[str, Any], resources: dict[str, Any]) -> TaskModel:
     run = props.get("TaskInvocationParameters", {}).get("MaintenanceWindowRunCommandParameters", {})
-    parameters = run.get("Parameters", {})
+    parameters = patch_parameters(resources, props)
+    runbook = patch_runbook(resources, props)
     targets = [v["Ref"] for t in props.get("Targets", []) for v in t.get("Values", []) if isinstance(v, dict)]
     hooks = {slot: _hook(slot, parameters.get(key, [NOOP_DOCUMENT])[0], resources) for slot, key in HOOK_PARAMETERS}
     return TaskModel(
@@ -375,7 +379,29 @@ def _task(logical_id: str, props: dict[str, Any], resources: dict[str, Any]) -> 
         targets,
         hooks,
         others_than(props, _TASK_WORDED) | others_than(run, {"Parameters"}, prefix="RunCommand."),
+        *(_runbook(runbook) if runbook is not None else ([], 0)),
     )
+
+
+def _runbook(content: dict[str, Any]) -> tuple[list[str], int]:
+    """A PatchRunbook's steps in words (branches and pauses left out), and its worst case beyond the patch."""
+    lines, seconds = [], 0
+    for step in content.get("mainSteps", []):
+        inputs, action = step.get("inputs", {}), step.get("action")
+        timeout = step.get("timeoutSeconds")
+        if action == "aws:runCommand":
+            lines.append(f"{step['name']}: the hooked patch ({inputs.get('DocumentName')}), up to {timeout} s")
+            continue
+        if isinstance(timeout, int):
+            seconds += timeout
+        if action == "aws:waitForAwsResourceProperty":
+            what = f"{inputs.get('Service')} {inputs.get('Api')} until {' or '.join(inputs.get('DesiredValues', []))}"
+            lines.append(f"{step['name']}: wait, {what}, up to {timeout} s")
+        elif action in ("aws:executeAwsApi", "aws:assertAwsResourceProperty"):
+            lines.append(f"{step['name']}: {inputs.get('Service')} {inputs.get('Api')}")
+        elif action in ("aws:approve", "aws:executeAutomation"):
+            lines.append(f"{step['name']}: {action.removeprefix('aws:')}, up to {timeout} s")
+    return lines, seconds
 
 
 def _hook(slot: str, reference: Any, resources: dict[str, Any]) -> HookModel:

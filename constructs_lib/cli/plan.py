@@ -11,13 +11,14 @@ per patch group and OS, and a Mermaid gantt chart of the coming weeks' windows.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
-from .._internal.constants import NOOP_DOCUMENT
+from .._internal.constants import CONCURRENT_AUTOMATIONS, NOOP_DOCUMENT
 from ..operations.estimate import estimate_rollout
 from .assembly import HookModel, StackModel, TaskModel, WindowModel, load_template, read_stack
 from .command import bounded_int, moment, run_command, write_output
@@ -62,11 +63,19 @@ def task_lines(task: TaskModel, window: WindowModel, fleet_size: int | None, min
         estimate = estimate_rollout(
             fleet_size=fleet_size,
             max_concurrency=task.max_concurrency,
-            minutes_per_instance=minutes,
+            # A runbook adds its drain, standby and health waits (counted at their timeouts) to every instance.
+            minutes_per_instance=minutes + math.ceil(task.off_instance_seconds / 60),
             duration_hours=window.duration,
             cutoff_hours=window.cutoff,
+            at_most=CONCURRENT_AUTOMATIONS if task.runbook else None,
         )
         lines.append(f"- Rollout: {estimate.describe()}")
+    if task.runbook:
+        lines.append(
+            f"- Per instance, an Automation runbook (one automation per instance, at most {CONCURRENT_AUTOMATIONS} "
+            f"at once per account; up to {math.ceil(task.off_instance_seconds / 60)} min beyond the patch):"
+        )
+        lines += [f"  - {line}" for line in task.runbook]
     if task.operation == "Scan":
         lines += ["- Lifecycle: scan and report compliance only; no hook runs", ""]
         return lines

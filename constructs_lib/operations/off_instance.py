@@ -21,6 +21,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct, IValidation
 
 from .._internal import automation as auto
+from .._internal.constants import CONCURRENT_AUTOMATIONS as CONCURRENT_AUTOMATIONS
 from .._internal.rules import check_count, check_length, check_resource_name, fail
 from .._internal.typecheck import check_fields
 from .._internal.validation import check_int_range, is_unresolved, whole_seconds
@@ -33,8 +34,6 @@ EC2_INSTANCE_PATTERN = "^i-[0-9a-f]{8}([0-9a-f]{9})?$"
 # Timeouts the library accepts (a deregistration delay is 0 to 3600 s; a window lasts at most 24 h).
 WAIT_SECONDS_RANGE = (30, 7200)
 PATCH_SECONDS_RANGE = (600, 86_400)
-# Automation runs at most 100 automations at once per account; the rest queue (UG "running automations").
-CONCURRENT_AUTOMATIONS = 100
 # The target group attribute that holds the deregistration delay, and its default (ELB user guide).
 _DELAY_KEY = "deregistration_delay.timeout_seconds"
 DEFAULT_DEREGISTRATION_DELAY = 300

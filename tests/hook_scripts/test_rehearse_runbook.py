@@ -161,3 +161,21 @@ def test_the_unhealthy_scenario_needs_a_load_balancer_task(tmp_path: Path) -> No
     demo = synth_assembly(tmp_path, default_app)
     with pytest.raises(RehearsalError, match="needs a task that puts instances back in a load balancer"):
         run(parse_args(["--assembly", str(demo), "--scenario", "app-unhealthy-after-patch"]), io.StringIO())
+
+
+def test_patch_plan_shows_the_per_instance_sequence_and_the_longer_time(web_assembly: Path) -> None:
+    from constructs_lib.cli import plan
+
+    out = io.StringIO()
+    plan.run(
+        plan.parse_args(["--assembly", str(web_assembly), "--fleet-size", "6", "--minutes-per-instance", "20"]), out
+    )
+    text = out.getvalue()
+    assert "up to 32 min beyond the patch" in text  # 2 + 10 + 10 + 10 min of waits, counted at their timeouts
+    assert "6 instances, 2 at a time: 3 batch(es) of 52 min" in text
+    for line in (
+        "  - WaitForDrain1: wait, elbv2 DescribeTargetHealth until unused, up to 120 s",
+        "  - PatchInstance: the hooked patch (AWS-RunPatchBaselineWithHooks), up to 5400 s",
+        "  - WaitForHealthy1: wait, elbv2 DescribeTargetHealth until healthy, up to 600 s",
+    ):
+        assert line in text.splitlines()

@@ -316,7 +316,7 @@ def test_options_refuse_wrong_values(build: Any, message: str) -> None:
 @pytest.mark.parametrize(
     ("build", "keyword"),
     [
-        (lambda: TargetGroupDrain(target_groups=TG_ARN), "target_groups"),  # type: ignore[arg-type]
+        (lambda: TargetGroupDrain(target_groups=TG_ARN), "target_groups"),
         (lambda: AutoScalingStandby(groups=["a"], decrement_desired_capacity="yes"), "decrement_desired_capacity"),  # type: ignore[arg-type]
         (lambda: AwsApiStep(name="X", service="s3", api="PutObject", resources=["a"], parameters=[]), "parameters"),  # type: ignore[arg-type]
     ],
