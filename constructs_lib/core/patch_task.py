@@ -146,7 +146,7 @@ class PatchTask(Construct):
         comment = options.get("comment")
         cutoff_behavior = options.get("cutoff_behavior")
         super().__init__(scope, construct_id)
-        _check_targets(window, targets)
+        check_targets(window, targets)
         check_no_hooks_with_scan(operation, hooks is not None and not hooks.is_empty)
         check_rate_control(max_concurrency, max_errors)
         priority = options.get("priority", defaults.PRIORITY)
@@ -249,7 +249,8 @@ class PatchTask(Construct):
         return self.cfn_task.ref
 
 
-def _check_targets(window: IMaintenanceWindow, targets: Sequence[WindowTarget]) -> None:
+def check_targets(window: IMaintenanceWindow, targets: Sequence[WindowTarget]) -> None:
+    """A task's targets: 1 to 50 window targets, each registered with the task's window."""
     if not targets:
         fail("targets must name at least one window target (Run Command tasks need targets); got targets=[]")
     check_count("targets", targets, 1, 50)

@@ -35,14 +35,14 @@ from constructs import Construct
 from .._internal import automation as auto
 from .._internal.constants import PATCH_DOCUMENT
 from .._internal.nag import acknowledge_wildcards
-from .._internal.rules import RESOURCE_NAME, check_count, check_length, check_rate_control, check_resource_name, fail
+from .._internal.rules import RESOURCE_NAME, check_length, check_rate_control, check_resource_name, fail
 from .._internal.typecheck import typed
 from .._internal.validation import check_int_range, whole_seconds
 from .._internal.vocabulary import PatchOperation, RebootOption
 from ..core.command_output import CommandOutput
 from ..core.maintenance_window import MaintenanceWindow
 from ..core.notifications import PatchNotifications
-from ..core.patch_task import CutoffBehavior
+from ..core.patch_task import CutoffBehavior, check_targets
 from ..core.protocols import ILifecycleHooks
 from ..core.window_role import ANY_INSTANCE, instance_statements, ssm_trust_conditions
 from ..core.window_target import TargetResourceType, WindowTarget
@@ -325,6 +325,17 @@ class _Steps:
     def _instance(self) -> list[dict[str, str]]:
         return [{"Id": "{{ InstanceId }}"}]
 
+    def _targets_call(self, name: str, api: str, arn: str, **paths: Any) -> auto.Step:
+        """Deregister or register the instance in one target group (three attempts for throttling)."""
+        return auto.ApiCall(
+            name=name,
+            service="elbv2",
+            api=api,
+            parameters={"TargetGroupArn": arn, "Targets": self._instance()},
+            max_attempts=3,
+            **paths,
+        )
+
     def _read(self) -> list[auto.Step]:
         """Where the instance is, before anything changes (a failure here ends the run, nothing touched)."""
         steps: list[auto.Step] = []
@@ -397,15 +408,7 @@ class _Steps:
                     )
                 )
                 steps.append(
-                    auto.ApiCall(
-                        name=f"Deregister{index}",
-                        service="elbv2",
-                        api="DeregisterTargets",
-                        parameters={"TargetGroupArn": arn, "Targets": self._instance()},
-                        max_attempts=3,
-                        on_failure=back,
-                        on_cancel=back,
-                    )
+                    self._targets_call(f"Deregister{index}", "DeregisterTargets", arn, on_failure=back, on_cancel=back)
                 )
                 steps.append(
                     auto.WaitForProperty(
@@ -485,16 +488,7 @@ class _Steps:
                         default=f"Register{index}",
                     )
                 )
-                steps.append(
-                    auto.ApiCall(
-                        name=f"Register{index}",
-                        service="elbv2",
-                        api="RegisterTargets",
-                        parameters={"TargetGroupArn": arn, "Targets": self._instance()},
-                        max_attempts=3,
-                        on_failure=out,
-                    )
-                )
+                steps.append(self._targets_call(f"Register{index}", "RegisterTargets", arn, on_failure=out))
                 evict = auto.jump(f"Evict{index}")
                 steps.append(
                     auto.WaitForProperty(
@@ -510,15 +504,7 @@ class _Steps:
                     )
                 )
                 steps.append(
-                    auto.ApiCall(
-                        name=f"Evict{index}",
-                        service="elbv2",
-                        api="DeregisterTargets",
-                        parameters={"TargetGroupArn": arn, "Targets": self._instance()},
-                        max_attempts=3,
-                        next_step=_REPORT_OUT,
-                        on_failure=out,
-                    )
+                    self._targets_call(f"Evict{index}", "DeregisterTargets", arn, next_step=_REPORT_OUT, on_failure=out)
                 )
         outcome = _REPORT_PATCH if self.topic else self.after_first
         steps.append(
@@ -656,10 +642,7 @@ class PatchRunbookTask(Construct):
                 (its MaintenanceWindowRole is allowed to start this runbook and pass its role).
         """
         super().__init__(scope, construct_id)
-        check_count("targets", targets, 1, 50)
-        for target in targets:
-            if target.window is not window:
-                fail(f"targets must be registered with the task's window; {target.node.path} belongs to another")
+        check_targets(window, targets)
         check_rate_control(max_concurrency, max_errors)
         check_int_range("priority", priority, 0)
         if task_name is None and RESOURCE_NAME.fullmatch(construct_id):
