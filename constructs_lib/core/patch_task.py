@@ -169,27 +169,22 @@ class PatchTask(Construct):
         self.output = options.get("output")
         self.notifications = options.get("notifications")
         self.service_role = self._resolve_service_role(options.get("service_role"))
-        self.cfn_task = ssm.CfnMaintenanceWindowTask(
+        self.cfn_task = window_task(
             self,
-            "Resource",
-            window_id=window.window_id,
+            window=window,
+            targets=targets,
             task_type="RUN_COMMAND",
             task_arn=PATCH_DOCUMENT,
-            priority=priority,
-            targets=[
-                ssm.CfnMaintenanceWindowTask.TargetProperty(
-                    key="WindowTargetIds", values=[target.window_target_id for target in targets]
-                )
-            ],
-            max_concurrency=max_concurrency,
-            max_errors=max_errors,
-            name=task_name,
-            description=description,
-            cutoff_behavior=cutoff_behavior.value if cutoff_behavior else None,
-            service_role_arn=self.service_role.role_arn,
-            task_invocation_parameters=ssm.CfnMaintenanceWindowTask.TaskInvocationParametersProperty(
+            service_role=self.service_role,
+            invocation=ssm.CfnMaintenanceWindowTask.TaskInvocationParametersProperty(
                 maintenance_window_run_command_parameters=self._run_command_parameters(timeout_seconds, comment)
             ),
+            max_concurrency=max_concurrency,
+            max_errors=max_errors,
+            priority=priority,
+            task_name=task_name,
+            description=description,
+            cutoff_behavior=cutoff_behavior,
         )
 
     def _resolve_service_role(self, given: iam.IRole | None) -> iam.IRole:
@@ -247,6 +242,45 @@ class PatchTask(Construct):
     def task_id(self) -> str:
         """The window task ID (a CloudFormation Ref)."""
         return self.cfn_task.ref
+
+
+def window_task(
+    scope: Construct,
+    *,
+    window: IMaintenanceWindow,
+    targets: Sequence[WindowTarget],
+    task_type: str,
+    task_arn: str,
+    service_role: iam.IRole,
+    invocation: ssm.CfnMaintenanceWindowTask.TaskInvocationParametersProperty,
+    max_concurrency: str,
+    max_errors: str,
+    priority: int,
+    task_name: str | None,
+    description: str | None,
+    cutoff_behavior: CutoffBehavior | None,
+) -> ssm.CfnMaintenanceWindowTask:
+    """The task resource (id "Resource") of a patch task, Run Command or Automation, over window targets."""
+    return ssm.CfnMaintenanceWindowTask(
+        scope,
+        "Resource",
+        window_id=window.window_id,
+        task_type=task_type,
+        task_arn=task_arn,
+        priority=priority,
+        targets=[
+            ssm.CfnMaintenanceWindowTask.TargetProperty(
+                key="WindowTargetIds", values=[target.window_target_id for target in targets]
+            )
+        ],
+        max_concurrency=max_concurrency,
+        max_errors=max_errors,
+        name=task_name,
+        description=description,
+        cutoff_behavior=cutoff_behavior.value if cutoff_behavior else None,
+        service_role_arn=service_role.role_arn,
+        task_invocation_parameters=invocation,
+    )
 
 
 def check_targets(window: IMaintenanceWindow, targets: Sequence[WindowTarget]) -> None:

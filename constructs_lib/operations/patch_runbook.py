@@ -42,7 +42,7 @@ from .._internal.vocabulary import PatchOperation, RebootOption
 from ..core.command_output import CommandOutput
 from ..core.maintenance_window import MaintenanceWindow
 from ..core.notifications import PatchNotifications
-from ..core.patch_task import CutoffBehavior, check_targets
+from ..core.patch_task import CutoffBehavior, check_targets, window_task
 from ..core.protocols import ILifecycleHooks
 from ..core.window_role import ANY_INSTANCE, instance_statements, ssm_trust_conditions
 from ..core.window_target import TargetResourceType, WindowTarget
@@ -67,7 +67,7 @@ class PatchRunbook(Construct):
     """Defines the per-instance runbook (an Automation document, schema 0.3) and the role it runs with.
 
     Exposes ``cfn_document``, ``document_name``, ``definition_arn`` (as IAM and EventBridge name it), ``role``,
-    ``step_names`` and ``worst_case_seconds`` (every step at its timeout).
+    ``hooks``, ``step_names`` and ``worst_case_seconds`` (every step at its timeout).
     """
 
     @typed
@@ -122,6 +122,7 @@ class PatchRunbook(Construct):
         self.before_patch = tuple(before_patch)
         self.after_patch = tuple(after_patch)
         self.notifications = notifications
+        self.hooks = hooks
         self.patch_seconds = seconds_of("patch_timeout", patch_timeout or Duration.hours(2), PATCH_SECONDS_RANGE)
         delivery_seconds = whole_seconds("delivery_timeout", delivery_timeout, 30, 2_592_000)
         _check_ec2_targets(targets)
@@ -280,6 +281,7 @@ def _group_arn(stack: Stack, name: str) -> str:
 
 PATCH_STEP = "PatchInstance"
 _GROUP = "{{ FindAutoScalingGroup.Name }}"
+_TARGET_STATE = "$.TargetHealthDescriptions[0].TargetHealth.State"
 _FINISHED = "Finished"
 _REPORT_PATCH = "ReportNotPatched"
 _REPORT_OUT = "ReportOutOfService"
@@ -324,6 +326,19 @@ class _Steps:
 
     def _instance(self) -> list[dict[str, str]]:
         return [{"Id": "{{ InstanceId }}"}]
+
+    def _health_wait(self, name: str, arn: str, state: str, timeout: int, **paths: Any) -> auto.Step:
+        """Wait until one target group reports the instance in ``state`` (unused: drained; healthy: back)."""
+        return auto.WaitForProperty(
+            name=name,
+            service="elbv2",
+            api="DescribeTargetHealth",
+            parameters={"TargetGroupArn": arn, "Targets": self._instance()},
+            selector=_TARGET_STATE,
+            desired=[state],
+            timeout_seconds=timeout,
+            **paths,
+        )
 
     def _targets_call(self, name: str, api: str, arn: str, **paths: Any) -> auto.Step:
         """Deregister or register the instance in one target group (three attempts for throttling)."""
@@ -370,7 +385,7 @@ class _Steps:
                         service="elbv2",
                         api="DescribeTargetHealth",
                         parameters={"TargetGroupArn": arn, "Targets": self._instance()},
-                        returns=[auto.Output("State", "$.TargetHealthDescriptions[0].TargetHealth.State")],
+                        returns=[auto.Output("State", _TARGET_STATE)],
                         max_attempts=3,
                     )
                 )
@@ -411,14 +426,11 @@ class _Steps:
                     self._targets_call(f"Deregister{index}", "DeregisterTargets", arn, on_failure=back, on_cancel=back)
                 )
                 steps.append(
-                    auto.WaitForProperty(
-                        name=f"WaitForDrain{index}",
-                        service="elbv2",
-                        api="DescribeTargetHealth",
-                        parameters={"TargetGroupArn": arn, "Targets": self._instance()},
-                        selector="$.TargetHealthDescriptions[0].TargetHealth.State",
-                        desired=[NOT_REGISTERED],
-                        timeout_seconds=self.lb.drain_seconds,
+                    self._health_wait(
+                        f"WaitForDrain{index}",
+                        arn,
+                        NOT_REGISTERED,
+                        self.lb.drain_seconds,
                         next_step=following,
                         on_failure=back,
                         on_cancel=back,
@@ -491,14 +503,11 @@ class _Steps:
                 steps.append(self._targets_call(f"Register{index}", "RegisterTargets", arn, on_failure=out))
                 evict = auto.jump(f"Evict{index}")
                 steps.append(
-                    auto.WaitForProperty(
-                        name=f"WaitForHealthy{index}",
-                        service="elbv2",
-                        api="DescribeTargetHealth",
-                        parameters={"TargetGroupArn": arn, "Targets": self._instance()},
-                        selector="$.TargetHealthDescriptions[0].TargetHealth.State",
-                        desired=[HEALTHY],
-                        timeout_seconds=self.lb.health_seconds,
+                    self._health_wait(
+                        f"WaitForHealthy{index}",
+                        arn,
+                        HEALTHY,
+                        self.lb.health_seconds,
                         next_step=following,
                         on_failure=evict,
                     )
@@ -656,7 +665,7 @@ class PatchRunbookTask(Construct):
         self.max_errors = max_errors
         self.task_name = task_name
         self.operation = PatchOperation.INSTALL
-        self.hooks = None
+        self.hooks = runbook.hooks
         by_resource_group = any(t.targets.resource_type is TargetResourceType.RESOURCE_GROUP for t in targets)
         if service_role is not None or window.has_own_service_role:
             Annotations.of(self).add_warning_v2(
@@ -668,25 +677,20 @@ class PatchRunbookTask(Construct):
             window.window_role.allow_automation(runbook.definition_arn, runbook.role)
             for target in targets:
                 window.window_role.allow_targets(target.targets)
-        self.cfn_task = ssm.CfnMaintenanceWindowTask(
+        self.cfn_task = window_task(
             self,
-            "Resource",
-            window_id=window.window_id,
+            window=window,
+            targets=targets,
             task_type="AUTOMATION",
             task_arn=runbook.document_name,
-            priority=priority,
-            targets=[
-                ssm.CfnMaintenanceWindowTask.TargetProperty(
-                    key="WindowTargetIds", values=[target.window_target_id for target in targets]
-                )
-            ],
+            service_role=service_role or window.service_role,
             max_concurrency=max_concurrency,
             max_errors=max_errors,
-            name=task_name,
+            priority=priority,
+            task_name=task_name,
             description=description,
-            cutoff_behavior=cutoff_behavior.value if cutoff_behavior else None,
-            service_role_arn=(service_role or window.service_role).role_arn,
-            task_invocation_parameters=ssm.CfnMaintenanceWindowTask.TaskInvocationParametersProperty(
+            cutoff_behavior=cutoff_behavior,
+            invocation=ssm.CfnMaintenanceWindowTask.TaskInvocationParametersProperty(
                 maintenance_window_automation_parameters=ssm.CfnMaintenanceWindowTask.MaintenanceWindowAutomationParametersProperty(
                     document_version="$DEFAULT",
                     parameters={

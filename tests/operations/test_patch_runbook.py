@@ -15,6 +15,8 @@ from constructs_lib import (
     ApprovalStep,
     AutoScalingStandby,
     AwsApiStep,
+    HookDocument,
+    LifecycleHooks,
     PatchNotifications,
     PatchOperation,
     PatchWorkflow,
@@ -400,3 +402,13 @@ def test_more_than_half_out_of_service_at_once_warns_and_the_estimate_counts_the
     assert web.rollout is not None
     assert web.rollout.at_once == 100  # 300 by max_concurrency; Automation runs 100 at once, the rest queue
     assert web.rollout.minutes == 5 * (10 + 6 + 10)
+
+
+def test_the_runbook_task_exposes_the_hooks_its_patch_step_runs() -> None:
+    stack = new_stack()
+    hooks = LifecycleHooks(pre_install=HookDocument.from_document_name(stack, "Stop", "Stop-App"))
+    web = workflow(stack, load_balancer=TargetGroupDrain(target_groups=[TG_ARN]), hooks=hooks)
+    assert web.task.hooks is hooks
+    assert by_name(runbook_steps(stack))["PatchInstance"]["inputs"]["Parameters"]["PreInstallHookDocName"] == [
+        "Stop-App"
+    ]
