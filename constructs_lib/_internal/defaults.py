@@ -44,6 +44,12 @@ HOOK_TIMEOUT_SECONDS = 3600
 # Where command output goes: the first part of every task's S3 key prefix.
 OUTPUT_KEY_PREFIX = "patching"
 
+# The patch runbook's waits (off-instance steps around the hooked patch).
+DRAIN_WAIT_SECONDS = 360  # the default deregistration delay (300 s) and a minute's room
+HEALTHY_WAIT_SECONDS = 600
+STANDBY_WAIT_SECONDS = 600
+PATCH_STEP_SECONDS = 7200
+
 # Rollout estimates.
 MINUTES_PER_INSTANCE = 30
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import functools
 import importlib.resources
+import math
 import re
 import unicodedata
 from collections.abc import Collection, Mapping, Sequence
@@ -411,6 +412,37 @@ UPDATE_TIMEOUT_RANGE = (1, 7200)
 VERIFY_TIMEOUT_RANGE = (1, 3600)
 START_TIMEOUT_RANGE = (1, 3600)
 HEALTH_INTERVAL_RANGE = (1, 300)
+
+# The patch runbook: its waits (a deregistration delay is 0 to 3600 s) and its patch step (a window lasts at
+# most 24 hours), in seconds.
+RUNBOOK_WAIT_RANGE = (30, 7200)
+PATCH_STEP_RANGE = (600, 86_400)
+# ELB's rule for target group names (CreateTargetGroup, Name).
+TARGET_GROUP_NAME_PATTERN = r"^[A-Za-z0-9]([A-Za-z0-9-]{0,30}[A-Za-z0-9])?$"
+TARGET_GROUP_NAME_RULE = "1 to 32 letters, digits and hyphens, no hyphen first or last"
+# Auto Scaling group names: 1 to 255 characters (CreateAutoScalingGroup), without what would change the
+# meaning of the group's ARN in IAM (a colon separates, * and ? match anything) or of a runbook ({{ }}).
+AUTO_SCALING_GROUP_NAME_PATTERN = r"^[^:*?{}\x00-\x1f]{1,255}$"
+AUTO_SCALING_GROUP_NAME_RULE = "1 to 255 characters, without colons, *, ?, braces or control characters"
+
+
+def runbook_worst_seconds(
+    *, patch: int, target_groups: int, drain: int, health: int, standby: int | None, own_steps: int = 0
+) -> int:
+    """One instance's time in the patch runbook with every wait at its timeout: the patch, per target group
+    the drain and the health wait, standby entered and left, and your own steps."""
+    return patch + target_groups * (drain + health) + (2 * standby if standby else 0) + own_steps
+
+
+def check_runbook_fits(worst_seconds: int, duration_hours: int) -> None:
+    """An instance that takes every timeout must still finish inside the window."""
+    if worst_seconds > duration_hours * 3600:
+        fail(
+            f"the patch timeout plus the drain, standby, health and step timeouts ({math.ceil(worst_seconds / 60)} "
+            f"min) must fit in the window's duration ({duration_hours * 60} min): an instance that takes them all "
+            "would outlast the window; shorten the timeouts or lengthen the window"
+        )
+
 
 # Precise allowedPatterns of the app hooks' parameters, valid in Java and Go regex. The documents accept
 # only their built-in values (exact_literal_pattern); these say what a value may be at all.

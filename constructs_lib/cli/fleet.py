@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import math
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TextIO
 
-from .._internal import rules
+from .._internal import defaults, rules
 from ..fleet.description import (
     EnvironmentSpec,
     FleetDescription,
@@ -53,6 +54,23 @@ def hooks_text(group: PatchGroupSpec) -> str:
     return f"stop {_shown(hooks.service)}, update: {update}, start and check {health}"
 
 
+def around_patch_text(group: PatchGroupSpec) -> str:
+    """The group's off-instance steps, in order, with their timeouts; "nothing" when the patch runs alone."""
+    if not group.has_runbook:
+        return "nothing (Run Command)"
+    lb, asg = group.load_balancer, group.auto_scaling
+    out, back = [], []
+    if asg is not None:
+        out.append(f"standby in {', '.join(asg.groups)} (≤ {asg.timeout_seconds} s)")
+        back.append("exit standby")
+    if lb is not None:
+        out.append(f"drain from {', '.join(lb.target_groups)} (≤ {lb.drain_timeout_seconds} s each)")
+        back.append(f"register and wait until healthy (≤ {lb.health_timeout_seconds} s each)")
+    patch = group.patch_timeout_seconds or defaults.PATCH_STEP_SECONDS
+    steps = [*out, f"patch (≤ {math.ceil(patch / 60)} min)", *back]
+    return f"{', then '.join(steps)}; worst case {math.ceil(group.runbook_worst_seconds() / 60)} min per instance"
+
+
 def _shown(value: str | PlatformNames | PlatformCommands | None) -> str:
     """`value`, or `linux value` (Linux), `windows value` (Windows)."""
     if isinstance(value, (PlatformNames, PlatformCommands)):
@@ -80,8 +98,8 @@ def wave_lines(
         f"{'; '.join(target for target in targets if target)}; regions {', '.join(environment.regions)} "
         f"(StackSets: {environment.stack_set_pace()})",
         "",
-        "| group | schedule | next start | approve after | concurrency / errors | reboot | hooks |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        "| group | schedule | next start | approve after | concurrency / errors | reboot | hooks | around the patch |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     starts: dict[str, datetime | None] = {}
     for group in fleet.groups:
@@ -96,6 +114,7 @@ def wave_lines(
             f"{settings.max_concurrency} / {settings.max_errors}",
             settings.reboot_option.value,
             hooks_text(group),
+            around_patch_text(group),
         ]
         lines.append(f"| {' | '.join(cells)} |")
     return lines, starts

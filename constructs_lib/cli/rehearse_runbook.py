@@ -57,7 +57,7 @@ def made_up_ids(template_resources: Mapping[str, Any], content: Any) -> dict[str
         resource_type = template_resources.get(logical_id, {}).get("Type", "")
         name = logical_id[:24]
         if resource_type == "AWS::ElasticLoadBalancingV2::TargetGroup":
-            value = f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:targetgroup/{name}/0123456789abcdef"
+            value = _target_group_arn(name)
         elif resource_type == "AWS::SNS::Topic":
             value = f"arn:aws:sns:{REGION}:{ACCOUNT}:{name}"
         elif kind == "Arn":
@@ -90,6 +90,10 @@ def _health(state: str) -> dict[str, Any]:
     return {"TargetHealthDescriptions": [{"Target": {"Id": INSTANCE, "Port": 80}, "TargetHealth": {"State": state}}]}
 
 
+def _target_group_arn(name: str) -> str:
+    return f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:targetgroup/{name}/0123456789abcdef"
+
+
 def _lifecycle(group: str, state: str) -> dict[str, Any]:
     instance = {
         "InstanceId": INSTANCE,
@@ -107,8 +111,12 @@ def expected_calls(content: Mapping[str, Any], *, healthy_after: bool) -> list[C
     target group and, with standby, in the first of the allowed groups, in order; the responses are what AWS
     would say. Your own API steps are expected where they stand, answered with an empty response. (The
     failure reports depend on how the real hooks end: SNS records them instead, see ``published``.)"""
+    reads = [step for step in content["mainSteps"] if step["name"].startswith("ReadTargetGroup")]
+    # A group given by name is looked up first: its made-up ARN stands in wherever the runbook uses the lookup.
+    lookups = [_step(content, read["name"].replace("Read", "Find")) for read in reads]
     target_groups = [
-        step["inputs"]["TargetGroupArn"] for step in content["mainSteps"] if step["name"].startswith("ReadTargetGroup")
+        _target_group_arn(lookup["inputs"]["Names"][0]) if lookup else read["inputs"]["TargetGroupArn"]
+        for read, lookup in zip(reads, lookups, strict=True)
     ]
     check = _step(content, "CheckAutoScalingGroup")
     group = check["inputs"]["DesiredValues"][0] if check else None
@@ -127,7 +135,10 @@ def expected_calls(content: Mapping[str, Any], *, healthy_after: bool) -> list[C
     if group:
         asg("describe_auto_scaling_instances", "InService")  # the group check
         asg("describe_auto_scaling_instances", "InService")  # which group
-    for arn in target_groups:
+    for arn, lookup in zip(target_groups, lookups, strict=True):
+        if lookup:
+            found = {"TargetGroups": [{"TargetGroupArn": arn, "TargetType": "instance"}]}
+            calls.append(Call("elbv2", "describe_target_groups", {"Names": lookup["inputs"]["Names"]}, found))
         elb("describe_target_health", arn, "healthy")
     if group:
         decrement = _step(content, "EnterStandby")["inputs"]["ShouldDecrementDesiredCapacity"]  # type: ignore[index]

@@ -40,6 +40,8 @@ except ImportError as missing:  # pragma: no cover - exercised by an install wit
 from .._internal import defaults
 from .._internal.rules import (
     APPROVE_AFTER_DAYS_RANGE,
+    AUTO_SCALING_GROUP_NAME_PATTERN,
+    AUTO_SCALING_GROUP_NAME_RULE,
     COMMAND_PATTERN,
     COMMAND_RULE,
     CUTOFF_HOURS_RANGE,
@@ -47,11 +49,15 @@ from .._internal.rules import (
     HEALTH_URL_PATTERN,
     HEALTH_URL_RULE,
     MAX_PATCH_FILTERS,
+    PATCH_STEP_RANGE,
+    RUNBOOK_WAIT_RANGE,
     SCHEDULE_OFFSET_RANGE,
     SERVICE_NAME_PATTERN,
     SERVICE_NAME_RULE,
     START_TIMEOUT_RANGE,
     STOP_TIMEOUT_RANGE,
+    TARGET_GROUP_NAME_PATTERN,
+    TARGET_GROUP_NAME_RULE,
     UPDATE_TIMEOUT_RANGE,
     WINDOWS_COMMAND_PATTERN,
     WINDOWS_COMMAND_RULE,
@@ -66,12 +72,14 @@ from .._internal.rules import (
     check_offset_with_cron,
     check_one_health_check,
     check_program_word,
+    check_runbook_fits,
     check_tag_charset,
     check_time_zone,
     check_unique,
     check_windows_service_name,
     hook_platforms_for,
     nearest_of,
+    runbook_worst_seconds,
     values_per_platform,
 )
 from .._internal.schedule_expressions import parse_expression
@@ -340,6 +348,55 @@ class HookSpec(_Model):
         return self
 
 
+TargetGroupName = Annotated[str, _matching(TARGET_GROUP_NAME_PATTERN, TARGET_GROUP_NAME_RULE)]
+AutoScalingGroupName = Annotated[str, _matching(AUTO_SCALING_GROUP_NAME_PATTERN, AUTO_SCALING_GROUP_NAME_RULE)]
+WaitSeconds = Annotated[int, _within(RUNBOOK_WAIT_RANGE)]
+
+
+class LoadBalancerSpec(_Model):
+    """The ELBv2 target groups a group's instances are drained from for their patch (TargetGroupDrain).
+
+    Target groups are given by name: the same template deploys in every account and region, and the runbook
+    looks each name up where it runs.
+
+    Args:
+        target_groups: 1 to 5 target group names, of target type instance.
+        drain_timeout_seconds: how long to wait until an instance is drained from each group, 30 to 7200;
+            at least the groups' deregistration delay. Default: 360.
+        health_timeout_seconds: how long to wait until it is healthy again in each group, 30 to 7200.
+            Default: 600.
+    """
+
+    target_groups: Annotated[list[TargetGroupName], Field(min_length=1, max_length=5)]
+    drain_timeout_seconds: WaitSeconds = defaults.DRAIN_WAIT_SECONDS
+    health_timeout_seconds: WaitSeconds = defaults.HEALTHY_WAIT_SECONDS
+
+    @model_validator(mode="after")
+    def _distinct(self) -> Self:
+        check_unique("target_groups", self.target_groups)
+        return self
+
+
+class AutoScalingSpec(_Model):
+    """The Auto Scaling groups whose instances go to standby for their patch (AutoScalingStandby).
+
+    Args:
+        groups: 1 to 10 Auto Scaling group names; an instance in none of them is not touched and fails.
+        decrement_desired_capacity: lower the desired capacity during standby (no replacement launched).
+            Default: true.
+        timeout_seconds: how long to wait for Standby, and for InService again, 30 to 7200. Default: 600.
+    """
+
+    groups: Annotated[list[AutoScalingGroupName], Field(min_length=1, max_length=10)]
+    decrement_desired_capacity: bool = True
+    timeout_seconds: WaitSeconds = defaults.STANDBY_WAIT_SECONDS
+
+    @model_validator(mode="after")
+    def _distinct(self) -> Self:
+        check_unique("groups", self.groups)
+        return self
+
+
 class PatchGroupSpec(GroupSettings):
     """One patch group: its instances (tagged ``PatchGroup=<patch_group>``), OSes, hooks and settings.
 
@@ -350,6 +407,12 @@ class PatchGroupSpec(GroupSettings):
         baseline_filters: per OS, the patch filters ({key: [1 to 20 values]}) a patch must match to be
             approved. Default: none, every patch is approved after approve_after_days.
         hooks: the app to stop, update and start. Default: no hooks (AWS-Noop).
+        load_balancer: drain each instance from these target groups for its patch and put it back once
+            healthy; the group's patch then runs as a per-instance Automation runbook. Default: none.
+        auto_scaling: put each instance in standby in its Auto Scaling group for its patch (also runs the
+            runbook). Default: none.
+        patch_timeout_seconds: with the runbook, how long the hooked patch may take on one instance, reboot
+            included, 600 to 86400. Default: 7200.
         overrides: settings for this group in named environments only, applied last, e.g.
             ``{prod: {max_concurrency: "5%"}}``. Default: none.
         Every GroupSettings field may be set here too.
@@ -361,12 +424,39 @@ class PatchGroupSpec(GroupSettings):
     # At most 4 filters a rule (API model PatchFilterList); Windows has 5 keys, so the count is checked below.
     baseline_filters: dict[OperatingSystem, dict[PatchFilterKey, FilterValues]] = {}
     hooks: HookSpec | None = None
+    load_balancer: LoadBalancerSpec | None = None
+    auto_scaling: AutoScalingSpec | None = None
+    patch_timeout_seconds: Annotated[int, _within(PATCH_STEP_RANGE)] | None = None
     overrides: dict[str, GroupSettings] = {}
 
     @property
     def tag_value(self) -> str:
         """The PatchGroup tag value of the group's instances."""
         return self.patch_group or self.name
+
+    @property
+    def has_runbook(self) -> bool:
+        """True when the group's patch runs as the per-instance runbook (off-instance steps around it)."""
+        return self.load_balancer is not None or self.auto_scaling is not None
+
+    def runbook_worst_seconds(self) -> int:
+        """One instance's time in the runbook with every wait at its timeout (0 without a runbook)."""
+        if not self.has_runbook:
+            return 0
+        lb, asg = self.load_balancer, self.auto_scaling
+        return runbook_worst_seconds(
+            patch=self.patch_timeout_seconds or defaults.PATCH_STEP_SECONDS,
+            target_groups=len(lb.target_groups) if lb else 0,
+            drain=lb.drain_timeout_seconds if lb else 0,
+            health=lb.health_timeout_seconds if lb else 0,
+            standby=asg.timeout_seconds if asg else None,
+        )
+
+    @model_validator(mode="after")
+    def _patch_timeout(self) -> Self:
+        given = self.patch_timeout_seconds is not None
+        check_needs("patch_timeout_seconds", given, "load_balancer or auto_scaling", self.has_runbook)
+        return self
 
     @model_validator(mode="after")
     def _operating_systems(self) -> Self:
@@ -578,7 +668,7 @@ class FleetDescription(_Model):
         ]
         for index, group in enumerate(self.groups):
             for environment in self.environments:
-                problem = _window_problem(self.settings(group, environment))
+                problem = _window_problem(self.settings(group, environment), group.runbook_worst_seconds())
                 if problem:
                     problems.append(f"groups[{index}]: in environment {environment.name}, {problem}")
         if problems:
@@ -682,9 +772,11 @@ def _shared_places(environments: list[EnvironmentSpec]) -> Iterator[str]:
                         break
 
 
-def _window_problem(settings: ResolvedSettings) -> str | None:
-    """The window rules that span fields, as the constructs check them, on one environment's settings."""
+def _window_problem(settings: ResolvedSettings, runbook_seconds: int) -> str | None:
+    """The window rules that span fields, as the constructs check them, on one environment's settings (and
+    the group's runbook, which must fit in the window)."""
     try:
+        check_runbook_fits(runbook_seconds, settings.duration_hours)
         check_cutoff_before_duration(
             settings.cutoff_hours, settings.duration_hours, cutoff="cutoff_hours", duration="duration_hours", unit=""
         )
@@ -716,7 +808,17 @@ def _describe(problem: Mapping[str, Any]) -> list[str]:
 
 def _known_fields() -> list[str]:
     """Every field name a fleet file may use, for a did-you-mean."""
-    models = (FleetDescription, GroupSettings, PatchGroupSpec, HookSpec, EnvironmentSpec, OutputSpec, PlatformNames)
+    models = (
+        FleetDescription,
+        GroupSettings,
+        PatchGroupSpec,
+        HookSpec,
+        LoadBalancerSpec,
+        AutoScalingSpec,
+        EnvironmentSpec,
+        OutputSpec,
+        PlatformNames,
+    )
     return sorted({name for model in models for name in model.model_fields})
 
 

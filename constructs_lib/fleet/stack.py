@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Duration, Stack, Token
+from aws_cdk import Annotations, Duration, Stack, Token
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from constructs import Construct
@@ -23,6 +23,7 @@ from ..hooks.app.start import StartAppHook
 from ..hooks.app.stop import StopAppHook
 from ..hooks.app.update import UpdateAppHook
 from ..hooks.lifecycle import LifecycleHooks
+from ..operations.off_instance import AutoScalingStandby, TargetGroupDrain
 from ..operations.workflow import PatchWorkflow
 from .brake import define_fleet_brake
 from .description import (
@@ -124,9 +125,16 @@ class FleetPatchingStack(Stack):
             service_role=self.window_role.role,
             window_name=names,
             output=self.output,
+            **_off_instance(group),
         )
-        # One role serves every group of the stack: it reaches each group's tagged instances only.
+        # One role serves every group of the stack: it reaches each group's tagged instances only, and
+        # starts only the groups' runbooks.
         self.window_role.allow_targets(workflow.targets.targets)
+        if workflow.runbook is not None:
+            self.window_role.allow_automation(workflow.runbook.definition_arn, workflow.runbook.role)
+            Annotations.of(workflow.task).acknowledge_warning(
+                "constructs-lib:runbook-role", "the fleet's window role is allowed to start this runbook"
+            )
         return workflow
 
     def _define_output(self, spec: OutputSpec) -> CommandOutput:
@@ -202,6 +210,26 @@ def _baseline(
         baseline_name=f"{names}-{system.value}",
         description=f"Patch group {group.tag_value}: {approved}",
     )
+
+
+def _off_instance(group: PatchGroupSpec) -> dict[str, Any]:
+    """The workflow keywords of the group's off-instance steps (the runbook), none without them."""
+    keywords: dict[str, Any] = {}
+    if group.load_balancer is not None:
+        keywords["load_balancer"] = TargetGroupDrain(
+            target_groups=group.load_balancer.target_groups,
+            drain_timeout=Duration.seconds(group.load_balancer.drain_timeout_seconds),
+            health_timeout=Duration.seconds(group.load_balancer.health_timeout_seconds),
+        )
+    if group.auto_scaling is not None:
+        keywords["auto_scaling"] = AutoScalingStandby(
+            groups=group.auto_scaling.groups,
+            decrement_desired_capacity=group.auto_scaling.decrement_desired_capacity,
+            timeout=Duration.seconds(group.auto_scaling.timeout_seconds),
+        )
+    if group.patch_timeout_seconds is not None:
+        keywords["patch_timeout"] = Duration.seconds(group.patch_timeout_seconds)
+    return keywords
 
 
 def _platforms(group: PatchGroupSpec) -> tuple[HookPlatform, ...]:

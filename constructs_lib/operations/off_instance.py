@@ -21,8 +21,19 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct, IValidation
 
 from .._internal import automation as auto
+from .._internal import defaults
 from .._internal.constants import CONCURRENT_AUTOMATIONS as CONCURRENT_AUTOMATIONS
-from .._internal.rules import check_count, check_length, check_resource_name, fail
+from .._internal.rules import (
+    AUTO_SCALING_GROUP_NAME_PATTERN,
+    AUTO_SCALING_GROUP_NAME_RULE,
+    RUNBOOK_WAIT_RANGE,
+    TARGET_GROUP_NAME_PATTERN,
+    TARGET_GROUP_NAME_RULE,
+    check_count,
+    check_length,
+    check_resource_name,
+    fail,
+)
 from .._internal.typecheck import check_fields
 from .._internal.validation import check_int_range, is_unresolved, whole_seconds
 
@@ -31,9 +42,6 @@ NOT_REGISTERED = "unused"
 HEALTHY = "healthy"
 # An EC2 instance id: target groups and Auto Scaling groups hold EC2 instances only (no mi- nodes).
 EC2_INSTANCE_PATTERN = "^i-[0-9a-f]{8}([0-9a-f]{9})?$"
-# Timeouts the library accepts (a deregistration delay is 0 to 3600 s; a window lasts at most 24 h).
-WAIT_SECONDS_RANGE = (30, 7200)
-PATCH_SECONDS_RANGE = (600, 86_400)
 # The target group attribute that holds the deregistration delay, and its default (ELB user guide).
 _DELAY_KEY = "deregistration_delay.timeout_seconds"
 DEFAULT_DEREGISTRATION_DELAY = 300
@@ -52,8 +60,11 @@ class TargetGroupDrain:
     """Take each instance out of ELBv2 target groups before its patch and back in only when healthy.
 
     Args:
-        target_groups: the target groups (CDK objects or ARNs), 1 to 5, of target type ``instance``; an
-            instance is drained only from those it is registered in, on the group's own port.
+        target_groups: the target groups (CDK objects, ARNs or names), 1 to 5, of target type ``instance``; an
+            instance is drained only from those it is registered in, on the group's own port. A name is looked
+            up in the instance's account and region when the runbook runs (``DescribeTargetGroups``), so one
+            template serves every account of a fleet; its role may then drain any target group of that name
+            there, and its deregistration delay is not checked at synth.
         drain_timeout: how long to wait until the instance is ``unused`` in each group (its deregistration
             delay passed). Default: 6 minutes (the default delay is 300 s).
         health_timeout: how long to wait until it is ``healthy`` again in each group after the patch; an
@@ -61,8 +72,8 @@ class TargetGroupDrain:
     """
 
     target_groups: Sequence[elbv2.ITargetGroup | str]
-    drain_timeout: Duration = field(default_factory=lambda: Duration.minutes(6))
-    health_timeout: Duration = field(default_factory=lambda: Duration.minutes(10))
+    drain_timeout: Duration = field(default_factory=lambda: Duration.seconds(defaults.DRAIN_WAIT_SECONDS))
+    health_timeout: Duration = field(default_factory=lambda: Duration.seconds(defaults.HEALTHY_WAIT_SECONDS))
 
     def __post_init__(self) -> None:
         check_fields(self)
@@ -72,22 +83,31 @@ class TargetGroupDrain:
         if len(set(arns)) != len(arns):
             fail(f"load_balancer.target_groups must be distinct; got {', '.join(arns)}")
         for arn in arns:
-            if not _TARGET_GROUP_ARN.fullmatch(arn):
-                fail(f"load_balancer.target_groups must be target group ARNs (…:targetgroup/<name>/<id>); got {arn!r}")
+            if not (_TARGET_GROUP_ARN.fullmatch(arn) or re.fullmatch(TARGET_GROUP_NAME_PATTERN, arn)):
+                fail(
+                    "load_balancer.target_groups must be target group ARNs (…:targetgroup/<name>/<id>) or names "
+                    f"({TARGET_GROUP_NAME_RULE}); got {arn!r}"
+                )
         self.drain_seconds  # noqa: B018 - checks the range
         self.health_seconds  # noqa: B018
 
     @property
     def arns(self) -> list[str]:
+        """The ARN or name of each target group, as given."""
         return [group if isinstance(group, str) else group.target_group_arn for group in self.target_groups]
 
     @property
+    def names(self) -> list[str | None]:
+        """Per target group, the name to look up when it was given by name, else None."""
+        return [arn if is_target_group_name(arn) else None for arn in self.arns]
+
+    @property
     def drain_seconds(self) -> int:
-        return seconds_of("load_balancer.drain_timeout", self.drain_timeout, WAIT_SECONDS_RANGE)
+        return seconds_of("load_balancer.drain_timeout", self.drain_timeout, RUNBOOK_WAIT_RANGE)
 
     @property
     def health_seconds(self) -> int:
-        return seconds_of("load_balancer.health_timeout", self.health_timeout, WAIT_SECONDS_RANGE)
+        return seconds_of("load_balancer.health_timeout", self.health_timeout, RUNBOOK_WAIT_RANGE)
 
 
 @dataclass(frozen=True)
@@ -105,14 +125,15 @@ class AutoScalingStandby:
 
     groups: Sequence[autoscaling.IAutoScalingGroup | str]
     decrement_desired_capacity: bool = True
-    timeout: Duration = field(default_factory=lambda: Duration.minutes(10))
+    timeout: Duration = field(default_factory=lambda: Duration.seconds(defaults.STANDBY_WAIT_SECONDS))
 
     def __post_init__(self) -> None:
         check_fields(self)
         object.__setattr__(self, "groups", tuple(self.groups))
         check_count("auto_scaling.groups", self.groups, 1, 10)
         for name in self.names:
-            check_length("auto_scaling.groups", name, 1, 255)
+            if not is_unresolved(name) and not re.fullmatch(AUTO_SCALING_GROUP_NAME_PATTERN, name):
+                fail(f"auto_scaling.groups must be group names ({AUTO_SCALING_GROUP_NAME_RULE}); got {name!r}")
         known = [name for name in self.names if not is_unresolved(name)]
         if len(set(known)) != len(known):
             fail(f"auto_scaling.groups must be distinct; got {', '.join(known)}")
@@ -124,7 +145,7 @@ class AutoScalingStandby:
 
     @property
     def timeout_seconds(self) -> int:
-        return seconds_of("auto_scaling.timeout", self.timeout, WAIT_SECONDS_RANGE)
+        return seconds_of("auto_scaling.timeout", self.timeout, RUNBOOK_WAIT_RANGE)
 
 
 @dataclass(frozen=True)
@@ -284,6 +305,11 @@ ExtraStep = AwsApiStep | ApprovalStep | RunbookStep
 _TARGET_GROUP_ARN = re.compile(
     r"arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:[0-9]{12}:targetgroup/[A-Za-z0-9-]{1,32}/[0-9a-f]{16}"
 )
+
+
+def is_target_group_name(value: str) -> bool:
+    """True for a target group given by name (looked up at run time) rather than by ARN or token."""
+    return not is_unresolved(value) and re.fullmatch(TARGET_GROUP_NAME_PATTERN, value) is not None
 
 
 @jsii.implements(IValidation)

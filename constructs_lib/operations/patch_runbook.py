@@ -33,9 +33,18 @@ from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from .._internal import automation as auto
+from .._internal import defaults
 from .._internal.constants import PATCH_DOCUMENT
 from .._internal.nag import acknowledge_wildcards
-from .._internal.rules import RESOURCE_NAME, check_length, check_rate_control, check_resource_name, fail
+from .._internal.rules import (
+    PATCH_STEP_RANGE,
+    RESOURCE_NAME,
+    check_length,
+    check_rate_control,
+    check_resource_name,
+    fail,
+    runbook_worst_seconds,
+)
 from .._internal.typecheck import typed
 from .._internal.validation import check_int_range, whole_seconds
 from .._internal.vocabulary import PatchOperation, RebootOption
@@ -50,13 +59,13 @@ from .off_instance import (
     EC2_INSTANCE_PATTERN,
     HEALTHY,
     NOT_REGISTERED,
-    PATCH_SECONDS_RANGE,
     AutoScalingStandby,
     ExtraStep,
     RunbookStep,
     TargetGroupDrain,
     TargetGroupsFit,
     execution_arn,
+    is_target_group_name,
     seconds_of,
 )
 
@@ -123,7 +132,9 @@ class PatchRunbook(Construct):
         self.after_patch = tuple(after_patch)
         self.notifications = notifications
         self.hooks = hooks
-        self.patch_seconds = seconds_of("patch_timeout", patch_timeout or Duration.hours(2), PATCH_SECONDS_RANGE)
+        self.patch_seconds = seconds_of(
+            "patch_timeout", patch_timeout or Duration.seconds(defaults.PATCH_STEP_SECONDS), PATCH_STEP_RANGE
+        )
         delivery_seconds = whole_seconds("delivery_timeout", delivery_timeout, 30, 2_592_000)
         _check_ec2_targets(targets)
         self.role = iam.Role(
@@ -181,13 +192,15 @@ class PatchRunbook(Construct):
     @property
     def off_instance_seconds(self) -> int:
         """The runbook's worst case beyond the patch itself: drain, standby, health and your steps."""
-        seconds = sum(step.worst_case_seconds for step in (*self.before_patch, *self.after_patch))
-        if self.load_balancer is not None:
-            groups = len(self.load_balancer.target_groups)
-            seconds += groups * (self.load_balancer.drain_seconds + self.load_balancer.health_seconds)
-        if self.auto_scaling is not None:
-            seconds += 2 * self.auto_scaling.timeout_seconds
-        return seconds
+        lb, asg = self.load_balancer, self.auto_scaling
+        return runbook_worst_seconds(
+            patch=0,
+            target_groups=len(lb.target_groups) if lb else 0,
+            drain=lb.drain_seconds if lb else 0,
+            health=lb.health_seconds if lb else 0,
+            standby=asg.timeout_seconds if asg else None,
+            own_steps=sum(step.worst_case_seconds for step in (*self.before_patch, *self.after_patch)),
+        )
 
     @property
     def worst_case_seconds(self) -> int:
@@ -218,16 +231,23 @@ class PatchRunbook(Construct):
             "only for a resource-group target, whose membership IAM can't check)."
         ]
         if self.load_balancer is not None:
+            groups = [_target_group_arn(stack, arn) for arn in self.load_balancer.arns]
             role.add_to_policy(
                 iam.PolicyStatement(
                     actions=["elasticloadbalancing:DeregisterTargets", "elasticloadbalancing:RegisterTargets"],
-                    resources=self.load_balancer.arns,
+                    resources=groups,
                 )
             )
-            role.add_to_policy(
-                iam.PolicyStatement(actions=["elasticloadbalancing:DescribeTargetHealth"], resources=["*"])
-            )
-            reasons.append("elasticloadbalancing:DescribeTargetHealth supports no resource-level permission.")
+            describe = ["elasticloadbalancing:DescribeTargetHealth"]
+            if any(self.load_balancer.names):
+                describe.append("elasticloadbalancing:DescribeTargetGroups")
+                wildcards += [group for group, name in zip(groups, self.load_balancer.names, strict=True) if name]
+                reasons.append(
+                    "Target groups given by name are found at run time: their ARN's id part is generated, hence "
+                    "its wildcard (the name is fixed)."
+                )
+            role.add_to_policy(iam.PolicyStatement(actions=describe, resources=["*"]))
+            reasons.append(f"{' and '.join(describe)} support no resource-level permission.")
         if self.auto_scaling is not None:
             groups = [_group_arn(stack, name) for name in self.auto_scaling.names]
             role.add_to_policy(
@@ -270,6 +290,18 @@ class PatchRunbook(Construct):
         return []
 
 
+def _target_group_arn(stack: Stack, arn_or_name: str) -> str:
+    """The target group's ARN, or for a name every target group of that name in the stack's account and region."""
+    if not is_target_group_name(arn_or_name):
+        return arn_or_name
+    return stack.format_arn(
+        service="elasticloadbalancing",
+        resource="targetgroup",
+        resource_name=f"{arn_or_name}/*",
+        arn_format=ArnFormat.SLASH_RESOURCE_NAME,
+    )
+
+
 def _group_arn(stack: Stack, name: str) -> str:
     return stack.format_arn(
         service="autoscaling",
@@ -295,6 +327,7 @@ class _Steps:
         self.parameters = parameters
         self.settings = settings
         self.lb = runbook.load_balancer
+        self.groups = _group_references(runbook.load_balancer)
         self.asg = runbook.auto_scaling
         self.topic = runbook.notifications.topic.topic_arn if runbook.notifications else None
         self.after_first = runbook.after_patch[0].name if runbook.after_patch else _FINISHED
@@ -378,7 +411,18 @@ class _Steps:
                 )
             )
         if self.lb is not None:
-            for index, arn in enumerate(self.lb.arns, 1):
+            for index, (arn, name) in enumerate(zip(self.groups, self.lb.names, strict=True), 1):
+                if name:
+                    steps.append(
+                        auto.ApiCall(
+                            name=f"FindTargetGroup{index}",
+                            service="elbv2",
+                            api="DescribeTargetGroups",
+                            parameters={"Names": [name]},
+                            returns=[auto.Output("Arn", "$.TargetGroups[0].TargetGroupArn")],
+                            max_attempts=3,
+                        )
+                    )
                 steps.append(
                     auto.ApiCall(
                         name=f"ReadTargetGroup{index}",
@@ -412,8 +456,8 @@ class _Steps:
             )
             steps.append(self._asg_wait("WaitForStandby", "Standby", back, back))
         if self.lb is not None:
-            count = len(self.lb.arns)
-            for index, arn in enumerate(self.lb.arns, 1):
+            count = len(self.groups)
+            for index, arn in enumerate(self.groups, 1):
                 following = _skip(index, count, "InTargetGroup", PATCH_STEP)
                 steps.append(
                     auto.Branch(
@@ -490,8 +534,8 @@ class _Steps:
             )
             steps.append(self._asg_wait("WaitForInService", "InService", out))
         if self.lb is not None:
-            count = len(self.lb.arns)
-            for index, arn in enumerate(self.lb.arns, 1):
+            count = len(self.groups)
+            for index, arn in enumerate(self.groups, 1):
                 following = _skip(index, count, "InTargetGroupAgain", "PatchOutcome")
                 steps.append(
                     auto.Branch(
@@ -554,6 +598,14 @@ class _Steps:
     def _after(self) -> list[auto.Step]:
         steps = [extra.step() for extra in self.runbook.after_patch]
         return steps
+
+
+def _group_references(drain: TargetGroupDrain | None) -> list[str]:
+    """Each target group as the steps name it: its ARN, or the ARN its lookup by name found."""
+    if drain is None:
+        return []
+    names = enumerate(zip(drain.arns, drain.names, strict=True), 1)
+    return [f"{{{{ FindTargetGroup{index}.Arn }}}}" if name else arn for index, (arn, name) in names]
 
 
 def _skip(index: int, count: int, prefix: str, last: str) -> str:

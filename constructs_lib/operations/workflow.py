@@ -18,6 +18,7 @@ from .._internal.rules import (
     check_hooks_platforms,
     check_needs,
     check_patch_groups,
+    check_runbook_fits,
     fail,
 )
 from .._internal.typecheck import typed
@@ -238,12 +239,8 @@ class PatchWorkflow(Construct):
         """One instance's worst case (every step at its timeout) must fit in the window; taking more than half
         the targets out of service at once is worth a warning."""
         hours = self.window.duration_hours
-        if hours is not None and not is_unresolved(hours) and runbook.worst_case_seconds > hours * 3600:
-            fail(
-                "patch_timeout plus the drain, standby, health and step timeouts "
-                f"({minutes(runbook.worst_case_seconds)} min) must fit in the window's duration ({hours * 60} min): "
-                "an instance that takes them all would outlast the window; shorten the timeouts or lengthen the window"
-            )
+        if hours is not None and not is_unresolved(hours):
+            check_runbook_fits(runbook.worst_case_seconds, hours)
         percent = max_concurrency.removesuffix("%")
         if max_concurrency.endswith("%") and percent.isdigit() and int(percent) > 50:
             Annotations.of(self).add_warning_v2(

@@ -295,6 +295,45 @@ WRONG_FIELDS = [
         300,
         "update_timeout_seconds needs update_command: without it, update_timeout_seconds does nothing",
     ),
+    # Off-instance steps: names only (one template serves every account), IAM-safe, timeouts in range.
+    (
+        "groups.0.load_balancer",
+        {"target_groups": ["arn:aws:elasticloadbalancing:eu-west-1:111111111111:targetgroup/web/0123456789abcdef"]},
+        "groups[0].load_balancer.target_groups[0]: got 'arn:aws:elasticloadbalancing:eu-west-1:111111111111:target"
+        "group/web/0123456789abcdef'; must be 1 to 32 letters, digits and hyphens, no hyphen first or last",
+    ),
+    ("groups.0.load_balancer", {"target_groups": []}, "groups[0].load_balancer.target_groups: got []; List should"),
+    (
+        "groups.0.load_balancer",
+        {"target_groups": ["web", "web"]},
+        "groups[0].load_balancer: got the entry; target_groups must not repeat a value; got 'web' twice",
+    ),
+    (
+        "groups.0.load_balancer",
+        {"target_groups": ["web"], "drain_timeout_seconds": 10},
+        "groups[0].load_balancer.drain_timeout_seconds: got 10; Input should be greater than or equal to 30",
+    ),
+    ("groups.0.load_balancer", {"target_groups": ["web"], "drain_timeout": 60}, "did you mean drain_timeout_seconds?"),
+    (
+        "groups.0.auto_scaling",
+        {"groups": ["web-*"]},
+        "groups[0].auto_scaling.groups[0]: got 'web-*'; must be 1 to 255 characters, without colons, *, ?, braces",
+    ),
+    (
+        "groups.0.auto_scaling",
+        {"groups": ["web"], "timeout_seconds": 7201},
+        "groups[0].auto_scaling.timeout_seconds: got 7201; Input should be less than or equal to 7200",
+    ),
+    (
+        "groups.0.auto_scaling",
+        {"groups": ["web"], "decrement_desired_capacity": "sometimes"},
+        "groups[0].auto_scaling.decrement_desired_capacity: got 'sometimes'; Input should be a valid boolean",
+    ),
+    (
+        "groups.0.patch_timeout_seconds",
+        3600,
+        "patch_timeout_seconds needs load_balancer or auto_scaling: without it, patch_timeout_seconds does nothing",
+    ),
 ]
 
 
@@ -346,6 +385,33 @@ def test_a_window_wrong_in_one_environment_names_group_and_environment() -> None
         "groups[0]: in environment prod, cutoff_hours must be shorter than duration_hours; "
         "got cutoff_hours=2, duration_hours=2"
     ]
+
+
+def test_a_runbook_longer_than_one_environments_window_names_it() -> None:
+    data = with_change("groups.0.auto_scaling", {"groups": ["web-asg"]})
+    data["groups"][0]["load_balancer"] = {"target_groups": ["web"]}
+    data["groups"][0]["duration_hours"] = 3
+    data["environments"][1]["overrides"] = {"duration_hours": 2}
+    # 120 min patch + 6 + 10 min for the target group + 2 x 10 min standby = 156 min: fits 3 h, not 2 h.
+    assert problems_of(data) == [
+        "groups[0]: in environment prod, the patch timeout plus the drain, standby, health and step timeouts "
+        "(156 min) must fit in the window's duration (120 min): an instance that takes them all would outlast "
+        "the window; shorten the timeouts or lengthen the window"
+    ]
+    data["groups"][0]["patch_timeout_seconds"] = 3600
+    assert FleetDescription.from_data(data).groups[0].runbook_worst_seconds() == 96 * 60
+
+
+def test_off_instance_steps_are_optional_and_read_with_their_defaults() -> None:
+    data = with_change("groups.0.load_balancer", {"target_groups": ["acme-web", "a" * 32]})
+    data["groups"][0]["auto_scaling"] = {"groups": ["acme web (prod)"], "decrement_desired_capacity": False}
+    group = FleetDescription.from_data(data).groups[0]
+    assert group.has_runbook
+    assert group.load_balancer is not None
+    assert group.auto_scaling is not None
+    assert (group.load_balancer.drain_timeout_seconds, group.load_balancer.health_timeout_seconds) == (360, 600)
+    assert (group.auto_scaling.timeout_seconds, group.auto_scaling.decrement_desired_capacity) == (600, False)
+    assert not FleetDescription.from_data(valid()).groups[0].has_runbook
 
 
 def test_an_offset_needs_a_cron_schedule() -> None:

@@ -236,9 +236,11 @@ def test_stack_set_templates_carry_no_asset_or_bootstrap_reference(assembly: Pat
         assert set(template) == {"Description", "Resources"}, name  # no Parameters, Rules, Conditions or Outputs
         for marker in ("cdk-hnb659fds", "AssetParameters", "BootstrapVersion", "aws:asset", "AWS::CDK::Metadata"):
             assert marker not in text, (name, marker)
-        roles = [r for r in template["Resources"].values() if r["Type"] == "AWS::IAM::Role"]
-        assert len(roles) == 1
-        assert {"Ref": "AWS::Region"} in roles[0]["Properties"]["RoleName"]["Fn::Join"][1]
+        # IAM names are global to the account: a named role must carry the region, or the second region clashes.
+        roles = [r["Properties"] for r in template["Resources"].values() if r["Type"] == "AWS::IAM::Role"]
+        named = [role["RoleName"] for role in roles if "RoleName" in role]
+        assert len(named) == 1
+        assert {"Ref": "AWS::Region"} in named[0]["Fn::Join"][1]
 
 
 def test_a_small_stack_set_template_is_embedded(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from aws_cdk import App, Environment, Stack
-from aws_cdk.assertions import Match, Template
+from aws_cdk.assertions import Annotations, Match, Template
 
 from constructs_lib import FleetDescription, FleetPatchingStack
 from constructs_lib.core.stack_checks import MAX_TEMPLATE_BYTES
@@ -322,3 +322,33 @@ def test_ubuntu_baselines_approve_by_filters_alone_and_others_after_the_delay() 
     )
     (linux_rule,) = baselines["AMAZON_LINUX_2023"]["ApprovalRules"]["PatchRules"]
     assert linux_rule["ApproveAfterDays"] == 7
+
+
+def test_a_group_behind_a_target_group_runs_its_runbook_with_the_shared_window_role() -> None:
+    group = web(
+        load_balancer={"target_groups": ["acme-web"], "drain_timeout_seconds": 120},
+        auto_scaling={"groups": ["acme-web-asg"], "decrement_desired_capacity": False},
+        patch_timeout_seconds=5400,
+    )
+    stack = FleetPatchingStack(
+        new_app(), "Patching", fleet=fleet(group, web(name="api", hooks=None)), environment="dev"
+    )
+    template = Template.from_stack(stack)
+    tasks = template.find_resources("AWS::SSM::MaintenanceWindowTask")
+    assert sorted(task["Properties"]["TaskType"] for task in tasks.values()) == ["AUTOMATION", "RUN_COMMAND"]
+    workflow = stack.workflows["web"]
+    assert workflow.runbook is not None
+    content = stack.resolve(workflow.runbook.cfn_document.content)
+    steps = {step["name"]: step for step in content["mainSteps"]}
+    assert steps["FindTargetGroup1"]["inputs"]["Names"] == ["acme-web"]
+    assert steps["EnterStandby"]["inputs"]["ShouldDecrementDesiredCapacity"] is False
+    assert steps["WaitForDrain1"]["timeoutSeconds"] == 120
+    assert steps["PatchInstance"]["timeoutSeconds"] == 5400
+    # The one window role starts only this runbook, and no warning asks the user to grant it.
+    (window_role,) = [
+        role for logical_id, role in template.find_resources("AWS::IAM::Role").items() if "WindowRole" in logical_id
+    ]
+    statements = window_role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+    starts = [s for s in statements if s["Action"] == "ssm:StartAutomationExecution"]
+    assert [stack.resolve(s["Resource"]) for s in starts] == [stack.resolve(workflow.runbook.definition_arn)]
+    assert not [w for w in Annotations.from_stack(stack).find_warning("*", Match.any_value())]

@@ -179,3 +179,40 @@ def test_patch_plan_shows_the_per_instance_sequence_and_the_longer_time(web_asse
         "  - WaitForHealthy1: wait, elbv2 DescribeTargetHealth until healthy, up to 600 s",
     ):
         assert line in text.splitlines()
+
+
+def test_the_organisation_examples_runbook_finds_its_target_group_by_name_and_restores_it() -> None:
+    """The fleet's web group names its target group: the rehearsal answers the lookup with an ARN, and the
+    Stubber then insists every drain and restore call uses exactly that ARN."""
+    from aws_cdk import App
+
+    from constructs_lib.cli.rehearse_runbook import rehearse_runbook
+    from tests.scenarios import fleet_account_stack
+
+    stack = fleet_account_stack(App())
+    runbook = stack.workflows["web"].runbook  # type: ignore[attr-defined]
+    resources = App.of(stack).synth().get_stack_by_name(stack.stack_name).template["Resources"]
+    content = stack.resolve(runbook.cfn_document.content)
+    patched: list[str] = []
+
+    def run_patch(step: Any) -> tuple[str, str]:
+        patched.append(step["InstanceIds"][0])  # the step's inputs, rendered
+        return "Success", ""
+
+    rehearsal = rehearse_runbook(resources, content, run_patch, healthy_after=True)
+    assert rehearsal.run.status == "Success"
+    assert patched == ["i-0123456789abcdef0"]
+    requests = [(call.method, call.request) for call in rehearsal.calls if call.service == "elbv2"]
+    found = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/acme-web/0123456789abcdef"
+    assert requests[0] == ("describe_target_groups", {"Names": ["acme-web"]})
+    assert [method for method, _ in requests[1:]] == [
+        "describe_target_health",
+        "deregister_targets",
+        "describe_target_health",
+        "describe_target_health",
+        "register_targets",
+        "describe_target_health",
+        "describe_target_health",
+    ]
+    assert all(request["TargetGroupArn"] == found for _, request in requests[1:])
+    assert rehearsal.run.step("EnterStandby").status == "Success"  # type: ignore[union-attr]

@@ -266,6 +266,56 @@ def test_the_runbook_role_is_held_to_the_groups_the_targets_and_itself() -> None
     assert passes[0]["Condition"] == {"StringEquals": {"iam:PassedToService": "ssm.amazonaws.com"}}
 
 
+def test_a_target_group_given_by_name_is_found_at_run_time_and_only_that_name_is_granted() -> None:
+    stack = new_stack()
+    workflow(stack, load_balancer=TargetGroupDrain(target_groups=["web-tg", TG2_ARN]))
+    steps = runbook_steps(stack)
+    names = [step["name"] for step in steps]
+    assert names[:3] == ["FindTargetGroup1", "ReadTargetGroup1", "ReadTargetGroup2"]
+    named = by_name(steps)
+    assert named["FindTargetGroup1"]["inputs"] == {
+        "Service": "elbv2",
+        "Api": "DescribeTargetGroups",
+        "Names": ["web-tg"],
+    }
+    assert named["FindTargetGroup1"]["outputs"] == [
+        {"Name": "Arn", "Selector": "$.TargetGroups[0].TargetGroupArn", "Type": "String"}
+    ]
+    found = "{{ FindTargetGroup1.Arn }}"
+    for name in ("ReadTargetGroup1", "Deregister1", "WaitForDrain1", "Register1", "WaitForHealthy1", "Evict1"):
+        assert named[name]["inputs"]["TargetGroupArn"] == found, name
+    assert named["Register2"]["inputs"]["TargetGroupArn"] == TG2_ARN
+    assert "FindTargetGroup2" not in named
+    statements = policy_statements(stack, "RunbookRole")
+    by_action = {json_key(s["Action"]): s for s in statements}
+    drain = by_action["elasticloadbalancing:DeregisterTargets,elasticloadbalancing:RegisterTargets"]["Resource"]
+    assert sorted(drain) == sorted(
+        [TG2_ARN, "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web-tg/*"]
+    )
+    assert resources_of(statements, "elasticloadbalancing:DescribeTargetGroups") == ["*"]
+    assert resources_of(statements, "elasticloadbalancing:DescribeTargetHealth") == ["*"]
+
+
+def test_target_groups_by_arn_alone_need_no_lookup_and_no_describe_groups() -> None:
+    stack = new_stack()
+    workflow(stack, load_balancer=TargetGroupDrain(target_groups=[TG_ARN]))
+    assert not any(step["name"].startswith("FindTargetGroup") for step in runbook_steps(stack))
+    statements = policy_statements(stack, "RunbookRole")
+    assert resources_of(statements, "elasticloadbalancing:DescribeTargetHealth") == ["*"]
+    assert resources_of(statements, "elasticloadbalancing:DescribeTargetGroups") == []
+
+
+def resources_of(statements: list[dict[str, Any]], action: str) -> list[Any]:
+    """Every resource the statements allow ``action`` on (CDK merges statements with equal resources)."""
+    found: list[Any] = []
+    for statement in statements:
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        if action in actions:
+            resource = statement["Resource"]
+            found += resource if isinstance(resource, list) else [resource]
+    return found
+
+
 def json_key(action: Any) -> str:
     return ",".join(action) if isinstance(action, list) else str(action)
 
@@ -274,7 +324,7 @@ def json_key(action: Any) -> str:
     ("keywords", "message"),
     [
         ({"operation": PatchOperation.SCAN}, "a scan takes nothing out of service"),
-        ({"patch_timeout": Duration.hours(4)}, "must fit in the window's duration (240 min)"),
+        ({"patch_timeout": Duration.hours(4)}, "the patch timeout plus .* must fit in the window's duration (240 min)"),
         ({"patch_timeout": Duration.minutes(5)}, "patch_timeout"),
     ],
 )
@@ -299,11 +349,20 @@ def test_patch_timeout_alone_does_nothing_and_is_refused() -> None:
     [
         (lambda: TargetGroupDrain(target_groups=[]), "load_balancer.target_groups"),
         (lambda: TargetGroupDrain(target_groups=[TG_ARN, TG_ARN]), "must be distinct"),
-        (lambda: TargetGroupDrain(target_groups=["web"]), "must be target group ARNs"),
+        (lambda: TargetGroupDrain(target_groups=["-web"]), "must be target group ARNs .* or names"),
+        (lambda: TargetGroupDrain(target_groups=["web-"]), r"no hyphen first or last\); got 'web-'"),
+        (lambda: TargetGroupDrain(target_groups=["w" * 33]), "1 to 32 letters"),
+        (lambda: TargetGroupDrain(target_groups=["web_tg"]), "got 'web_tg'"),
+        (lambda: TargetGroupDrain(target_groups=[TG_ARN + "0"]), "must be target group ARNs"),
+        (lambda: TargetGroupDrain(target_groups=["web", "web"]), "must be distinct"),
         (lambda: TargetGroupDrain(target_groups=[TG_ARN], drain_timeout=Duration.seconds(10)), "drain_timeout"),
         (lambda: TargetGroupDrain(target_groups=[TG_ARN], health_timeout=Duration.hours(3)), "health_timeout"),
         (lambda: AutoScalingStandby(groups=[]), "auto_scaling.groups"),
         (lambda: AutoScalingStandby(groups=["a", "a"]), "must be distinct"),
+        (lambda: AutoScalingStandby(groups=["*"]), r"must be group names \(1 to 255 characters, without colons"),
+        (lambda: AutoScalingStandby(groups=["web?"]), "got 'web\\?'"),
+        (lambda: AutoScalingStandby(groups=["{{ InstanceId }}"]), "braces"),
+        (lambda: AutoScalingStandby(groups=["a" * 256]), "1 to 255 characters"),
         (lambda: AutoScalingStandby(groups=["a"], timeout=Duration.seconds(5)), "auto_scaling.timeout"),
         (lambda: AwsApiStep(name="X", service="s3", api="PutObject", resources=[]), "resources"),
         (lambda: ApprovalStep(name="Ok", approvers=["arn:aws:iam::1:role/a"], min_required=2), "min_required"),
@@ -313,6 +372,16 @@ def test_patch_timeout_alone_does_nothing_and_is_refused() -> None:
 def test_options_refuse_wrong_values(build: Any, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         build()
+
+
+@pytest.mark.parametrize("group", ["web asg", "a" * 255, "web-asg.prod_1"])
+def test_auto_scaling_group_names_at_the_edges_are_accepted(group: str) -> None:
+    assert AutoScalingStandby(groups=[group]).names == [group]
+
+
+@pytest.mark.parametrize("group", ["w", "web-tg", "W" * 32, "a-b-c-1", TG_ARN])
+def test_target_group_names_and_arns_at_the_edges_are_accepted(group: str) -> None:
+    assert TargetGroupDrain(target_groups=[group]).arns == [group]
 
 
 @pytest.mark.parametrize(
