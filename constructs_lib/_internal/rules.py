@@ -156,6 +156,19 @@ def check_resource_name(keyword: str, value: str | None) -> None:
     check_pattern(keyword, value, RESOURCE_NAME, RESOURCE_NAME_RULE)
 
 
+# Document names SSM keeps for AWS's own (CreateDocument: "aws", "amazon" and "amzn" are reserved prefixes).
+_RESERVED_DOCUMENT_PREFIXES = ("aws", "amazon", "amzn")
+
+
+def check_document_name(keyword: str, name: str | None) -> None:
+    """Check the name of a document of ours: an SSM resource name that AWS does not keep for itself."""
+    if name is None or is_unresolved_text(name):
+        return
+    check_resource_name(keyword, name)
+    if name.lower().startswith(_RESERVED_DOCUMENT_PREFIXES):
+        fail(f"{keyword} must not start with the reserved prefixes aws, amazon or amzn; got {keyword}={name!r}")
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Maintenance windows (SSM API CreateMaintenanceWindow; user guide "Cron and rate expressions").
 

@@ -24,7 +24,15 @@ from .._internal.rules import fail
 from ..core.maintenance_window import MaintenanceWindow
 from ..core.notifications import encrypted_topic
 from ..core.window_role import MaintenanceWindowRole
-from ..operations.waves import EXECUTION_EVENT, HALTING_STATUSES, WaveBrake, brake_pattern, events_principal
+from ..operations.waves import (
+    EXECUTION_EVENT,
+    HALTING_STATUSES,
+    RUNBOOK_FAILED,
+    WaveBrake,
+    brake_pattern,
+    events_principal,
+    runbook_failure_pattern,
+)
 from .description import FleetDescription
 
 _TARGETS_PER_RULE = 5  # EventBridge quota (API model: PutTargets)
@@ -59,7 +67,12 @@ def define_fleet_brake(
     here: Place = (stack.account, stack.region)
     later = [place for place in places(fleet, names[index + 1 :]) if place != here]
     if later:
-        _forward_failures(stack, [w.window_id for w in windows], later)
+        forwarded = [("ForwardFailures", "A patch window here failed", brake_pattern([w.window_id for w in windows]))]
+        own_runbooks = _runbook_names(fleet, [environment])
+        if own_runbooks:
+            pattern = runbook_failure_pattern(own_runbooks)
+            forwarded.append(("ForwardRunbookFailures", "An instance's patch runbook here failed", pattern))
+        _forward_failures(stack, forwarded, later)
     earlier = places(fleet, names[:index])
     if not earlier:
         return None
@@ -79,6 +92,17 @@ def define_fleet_brake(
         halts=list(windows),
         description=f"A window of {', '.join(names[:index])} failed: halt {environment} here",
     )
+    earlier_runbooks = _runbook_names(fleet, names[:index])
+    if earlier_runbooks:
+        # Their windows' target invocations say only COMPLETE: an instance's failure shows in its runbook's event.
+        brake.add_trigger(
+            "EarlierRunbooks",
+            failed=f"an instance's patch runbook in an earlier wave ({', '.join(names[:index])})",
+            pattern={**runbook_failure_pattern(earlier_runbooks), "$or": _from_places(earlier)},
+            halts=list(windows),
+            description=f"An instance's patch runbook in {', '.join(names[:index])} failed: halt {environment} here",
+            event=RUNBOOK_FAILED,
+        )
     window_role.allow_automation(brake.gate_definition_arn, brake.automation_role)
     return brake
 
@@ -90,12 +114,29 @@ def _earlier_failures(earlier: list[Place], own_windows: list[str]) -> dict[str,
         "source": ["aws.ssm"],
         "detail-type": [EXECUTION_EVENT],
         "detail": {"status": list(HALTING_STATUSES), "window-id": [{"anything-but": own_windows}]},
-        "$or": [{"account": [account], "region": [region]} for account, region in earlier],
+        "$or": _from_places(earlier),
     }
 
 
-def _forward_failures(stack: Stack, window_ids: list[str], later: list[Place]) -> None:
-    """Rules (five targets each) sending this stack's window failures to each later place's default bus."""
+def _from_places(places: list[Place]) -> list[dict[str, list[str]]]:
+    """Events from exactly one of the (account, region) places: each pair, not every account with every region."""
+    return [{"account": [account], "region": [region]} for account, region in places]
+
+
+def _runbook_names(fleet: FleetDescription, environments: Sequence[str]) -> list[str]:
+    """The names of the patch runbooks the groups have in ``environments`` (groups behind a load balancer or
+    in an Auto Scaling group)."""
+    return [
+        fleet.runbook_name(environment, group)
+        for environment in environments
+        for group in fleet.groups
+        if group.has_runbook
+    ]
+
+
+def _forward_failures(stack: Stack, forwarded: list[tuple[str, str, dict[str, Any]]], later: list[Place]) -> None:
+    """Rules (five targets each) sending this stack's failures to each later place's default bus: per
+    (rule id, what failed, pattern) of ``forwarded``, its windows' and its runbooks'."""
     buses = [_default_bus(stack, place) for place in later]
     role = iam.Role(
         stack,
@@ -104,19 +145,20 @@ def _forward_failures(stack: Stack, window_ids: list[str], later: list[Place]) -
         description="Patch waves: forwards this stack's failed windows to the later environments' buses",
     )
     role.add_to_policy(iam.PolicyStatement(actions=["events:PutEvents"], resources=buses))
-    for number, start in enumerate(range(0, len(buses), _TARGETS_PER_RULE), start=1):
-        chunk = buses[start : start + _TARGETS_PER_RULE]
-        events.CfnRule(
-            stack,
-            f"ForwardFailures{number}",
-            description="A patch window here failed: tell the later environments",
-            event_pattern=brake_pattern(window_ids),
-            state="ENABLED",
-            targets=[
-                events.CfnRule.TargetProperty(id=f"Later{start + offset + 1}", arn=bus, role_arn=role.role_arn)
-                for offset, bus in enumerate(chunk)
-            ],
-        )
+    for rule_id, failed, pattern in forwarded:
+        for number, start in enumerate(range(0, len(buses), _TARGETS_PER_RULE), start=1):
+            chunk = buses[start : start + _TARGETS_PER_RULE]
+            events.CfnRule(
+                stack,
+                f"{rule_id}{number}",
+                description=f"{failed}: tell the later environments",
+                event_pattern=pattern,
+                state="ENABLED",
+                targets=[
+                    events.CfnRule.TargetProperty(id=f"Later{start + offset + 1}", arn=bus, role_arn=role.role_arn)
+                    for offset, bus in enumerate(chunk)
+                ],
+            )
 
 
 def _accept_failures_from(scope: Construct, prefix: str, accounts: list[str]) -> None:

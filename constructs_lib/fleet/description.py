@@ -684,6 +684,14 @@ class FleetDescription(_Model):
             merged.update({key: value for key in _SETTING_FIELDS if (value := getattr(level, key)) is not None})
         return ResolvedSettings(**merged)
 
+    def prefix(self, environment: str) -> str:
+        """The prefix of every name the environment defines: ``<fleet>-<environment>``."""
+        return f"{self.name}-{environment}"
+
+    def runbook_name(self, environment: str, group: PatchGroupSpec) -> str:
+        """The name of the group's patch runbook in the environment (every account and region the same)."""
+        return f"{self.prefix(environment)}-{group.name}-PatchRunbook"
+
     def environment(self, name: str) -> EnvironmentSpec:
         """The environment called ``name``."""
         for environment in self.environments:

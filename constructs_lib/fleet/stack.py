@@ -44,7 +44,7 @@ _SUPPRESS_INDENTATION_CONTEXT = "@aws-cdk/core:suppressTemplateIndentation"
 
 def resource_prefix(fleet: FleetDescription, environment: str) -> str:
     """The prefix of every name a fleet's environment defines: ``<fleet>-<environment>``."""
-    return f"{fleet.name}-{environment}"
+    return fleet.prefix(environment)
 
 
 class FleetPatchingStack(Stack):
@@ -87,7 +87,8 @@ class FleetPatchingStack(Stack):
         self.output = self._define_output(fleet.output) if fleet.output else None
         self.workflows: dict[str, PatchWorkflow] = {}
         for group in fleet.groups:
-            self.workflows[group.name] = self._define_group(group, fleet.settings(group, spec))
+            runbook = fleet.runbook_name(environment, group)
+            self.workflows[group.name] = self._define_group(group, fleet.settings(group, spec), runbook)
         self.brake = None
         if fleet.halt_later_waves_on_failure and not Token.is_unresolved(self.account):
             windows = [workflow.window for workflow in self.workflows.values()]
@@ -105,7 +106,7 @@ class FleetPatchingStack(Stack):
         self._check_template_size(indented=not indentation_suppressed)
         add_stack_limits(self)
 
-    def _define_group(self, group: PatchGroupSpec, settings: ResolvedSettings) -> PatchWorkflow:
+    def _define_group(self, group: PatchGroupSpec, settings: ResolvedSettings, runbook_name: str) -> PatchWorkflow:
         names = f"{self.prefix}-{group.name}"
         scope = Construct(self, group.name)
         workflow = PatchWorkflow(
@@ -125,7 +126,7 @@ class FleetPatchingStack(Stack):
             service_role=self.window_role.role,
             window_name=names,
             output=self.output,
-            **_off_instance(group),
+            **_off_instance(group, runbook_name),
         )
         # One role serves every group of the stack: it reaches each group's tagged instances only, and
         # starts only the groups' runbooks.
@@ -212,9 +213,12 @@ def _baseline(
     )
 
 
-def _off_instance(group: PatchGroupSpec) -> dict[str, Any]:
-    """The workflow keywords of the group's off-instance steps (the runbook), none without them."""
-    keywords: dict[str, Any] = {}
+def _off_instance(group: PatchGroupSpec, name: str) -> dict[str, Any]:
+    """The workflow keywords of the group's off-instance steps (the runbook, called ``name``: the brake of
+    later environments matches its failures by name), none without them."""
+    if not group.has_runbook:
+        return {}
+    keywords: dict[str, Any] = {"runbook_name": name}
     if group.load_balancer is not None:
         keywords["load_balancer"] = TargetGroupDrain(
             target_groups=group.load_balancer.target_groups,

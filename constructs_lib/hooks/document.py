@@ -15,9 +15,9 @@ from constructs import Construct
 from .._internal import defaults
 from .._internal.rules import (
     RESOURCE_NAME,
+    check_document_name,
     check_length,
     check_pattern,
-    check_resource_name,
     check_text,
     exact_literal_pattern,
     fail,
@@ -33,7 +33,6 @@ MAX_CONTENT_BYTES = 64 * 1024
 # Allowed by default for a plain parameter value: no quotes, $, backticks, ;, |, & or newlines.
 DEFAULT_ALLOWED_PATTERN = r"^[A-Za-z0-9_.,:/@%+= -]{0,1024}$"
 _PARAMETER_NAME = re.compile(r"^[A-Za-z0-9_]{1,128}$")
-_RESERVED_PREFIXES = ("aws", "amazon", "amzn")
 # allowedPattern is checked by Java at the API and by Go (RE2) on the agent: no lookarounds or backreferences.
 # What Go's RE2 (and Java) lack or read otherwise: lookarounds, backreferences, named groups in Python's
 # (?P...) form, conditionals, atomic groups, possessive quantifiers, and {,n} (a literal in RE2).
@@ -163,7 +162,7 @@ class HookDocument(Construct):
             parameter.validate(name)
         _check_script("linux", linux, ScriptLanguage.POWERSHELL, declared)
         _check_script("windows", windows, ScriptLanguage.SHELL, declared)
-        _check_document_name("document_name", document_name)
+        check_document_name("document_name", document_name)
         check_length("description", description, 1, 1024)
         check_length("working_directory", working_directory, 1, 4096)  # PATH_MAX on Linux
         watch(self)
@@ -286,14 +285,6 @@ def _check_script(
             f"{keyword} script {script.source} reads {', '.join('SSM_' + n for n in missing)} but parameters "
             f"declares no {', '.join(missing)}; declared: {', '.join(sorted(declared)) or 'none'}"
         )
-
-
-def _check_document_name(keyword: str, name: str | None) -> None:
-    if name is None or is_unresolved(name):
-        return
-    check_resource_name(keyword, name)
-    if name.lower().startswith(_RESERVED_PREFIXES):
-        fail(f"{keyword} must not start with the reserved prefixes aws, amazon or amzn; got {keyword}={name!r}")
 
 
 def check_document_reference(name: str) -> None:

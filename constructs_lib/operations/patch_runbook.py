@@ -39,6 +39,7 @@ from .._internal.nag import acknowledge_wildcards
 from .._internal.rules import (
     PATCH_STEP_RANGE,
     RESOURCE_NAME,
+    check_document_name,
     check_length,
     check_rate_control,
     check_resource_name,
@@ -53,6 +54,7 @@ from ..core.maintenance_window import MaintenanceWindow
 from ..core.notifications import PatchNotifications
 from ..core.patch_task import CutoffBehavior, check_targets, window_task
 from ..core.protocols import ILifecycleHooks
+from ..core.stack_checks import claim_document_name
 from ..core.window_role import ANY_INSTANCE, instance_statements, ssm_trust_conditions
 from ..core.window_target import TargetResourceType, WindowTarget
 from .off_instance import (
@@ -99,6 +101,7 @@ class PatchRunbook(Construct):
         output: CommandOutput | None = None,
         notifications: PatchNotifications | None = None,
         output_path: Construct | None = None,
+        document_name: str | None = None,
     ) -> None:
         """Define the runbook.
 
@@ -119,6 +122,8 @@ class PatchRunbook(Construct):
             notifications: Run Command notifications of the patch, and the runbook's own failure reports to
                 the same topic. Default: none.
             output_path: the construct whose path names the S3 output prefix. Default: this runbook.
+            document_name: the runbook's name (3 to 128 letters, digits, ``_ - .``), e.g. for rules that match
+                its Automation events by name. Default: a name CloudFormation generates.
         """
         super().__init__(scope, construct_id)
         if load_balancer is None and auto_scaling is None and not before_patch and not after_patch:
@@ -126,6 +131,9 @@ class PatchRunbook(Construct):
         if operation is PatchOperation.SCAN:
             fail("operation must be Install with load_balancer or auto_scaling: a scan takes nothing out of service")
         check_length("comment", comment, 1, 100)
+        check_document_name("document_name", document_name)
+        if document_name is not None:
+            claim_document_name(self, document_name)
         self.load_balancer = load_balancer
         self.auto_scaling = auto_scaling
         self.before_patch = tuple(before_patch)
@@ -170,6 +178,7 @@ class PatchRunbook(Construct):
                 outputs=[f"{PATCH_STEP}.Status"],
             ),
             update_method="NewVersion",
+            name=document_name,
         )
         self._grant(targets)
         if load_balancer is not None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -37,6 +38,7 @@ from .._internal.typecheck import typed
 from ..core.maintenance_window import MaintenanceWindow
 from ..core.notifications import PatchNotifications, encrypted_topic
 from ..core.window_role import ssm_trust_conditions
+from .patch_runbook import PatchRunbook, PatchRunbookTask
 from .workflow import PatchWorkflow
 
 OPEN = HALT_RECORD_OPEN
@@ -44,7 +46,35 @@ OPEN = HALT_RECORD_OPEN
 HALTING_STATUSES = ("FAILED", "TIMED_OUT")
 EXECUTION_EVENT = "Maintenance Window Execution State-change Notification"
 INVOCATION_EVENT = "Maintenance Window Task Target Invocation State-change Notification"
+# A patch runbook task's per-instance outcome: its target invocations report only IN_PROGRESS and COMPLETE,
+# so a failed instance shows in its Automation execution's event (Definition is the runbook's name).
+AUTOMATION_EVENT = "EC2 Automation Execution Status-change Notification"
+RUNBOOK_HALTING_STATUSES = ("Failed", "TimedOut")
 GATE_PRIORITY = 0
+
+
+@dataclass(frozen=True)
+class HaltEvent:
+    """What a brake trigger's event tells its halt runbook: the parameter naming the failed execution (and
+    how the record and message call it), the statuses that halt, and where the event holds both."""
+
+    id_parameter: str
+    execution: str
+    statuses: tuple[str, ...]
+    id_path: str
+    status_path: str
+
+
+WINDOW_FAILED = HaltEvent(
+    "WindowExecutionId", "window execution", HALTING_STATUSES, "$.detail.window-execution-id", "$.detail.status"
+)
+RUNBOOK_FAILED = HaltEvent(
+    "AutomationExecutionId",
+    "patch runbook execution",
+    RUNBOOK_HALTING_STATUSES,
+    "$.detail.ExecutionId",
+    "$.detail.Status",
+)
 
 
 @jsii.implements(IValidation)
@@ -122,18 +152,23 @@ class WaveBrake(Construct):
         pattern: dict[str, Any],
         halts: Sequence[MaintenanceWindow],
         description: str,
+        event: HaltEvent = WINDOW_FAILED,
     ) -> events.CfnRule:
         """A rule on ``pattern`` (a failure event) that starts a halt runbook for ``halts``; ``failed`` names
-        the failed wave in the record and the notification."""
+        the failed wave in the record and the notification, ``event`` says where the event holds the failed
+        execution and its status (a window execution's by default)."""
         runbook = ssm.CfnDocument(
-            self, f"HaltAfter{trigger_id}", document_type="Automation", content=self._halt_content(failed, halts)
+            self,
+            f"HaltAfter{trigger_id}",
+            document_type="Automation",
+            content=self._halt_content(failed, halts, event),
         )
         # Placeholders quoted in the template: the ids and statuses are plain strings, so the runbook input is
         # the same JSON whether or not a consumer quotes bare placeholders itself.
         template = Stack.of(self).to_json_string(
             {
                 "AutomationAssumeRole": [self.automation_role.role_arn],
-                "WindowExecutionId": ["<execution>"],
+                event.id_parameter: ["<execution>"],
                 "Status": ["<status>"],
                 "SourceAccount": ["<account>"],
                 "SourceRegion": ["<region>"],
@@ -152,8 +187,8 @@ class WaveBrake(Construct):
                     role_arn=self._events_role.role_arn,
                     input_transformer=events.CfnRule.InputTransformerProperty(
                         input_paths_map={
-                            "execution": "$.detail.window-execution-id",
-                            "status": "$.detail.status",
+                            "execution": event.id_path,
+                            "status": event.status_path,
                             "account": "$.account",
                             "region": "$.region",
                         },
@@ -184,9 +219,10 @@ class WaveBrake(Construct):
         record.add_property_deletion_override("Tags")
         return record
 
-    def _halt_content(self, failed: str, halts: Sequence[MaintenanceWindow]) -> dict[str, Any]:
+    def _halt_content(self, failed: str, halts: Sequence[MaintenanceWindow], event: HaltEvent) -> dict[str, Any]:
         steps: list[dict[str, Any]] = []
         origin = f"{failed} (account {{{{ SourceAccount }}}}, {{{{ SourceRegion }}}})"
+        execution = f"{event.execution} {{{{ {event.id_parameter} }}}}"
         for window in halts:
             wave = _wave_id(window)
             steps.append(
@@ -195,7 +231,7 @@ class WaveBrake(Construct):
                     "ssm",
                     "PutParameter",
                     Name=self.halt_records[window].ref,
-                    Value=f"halted after {origin}: window execution {{{{ WindowExecutionId }}}} ended {{{{ Status }}}}",
+                    Value=f"halted after {origin}: {execution} ended {{{{ Status }}}}",
                     Type="String",
                     Overwrite=True,
                 )
@@ -212,7 +248,7 @@ class WaveBrake(Construct):
                     "Publish",
                     TopicArn=self.topic.topic_arn,
                     Subject="Patching halted: a wave failed",
-                    Message=f"Patch wave {origin}, window execution {{{{ WindowExecutionId }}}}, ended "
+                    Message=f"Patch wave {origin}, {execution}, ended "
                     f"{{{{ Status }}}}. Halted and disabled: {names}. Find the cause, then resume with "
                     f"patch-resume --stack {Stack.of(self).stack_name} --region {Stack.of(self).region}.",
                 ),
@@ -226,8 +262,8 @@ class WaveBrake(Construct):
             "assumeRole": "{{ AutomationAssumeRole }}",
             "parameters": {
                 "AutomationAssumeRole": {"type": "String", "description": "The role the halt runs with."},
-                "WindowExecutionId": {"type": "String", "allowedPattern": "^[0-9a-fA-F-]{36}$"},
-                "Status": {"type": "String", "allowedValues": list(HALTING_STATUSES)},
+                event.id_parameter: {"type": "String", "allowedPattern": "^[0-9a-fA-F-]{36}$"},
+                "Status": {"type": "String", "allowedValues": list(event.statuses)},
                 "SourceAccount": {"type": "String", "allowedPattern": account_pattern},
                 "SourceRegion": {"type": "String", "allowedPattern": "^[a-z0-9-]{1,32}$"},
             },
@@ -382,8 +418,9 @@ class PatchWaves(WaveBrake):
             notifications: where the halt is announced: your PatchNotifications (its topic) or topic.
                 Default: an encrypted, SSL-only topic is defined.
             halt_on_instance_failure: halt also when any instance's task invocation in a wave ends FAILED or
-                TIMED_OUT, though the window execution may still succeed. Default: False (the window
-                execution's own status decides).
+                TIMED_OUT, or (for a wave patching through a PatchRunbook, whose invocations report only
+                COMPLETE) its runbook's execution for an instance ends Failed or TimedOut, though the window
+                execution may still succeed. Default: False (the window execution's own status decides).
             check_order: refuse a later wave whose window can open while the last window before it of an
                 earlier wave may still run (the brake would come too late), over the later wave's openings
                 in the next three years (at most 200); rate() windows are not checked. Default: True.
@@ -412,6 +449,17 @@ class PatchWaves(WaveBrake):
                 halts=windows[index + 1 :],
                 description=f"Patch wave {index + 1} ({wave_name(window)}) failed: halt the later waves",
             )
+            runbooks = _runbooks_of(window) if halt_on_instance_failure else []
+            if runbooks:
+                self.add_trigger(
+                    f"{_wave_id(window)}Runbook",
+                    failed=wave_name(window),
+                    pattern=runbook_failure_pattern([runbook.document_name for runbook in runbooks]),
+                    halts=windows[index + 1 :],
+                    description=f"Patch wave {index + 1} ({wave_name(window)}): an instance's patch runbook "
+                    "failed: halt the later waves",
+                    event=RUNBOOK_FAILED,
+                )
 
 
 def events_principal(scope: Construct) -> iam.ServicePrincipal:
@@ -429,6 +477,23 @@ def brake_pattern(window_ids: Sequence[str], on_instances: bool = False) -> dict
         "detail-type": [EXECUTION_EVENT, INVOCATION_EVENT] if on_instances else [EXECUTION_EVENT],
         "detail": {"window-id": list(window_ids), "status": list(HALTING_STATUSES)},
     }
+
+
+def runbook_failure_pattern(document_names: Sequence[str]) -> dict[str, Any]:
+    """The event pattern of one instance's failed patch runbook (an AUTOMATION task's target): its Automation
+    execution ending Failed or TimedOut. The event names the runbook, not the window: a run of it started
+    outside the window halts too."""
+    return {
+        "source": ["aws.ssm"],
+        "detail-type": [AUTOMATION_EVENT],
+        "detail": {"Definition": list(document_names), "Status": list(RUNBOOK_HALTING_STATUSES)},
+    }
+
+
+def _runbooks_of(window: MaintenanceWindow) -> list[PatchRunbook]:
+    """The patch runbooks the window's AUTOMATION tasks run, wherever in the app they are defined."""
+    tasks = window.node.root.node.find_all()
+    return [task.runbook for task in tasks if isinstance(task, PatchRunbookTask) and task.window is window]
 
 
 def check_wave_order(windows: Sequence[MaintenanceWindow], now: datetime) -> None:

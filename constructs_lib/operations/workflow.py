@@ -115,6 +115,7 @@ class PatchWorkflow(Construct):
         before_patch: Sequence[ExtraStep] = (),
         after_patch: Sequence[ExtraStep] = (),
         patch_timeout: Duration | None = None,
+        runbook_name: str | None = None,
         **options: Unpack[PatchWorkflowOptions],
     ) -> None:
         """Define the workflow.
@@ -148,6 +149,7 @@ class PatchWorkflow(Construct):
             after_patch: steps of yours the runbook runs last, whatever the patch did. Default: none.
             patch_timeout: with the runbook, how long the hooked patch may take on one instance, reboot
                 included. Default: 2 hours.
+            runbook_name: with the runbook, its document name. Default: a name CloudFormation generates.
             options: the window's keywords (WindowOptions) and the task's (TaskOptions), with their defaults
                 there; output and notifications serve the scan task too. The task's name defaults to
                 "<construct id>-Patch" (the scan task's to "<construct id>-Scan"), or "Patch" when not valid.
@@ -196,6 +198,7 @@ class PatchWorkflow(Construct):
                 before_patch=before_patch,
                 after_patch=after_patch,
                 patch_timeout=patch_timeout,
+                document_name=runbook_name,
                 **_pick(options, _RUNBOOK_KEYWORDS),
             )
             self._check_runbook_fits(self.runbook, options.get("max_concurrency", defaults.MAX_CONCURRENCY))
@@ -209,7 +212,8 @@ class PatchWorkflow(Construct):
                 task_name=task_options["task_name"],
             )
         else:
-            check_needs("patch_timeout", patch_timeout is not None, "load_balancer, auto_scaling or steps", False)
+            for keyword, value in (("patch_timeout", patch_timeout), ("runbook_name", runbook_name)):
+                check_needs(keyword, value is not None, "load_balancer, auto_scaling or steps", False)
             self.task = self.window.add_patch_task("Patch", targets=[self.targets], **task_options)
         self.rollout: RolloutEstimate | None = None
         if expected_fleet_size is not None:

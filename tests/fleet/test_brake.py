@@ -224,3 +224,65 @@ def test_only_the_earlier_places_themselves_halt_not_every_account_with_every_re
     assert failed_in(b, "us-east-1")
     assert not failed_in(a, "us-east-1")
     assert not failed_in(b, "eu-west-1")
+
+
+def runbook_fleet() -> FleetDescription:
+    """The web group behind a target group: it patches through its runbook, an AUTOMATION task."""
+    description = fleet()
+    data = description.model_dump(mode="json", exclude_none=True)
+    data["groups"][0]["load_balancer"] = {"target_groups": ["acme-web"]}
+    return FleetDescription.from_data(data)
+
+
+def test_an_earlier_environment_forwards_its_runbooks_failures_too() -> None:
+    body = template(stack(runbook_fleet(), "dev", DEV)).to_json()
+    rules = resources(body, "AWS::Events::Rule")
+    (forward,) = [r for k, r in rules.items() if k.startswith("ForwardRunbookFailures")]
+    assert forward["EventPattern"] == {
+        "source": ["aws.ssm"],
+        "detail-type": ["EC2 Automation Execution Status-change Notification"],
+        "detail": {"Definition": ["acme-dev-web-PatchRunbook"], "Status": ["Failed", "TimedOut"]},
+    }
+    windows = [r for k, r in rules.items() if k.startswith("ForwardFailures")]
+    assert len(windows) == 1
+    assert forward["Targets"] == windows[0]["Targets"]  # the same buses, through the same role
+    names = [d.get("Name") for d in resources(body, "AWS::SSM::Document").values()]
+    assert "acme-dev-web-PatchRunbook" in names
+
+
+@pytest.mark.parametrize(
+    ("account", "region", "definition", "status", "matches"),
+    [
+        (DEV, "us-east-1", "acme-dev-web-PatchRunbook", "Failed", True),
+        (DEV, "eu-west-1", "acme-dev-web-PatchRunbook", "TimedOut", True),
+        (DEV, "eu-west-1", "acme-dev-web-PatchRunbook", "Success", False),
+        (DEV, "eu-west-1", "acme-prod-web-PatchRunbook", "Failed", False),  # our own runbook
+        (DEV, "eu-west-1", "acme-dev-batch-PatchRunbook", "Failed", False),  # batch has no runbook
+        (PROD_B, "eu-west-1", "acme-dev-web-PatchRunbook", "Failed", False),
+        (DEV, "ap-south-1", "acme-dev-web-PatchRunbook", "Failed", False),
+    ],
+)
+def test_a_later_environment_halts_on_an_earlier_runbooks_failure(
+    account: str, region: str, definition: str, status: str, matches: bool
+) -> None:
+    prod = stack(runbook_fleet(), "prod", PROD_A)
+    body = template(prod).to_json()
+    assert prod.brake is not None
+    rule = resources(body, "AWS::Events::Rule")[prod.get_logical_id(prod.brake.rules[1])]
+    halt = resources(body, "AWS::SSM::Document")[prod.get_logical_id(prod.brake._halt_runbooks[1])]
+    assert halt["Content"]["parameters"]["Status"]["allowedValues"] == ["Failed", "TimedOut"]
+    pattern = EventPattern.load(json.dumps(rule["EventPattern"]))
+    event = {
+        "source": "aws.ssm",
+        "detail-type": "EC2 Automation Execution Status-change Notification",
+        "account": account,
+        "region": region,
+        "detail": {"ExecutionId": "333ba70b-2333-48db-b17e-a5e69c6f4d1c", "Definition": definition, "Status": status},
+    }
+    assert pattern.matches_event(cast(Any, event)) is matches
+
+
+def test_without_runbooks_no_runbook_rule_is_added() -> None:
+    for environment, account in (("dev", DEV), ("prod", PROD_A)):
+        text = json.dumps(template(stack(fleet(), environment, account)).to_json())
+        assert "EC2 Automation Execution" not in text

@@ -185,7 +185,8 @@ def test_names_are_unique_per_account_and_region(assembly: Path) -> None:
                 assert len(name) <= (64 if resource_type == "AWS::IAM::Role" else 128), name
             else:
                 ssm_names[account, region, resource_type, name] += 1
-    assert len(ssm_names) == (6 + 4) * 11  # web: 3 documents, 1 window, 2 baselines; batch: 3, 1, 1
+    # web: 3 hook documents, its runbook, 1 window, 2 baselines; batch: 3, 1, 1
+    assert len(ssm_names) == (6 + 4) * 12
     assert [key for key, count in (ssm_names + iam_names).items() if count > 1] == []
     assert len(iam_names) == (6 + 4) * 2  # a window role and an output policy per account and region
 

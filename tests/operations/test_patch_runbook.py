@@ -16,6 +16,7 @@ from constructs_lib import (
     AutoScalingStandby,
     AwsApiStep,
     HookDocument,
+    HookScript,
     LifecycleHooks,
     PatchNotifications,
     PatchOperation,
@@ -481,3 +482,20 @@ def test_the_runbook_task_exposes_the_hooks_its_patch_step_runs() -> None:
     assert by_name(runbook_steps(stack))["PatchInstance"]["inputs"]["Parameters"]["PreInstallHookDocName"] == [
         "Stop-App"
     ]
+
+
+def test_a_runbook_name_is_checked_claimed_and_needs_a_runbook() -> None:
+    stack = new_stack()
+    web = workflow(stack, load_balancer=TargetGroupDrain(target_groups=[TG_ARN]), runbook_name="web-PatchRunbook")
+    assert web.runbook is not None
+    assert stack.resolve(web.runbook.cfn_document.name) == "web-PatchRunbook"
+    script = HookScript.inline("true")
+    HookDocument(new_stack(), "Elsewhere", linux=script, document_name="web-PatchRunbook")  # another stack: fine
+    with pytest.raises(ValueError, match="document_name 'web-PatchRunbook' is already used"):
+        HookDocument(stack, "Clash", linux=script, document_name="web-PatchRunbook")
+    with pytest.raises(ValueError, match="reserved prefixes aws, amazon or amzn; got document_name='AWS-Mine'"):
+        workflow(new_stack(), load_balancer=TargetGroupDrain(target_groups=[TG_ARN]), runbook_name="AWS-Mine")
+    with pytest.raises(ValueError, match="document_name must be"):
+        workflow(new_stack(), load_balancer=TargetGroupDrain(target_groups=[TG_ARN]), runbook_name="a b")
+    with pytest.raises(ValueError, match="runbook_name needs load_balancer, auto_scaling or steps"):
+        workflow(new_stack(), runbook_name="web-PatchRunbook")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -13,7 +14,7 @@ import pytest
 from aws_cdk import Duration, Stack
 from moto import mock_aws
 
-from constructs_lib import PatchWorkflow, WindowSchedule, WindowTargets
+from constructs_lib import PatchWorkflow, TargetGroupDrain, WindowSchedule, WindowTargets
 from constructs_lib.operations.waves import PatchWaves, check_wave_order
 from tests.builders import logical_id, new_stack, template
 
@@ -482,3 +483,120 @@ def test_a_task_at_priority_0_in_another_stack_is_refused_too(stack: Stack) -> N
     )
     with pytest.raises(RuntimeError, match=r"task Elsewhere/Early of wave TestStack/Main has priority 0"):
         stack.node.root.synth()  # type: ignore[attr-defined]
+
+
+# The documented Automation execution event (user guide "monitoring-systems-manager-event-examples"; the
+# step event's sample without StepName and Action, ExecutedBy added as its field list has it), status varied.
+AUTOMATION_EVENT = {
+    "Source": "aws.ssm",
+    "DetailType": "EC2 Automation Execution Status-change Notification",
+    "Resources": [
+        "arn:aws:ssm:us-east-2:123456789012:automation-execution/333ba70b-2333-48db-b17e-a5e69c6f4d1c",
+        "arn:aws:ssm:us-east-2:123456789012:automation-definition/runbook-of-the-canary:1",
+    ],
+}
+AUTOMATION_DETAIL = {
+    "ExecutionId": "333ba70b-2333-48db-b17e-a5e69c6f4d1c",
+    "Definition": "runbook-of-the-canary",
+    "DefinitionVersion": 1.0,
+    "Status": "Failed",
+    "EndTime": "Nov 29, 2024 7:43:25 PM",
+    "StartTime": "Nov 29, 2024 7:43:23 PM",
+    "Time": 2630.0,
+    "ExecutedBy": "arn:aws:sts::123456789012:assumed-role/PatchWindow/mw-0ed7251d3fcf6e0c2",
+}
+
+
+def runbook_waves(stack: Stack, **options: Any) -> PatchWaves:
+    """A canary wave behind a load balancer (patched by its runbook, an AUTOMATION task), then the rest."""
+    group = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123456789abcdef"
+    canary = workflow(stack, "Canary", "0 3 ? * FRI *", hours=4, load_balancer=TargetGroupDrain(target_groups=[group]))
+    return PatchWaves(stack, "Waves", waves=[canary, workflow(stack, "Main", "0 3 ? * SAT *")], **options)
+
+
+def test_a_runbook_waves_failed_instance_halts_through_its_automation_event(stack: Stack) -> None:
+    waves = runbook_waves(stack, halt_on_instance_failure=True)
+    canary = waves.windows[0]
+    assert len(waves.rules) == 2  # the window execution's rule, and the runbook's
+    rule = resources(stack, "AWS::Events::Rule")[logical_id(stack, waves.rules[1])]["Properties"]
+    runbook = stack.node.find_child("Canary").node.find_child("Runbook")
+    assert rule["EventPattern"] == {
+        "source": ["aws.ssm"],
+        "detail-type": ["EC2 Automation Execution Status-change Notification"],
+        "detail": {"Definition": [{"Ref": logical_id(stack, runbook.cfn_document)}], "Status": ["Failed", "TimedOut"]},
+    }
+    paths = rule["Targets"][0]["InputTransformer"]["InputPathsMap"]
+    assert paths["execution"] == "$.detail.ExecutionId"
+    assert paths["status"] == "$.detail.Status"
+    halt = resources(stack, "AWS::SSM::Document")[logical_id(stack, waves._halt_runbooks[1])]["Properties"]["Content"]
+    assert halt["parameters"]["Status"]["allowedValues"] == ["Failed", "TimedOut"]
+    assert "AutomationExecutionId" in halt["parameters"]
+    assert "patch runbook execution {{ AutomationExecutionId }}" in json.dumps(halt["mainSteps"])
+    disabled = [step["inputs"]["WindowId"] for step in halt["mainSteps"] if step["name"].startswith("Disable")]
+    assert disabled == [{"Ref": logical_id(stack, waves.windows[1].cfn_window)}]
+    assert canary.window_id not in json.dumps(disabled)
+
+
+def test_without_halt_on_instance_failure_a_runbook_wave_halts_on_its_window_execution_only(stack: Stack) -> None:
+    waves = runbook_waves(stack)
+    assert len(waves.rules) == 1
+    assert "EC2 Automation" not in json.dumps(resources(stack, "AWS::Events::Rule"))
+
+
+def concrete(value: Any, names: dict[str, str]) -> Any:
+    """A template value with each Ref and Fn::GetAtt replaced by a made-up string and Fn::Join joined."""
+    if isinstance(value, dict) and set(value) == {"Ref"}:
+        return names.get(value["Ref"], value["Ref"])
+    if isinstance(value, dict) and set(value) == {"Fn::GetAtt"}:
+        return f"arn:aws:iam::123456789012:role/{value['Fn::GetAtt'][0]}"
+    if isinstance(value, dict) and set(value) == {"Fn::Join"}:
+        separator, parts = value["Fn::Join"]
+        return separator.join(concrete(part, names) for part in parts)
+    if isinstance(value, dict):
+        return {key: concrete(item, names) for key, item in value.items()}
+    if isinstance(value, list):
+        return [concrete(item, names) for item in value]
+    return value
+
+
+@pytest.mark.parametrize(
+    ("detail_type", "detail", "halts"),
+    [
+        (AUTOMATION_EVENT["DetailType"], AUTOMATION_DETAIL, True),
+        (AUTOMATION_EVENT["DetailType"], {**AUTOMATION_DETAIL, "Status": "TimedOut"}, True),
+        (AUTOMATION_EVENT["DetailType"], {**AUTOMATION_DETAIL, "Status": "Success"}, False),
+        (AUTOMATION_EVENT["DetailType"], {**AUTOMATION_DETAIL, "Status": "Cancelled"}, False),
+        (AUTOMATION_EVENT["DetailType"], {**AUTOMATION_DETAIL, "Definition": "another-runbook"}, False),
+        ("EC2 Automation Step Status-change Notification", AUTOMATION_DETAIL, False),
+    ],
+)
+@mock_aws
+def test_the_runbook_rule_on_the_documented_event_gives_the_halt_runbook_valid_parameters(
+    detail_type: str, detail: dict[str, Any], halts: bool
+) -> None:
+    """The rule as synthesized (the runbook named as in the sample), on moto's EventBridge, which applies the
+    input transformer: what reaches the halt runbook must pass its parameters' patterns and allowed values."""
+    stack = new_stack()
+    waves = runbook_waves(stack, halt_on_instance_failure=True)
+    runbook = stack.node.find_child("Canary").node.find_child("Runbook")
+    names = {logical_id(stack, runbook.cfn_document): "runbook-of-the-canary", "AWS::Partition": "aws"}
+    rule = concrete(resources(stack, "AWS::Events::Rule")[logical_id(stack, waves.rules[1])]["Properties"], names)
+    halt = resources(stack, "AWS::SSM::Document")[logical_id(stack, waves._halt_runbooks[1])]["Properties"]
+    region = "us-east-2"
+    sqs, eventbridge = boto3.client("sqs", region_name=region), boto3.client("events", region_name=region)
+    queue = sqs.create_queue(QueueName="halt")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    eventbridge.put_rule(Name="brake", EventPattern=json.dumps(rule["EventPattern"]))
+    transformer = rule["Targets"][0]["InputTransformer"]
+    eventbridge.put_targets(Rule="brake", Targets=[{"Id": "q", "Arn": arn, "InputTransformer": transformer}])
+    eventbridge.put_events(Entries=[{**AUTOMATION_EVENT, "DetailType": detail_type, "Detail": json.dumps(detail)}])
+    received = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=0).get("Messages", [])
+    assert bool(received) is halts
+    if halts:
+        given = json.loads(received[0]["Body"])
+        declared = halt["Content"]["parameters"]
+        assert set(given) == set(declared)
+        assert given["AutomationExecutionId"] == [detail["ExecutionId"]]
+        assert given["Status"][0] in declared["Status"]["allowedValues"]
+        assert re.fullmatch(declared["AutomationExecutionId"]["allowedPattern"], given["AutomationExecutionId"][0])
+        assert re.fullmatch(declared["SourceAccount"]["allowedPattern"], given["SourceAccount"][0])
