@@ -6,6 +6,7 @@ from collections.abc import Collection, Sequence
 from typing import Any, Unpack
 
 from aws_cdk import Annotations, Duration
+from aws_cdk import aws_events as events
 from constructs import Construct
 
 from .._internal import defaults
@@ -31,9 +32,11 @@ from ..core.protocols import ILifecycleHooks
 from ..core.schedule import WindowSchedule
 from ..core.window_target import WindowTargets
 from ..hooks.document import HookDocument
+from .alerts import ComplianceAlerts, define_compliance_alerts
 from .estimate import RolloutEstimate, estimate_rollout
 from .off_instance import CONCURRENT_AUTOMATIONS, AutoScalingStandby, ExtraStep, TargetGroupDrain, minutes
 from .patch_runbook import PatchRunbook, PatchRunbookTask
+from .telemetry import HookMetrics, HookTelemetry, define_telemetry
 
 # The tag key Patch Manager reads to pick an instance's patch group (the spaced form "Patch Group"
 # is impossible with instance-metadata tags).
@@ -116,6 +119,8 @@ class PatchWorkflow(Construct):
         after_patch: Sequence[ExtraStep] = (),
         patch_timeout: Duration | None = None,
         runbook_name: str | None = None,
+        telemetry: HookTelemetry | None = None,
+        compliance_alerts: ComplianceAlerts | None = None,
         **options: Unpack[PatchWorkflowOptions],
     ) -> None:
         """Define the workflow.
@@ -150,6 +155,12 @@ class PatchWorkflow(Construct):
             patch_timeout: with the runbook, how long the hooked patch may take on one instance, reboot
                 included. Default: 2 hours.
             runbook_name: with the runbook, its document name. Default: a name CloudFormation generates.
+            telemetry: hook metrics from the command output (``output`` with CloudWatch Logs), an alarm on hook
+                failures (to the stack's alerts topic, output PatchAlertsTopicArn) and a dashboard
+                (HookTelemetry). Default: none.
+            compliance_alerts: an EventBridge rule sending a readable message to the stack's alerts topic when an
+                instance's patch compliance turns non-compliant under the workflow's baselines (ComplianceAlerts).
+                Default: none.
             options: the window's keywords (WindowOptions) and the task's (TaskOptions), with their defaults
                 there; output and notifications serve the scan task too. The task's name defaults to
                 "<construct id>-Patch" (the scan task's to "<construct id>-Scan"), or "Patch" when not valid.
@@ -219,6 +230,15 @@ class PatchWorkflow(Construct):
         if expected_fleet_size is not None:
             per_instance = defaults.MINUTES_PER_INSTANCE if minutes_per_instance is None else minutes_per_instance
             self._estimate_rollout(expected_fleet_size, per_instance, self.task.max_concurrency)
+        self.hook_metrics: HookMetrics | None = None
+        if telemetry is not None:
+            self.hook_metrics = self._define_telemetry(telemetry, options)
+        self.compliance_rule: events.CfnRule | None = None
+        if compliance_alerts is not None:
+            own = [] if compliance_alerts.all_baselines else [baseline.baseline_id for baseline in self.baselines]
+            self.compliance_rule = define_compliance_alerts(
+                self, baseline_ids=own, description=f"Patch compliance of {self.node.path} turned non-compliant"
+            )
         self.scan_window: MaintenanceWindow | None = None
         self.scan_task: PatchTask | None = None
         if scan_schedule is not None:
@@ -238,6 +258,14 @@ class PatchWorkflow(Construct):
                 operation=PatchOperation.SCAN,
                 **_pick(options, _SCAN_TASK_KEYWORDS),
             )
+
+    def _define_telemetry(self, telemetry: HookTelemetry, options: PatchWorkflowOptions) -> HookMetrics:
+        output = options.get("output")
+        if output is None:
+            fail("telemetry needs output with cloudwatch_output=True: the hook lines are read from its log group")
+        return define_telemetry(
+            Construct(self, "Telemetry"), telemetry, output=output, services=_service_names(options.get("hooks"))
+        )
 
     def _check_runbook_fits(self, runbook: PatchRunbook, max_concurrency: str) -> None:
         """One instance's worst case (every step at its timeout) must fit in the window; taking more than half
@@ -294,6 +322,18 @@ class PatchWorkflow(Construct):
             registered: PatchBaselineOptions = {**options, "patch_groups": patch_groups}
             defined[system.value] = PatchBaseline(self, construct_id, **registered)
         return [defined[system] for system in sorted(defined)]
+
+
+def _service_names(hooks: ILifecycleHooks | None) -> list[str]:
+    """The apps the typed app hooks name (both platforms' names), in order; none for hooks of your own."""
+    names: list[str] = []
+    for slot, _ in HOOK_PARAMETERS:
+        service = getattr(getattr(hooks, slot, None), "service_name", None)
+        per_platform = [getattr(service, "linux", None), getattr(service, "windows", None)]
+        for name in [service] if isinstance(service, str) else per_platform:
+            if isinstance(name, str) and name not in names:
+                names.append(name)
+    return names
 
 
 def _check_hooks_cover(hooks: ILifecycleHooks, operating_systems: list[OperatingSystem]) -> None:

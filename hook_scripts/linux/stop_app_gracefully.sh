@@ -65,7 +65,7 @@ wait_stopped() {
 
 finish() {
   if [ "$SERVICE_MANAGER" = pidfile ]; then rm -f -- "$PID_FILE"; fi
-  log "$SERVICE_NAME stopped after $(elapsed)s (verified: $EVIDENCE)"
+  log "$SERVICE_NAME stopped after $(elapsed) s (verified: $EVIDENCE)"
   exit 0
 }
 

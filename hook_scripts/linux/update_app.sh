@@ -37,4 +37,4 @@ if [ -n "$verify_command" ]; then
   run_bounded "$verify_timeout" verify "$service" "$verify_command"
   verified="update and verify commands exited 0"
 fi
-log "$service updated after $(elapsed)s (verified: $verified)"
+log "$service updated after $(elapsed) s (verified: $verified)"

@@ -95,7 +95,7 @@ while ((Get-Date) -lt $deadline) {
         Stop-Hook "$ServiceName is not running while waiting for health ($($state.Why)); last response: $script:LastResponse"
     }
     if (Test-Healthy) {
-        Write-HookLog "$ServiceName is healthy after $(Get-ElapsedSeconds)s ($($state.Why); $script:LastResponse)"
+        Write-HookLog "$ServiceName is healthy after $(Get-ElapsedSeconds) s ($($state.Why); $script:LastResponse)"
         exit 0
     }
     Start-Sleep -Milliseconds $pauseMilliseconds

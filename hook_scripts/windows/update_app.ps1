@@ -30,5 +30,5 @@ if ($verifyCommand) {
     Invoke-Bounded $verifyTimeout 'verify' $service $verifyCommand
     $verified = 'update and verify commands exited 0'
 }
-Write-HookLog "$service updated after $(Get-ElapsedSeconds)s (verified: $verified)"
+Write-HookLog "$service updated after $(Get-ElapsedSeconds) s (verified: $verified)"
 exit 0

@@ -184,7 +184,7 @@ def test_a_wrapper_that_leaves_the_app_behind_is_still_the_app(service: DemoServ
     )
     stop = run_hook("stop_app_gracefully", service.ssm, tmp_path)  # no Port: the session alone must tell
     assert stop.status == 0, stop.stdout
-    assert re.search(r"stopped after \d+s \(verified: process \d+ and its session have exited\)$", stop.last_log)
+    assert re.search(r"stopped after \d+ s \(verified: process \d+ and its session have exited\)$", stop.last_log)
     assert not port_open(service.port)
 
 
@@ -455,7 +455,7 @@ def test_a_reverse_proxy_on_the_health_port_does_not_block_the_start(service: De
         ssm = {**service.ssm, "Port": str(service.port), "HealthUrl": f"http://127.0.0.1:{proxy_port}/health"}
         run = run_hook("start_app_and_verify", ssm, tmp_path)
     assert run.status == 0, run.stdout
-    assert re.search(r"demo-app is healthy after \d+s \(process \d+ is alive; HTTP 200\)$", run.last_log)
+    assert re.search(r"demo-app is healthy after \d+ s \(process \d+ is alive; HTTP 200\)$", run.last_log)
     assert service.running()
 
 
@@ -498,7 +498,7 @@ def test_an_expected_status_other_than_200_is_what_counts(tmp_path: Path) -> Non
     try:
         run = run_hook("start_app_and_verify", health(service, ExpectedStatus="500"), tmp_path)
         assert run.status == 0, run.stdout
-        assert re.search(r"demo-app is healthy after \d+s \(process \d+ is alive; HTTP 500\)$", run.last_log)
+        assert re.search(r"demo-app is healthy after \d+ s \(process \d+ is alive; HTTP 500\)$", run.last_log)
     finally:
         service.kill()
 
@@ -549,7 +549,7 @@ def test_an_https_health_url_is_checked(tmp_path: Path, certificate: tuple[Path,
             "start_app_and_verify", {**service.ssm, "HealthUrl": f"https://127.0.0.1:{service.port}/health"}, tmp_path
         )
         assert https.status == 0, https.stdout
-        assert re.search(r"is healthy after \d+s \(process \d+ is alive; HTTP 200\)$", https.last_log)
+        assert re.search(r"is healthy after \d+ s \(process \d+ is alive; HTTP 200\)$", https.last_log)
         # Negative control: plain http to the TLS port gets no healthy answer.
         plain = run_hook(
             "start_app_and_verify",

@@ -104,7 +104,7 @@ def test_normal_stop_update_start(service: DemoService, tmp_path: Path) -> None:
     assert stop.status == 0, stop.stdout
     assert stop.seconds < 10
     assert re.search(
-        rf"stop_app_gracefully: demo-app stopped after \d+s \(verified: process \d+ and its session have exited, port {service.port} closed\)$",
+        rf"stop_app_gracefully: demo-app stopped after \d+ s \(verified: process \d+ and its session have exited, port {service.port} closed\)$",
         stop.last_log,
     )
     assert not port_open(service.port)
@@ -123,14 +123,14 @@ def test_normal_stop_update_start(service: DemoService, tmp_path: Path) -> None:
     assert update.status == 0, update.stdout
     assert update.seconds < 10
     assert re.search(
-        r"update_app: demo-app updated after \d+s \(verified: update and verify commands exited 0\)$", update.last_log
+        r"update_app: demo-app updated after \d+ s \(verified: update and verify commands exited 0\)$", update.last_log
     )
 
     start = run_hook("start_app_and_verify", health(service), tmp_path)
     assert start.status == 0, start.stdout
     assert start.seconds < 15
     assert re.search(
-        r"start_app_and_verify: demo-app is healthy after \d+s \(process \d+ is alive; HTTP 200\)$", start.last_log
+        r"start_app_and_verify: demo-app is healthy after \d+ s \(process \d+ is alive; HTTP 200\)$", start.last_log
     )
     assert service.running()
     assert port_open(service.port)
@@ -171,7 +171,7 @@ def test_stop_waits_for_a_slow_shutdown(tmp_path: Path) -> None:
         assert run.status == 0
         assert 2 <= run.seconds < 10
         assert re.search(
-            rf"demo-app stopped after \d+s \(verified: process \d+ and its session have exited, port {service.port} closed\)$",
+            rf"demo-app stopped after \d+ s \(verified: process \d+ and its session have exited, port {service.port} closed\)$",
             run.last_log,
         )
     finally:
@@ -270,7 +270,7 @@ def test_app_refusing_to_stop_is_killed_when_escalation_is_configured(tmp_path: 
         assert 2 <= run.seconds < 15
         assert "demo-app did not stop within 2s; sending SIGKILL" in run.stdout
         assert re.search(
-            r"demo-app stopped after \d+s \(verified: process \d+ and its session have exited", run.last_log
+            r"demo-app stopped after \d+ s \(verified: process \d+ and its session have exited", run.last_log
         )
         assert not port_open(service.port)
     finally:
@@ -323,7 +323,7 @@ def test_health_slow_but_within_the_timeout(tmp_path: Path) -> None:
         )
         assert run.status == 0, run.stdout
         assert 2 <= run.seconds < 15
-        assert re.search(r"demo-app is healthy after \d+s \(process \d+ is alive; HTTP 200\)$", run.last_log)
+        assert re.search(r"demo-app is healthy after \d+ s \(process \d+ is alive; HTTP 200\)$", run.last_log)
     finally:
         service.kill()
 
@@ -392,7 +392,7 @@ def test_an_update_without_a_verify_command_says_so(tmp_path: Path) -> None:
     run = run_hook("update_app", {"LinuxServiceName": "demo-app", "LinuxUpdateCommand": "true"}, tmp_path)
     assert run.status == 0
     assert re.search(
-        r"demo-app updated after \d+s \(verified: update command exited 0; no verify command\)$", run.last_log
+        r"demo-app updated after \d+ s \(verified: update command exited 0; no verify command\)$", run.last_log
     )
 
 

@@ -98,7 +98,7 @@ def test_systemd_stop_waits_for_inactive_and_the_closed_port(systemd: Systemd, t
     assert run.status == 0, run.stdout
     port = systemd.service.port
     assert re.search(
-        rf"demo-app stopped after \d+s \(verified: systemd ActiveState=inactive, port {port} closed\)$", run.last_log
+        rf"demo-app stopped after \d+ s \(verified: systemd ActiveState=inactive, port {port} closed\)$", run.last_log
     )
     assert not systemd.service.running()
     assert not port_open(port)
@@ -193,7 +193,7 @@ def test_systemd_start_then_health(systemd: Systemd, tmp_path: Path) -> None:
     run = run_hook("start_app_and_verify", health(systemd), tmp_path, path_first=systemd.folder)
     assert run.status == 0, run.stdout
     assert "starting demo-app (systemd ActiveState=inactive)" in run.stdout
-    assert re.search(r"demo-app is healthy after \d+s \(systemd ActiveState=active; HTTP 200\)$", run.last_log)
+    assert re.search(r"demo-app is healthy after \d+ s \(systemd ActiveState=active; HTTP 200\)$", run.last_log)
     assert port_open(systemd.service.port)
     systemd.service.pid_file.parent.mkdir(mode=0o700, exist_ok=True)
     (systemd.service.pid_file).write_text((systemd.folder / "pid").read_text())  # so the fixture stops it
@@ -230,5 +230,5 @@ def test_a_unit_already_deactivating_is_waited_for_not_refused(systemd: Systemd,
     run = run_hook("stop_app_gracefully", systemd.ssm, tmp_path, path_first=systemd.folder)
     assert run.status == 0, run.stdout
     assert "stopping demo-app (up to 60s)" in run.stdout
-    assert re.search(r"stopped after \d+s \(verified: systemd ActiveState=inactive, port \d+ closed\)$", run.last_log)
+    assert re.search(r"stopped after \d+ s \(verified: systemd ActiveState=inactive, port \d+ closed\)$", run.last_log)
     assert not systemd.service.running()

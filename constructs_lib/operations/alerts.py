@@ -1,0 +1,150 @@
+"""Alerts: where alarms and compliance events go, and the rule that reports instances falling out of compliance.
+
+CloudWatch alarms and EventBridge rules can't publish to a topic encrypted with the AWS managed SNS key (its key
+policy admits neither service), which is how the notifications topics here are encrypted. So alerts go to one
+topic per stack, ``PatchAlerts``, encrypted with a customer managed key (rotated yearly) whose policy lets
+CloudWatch and EventBridge of this account use it, and whose topic policy lets only this stack's rules publish.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from aws_cdk import ArnFormat, CfnOutput, Stack
+from aws_cdk import aws_events as events
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sns as sns
+from constructs import Construct
+
+from .._internal.rules import check_count
+from .._internal.typecheck import check_fields
+
+# Systems Manager's compliance event (user guide "monitoring-systems-manager-event-examples", Patch Compliant /
+# Non-Compliant): detail-type, and the compliance type and status of a patch compliance change.
+COMPLIANCE_EVENT = "Configuration Compliance State Change"
+PATCH_COMPLIANCE = "Patch"
+NON_COMPLIANT = "non_compliant"
+_ALERTS_ID = "PatchAlerts"
+
+
+def alerts_topic(scope: Construct) -> sns.Topic:
+    """The stack's alert topic, defined on first use (output ``PatchAlertsTopicArn``: subscribe to it)."""
+    stack = Stack.of(scope)
+    existing = stack.node.try_find_child(_ALERTS_ID)
+    if isinstance(existing, _AlertsTopic):
+        return existing.topic
+    return _AlertsTopic(stack, _ALERTS_ID).topic
+
+
+class _AlertsTopic(Construct):
+    def __init__(self, scope: Construct, construct_id: str) -> None:
+        super().__init__(scope, construct_id)
+        stack = Stack.of(self)
+        self.key = kms.Key(
+            self,
+            "Key",
+            enable_key_rotation=True,
+            description="Patch alerts: lets CloudWatch alarms and EventBridge rules of this account publish",
+        )
+        for service in ("cloudwatch.amazonaws.com", "events.amazonaws.com"):
+            self.key.add_to_resource_policy(
+                iam.PolicyStatement(
+                    actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                    principals=[iam.ServicePrincipal(service)],
+                    resources=["*"],  # a key policy's resource is the key itself
+                    conditions={"StringEquals": {"aws:SourceAccount": stack.account}},
+                )
+            )
+        self.topic = sns.Topic(
+            self, "Topic", master_key=self.key, enforce_ssl=True, display_name="Patch alerts (hooks, compliance)"
+        )
+        # A topic policy replaces SNS's default one: CloudWatch alarms of this account need their own grant.
+        alarms = stack.format_arn(
+            service="cloudwatch", resource="alarm", resource_name="*", arn_format=ArnFormat.COLON_RESOURCE_NAME
+        )
+        self.topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                actions=["sns:Publish"],
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                resources=[self.topic.topic_arn],
+                conditions={"StringEquals": {"aws:SourceAccount": stack.account}, "ArnLike": {"aws:SourceArn": alarms}},
+            )
+        )
+        CfnOutput(stack, "PatchAlertsTopicArn", value=self.topic.topic_arn, description="Subscribe: patch alerts")
+
+    def allow_rule(self, rule: events.CfnRule) -> None:
+        """Let ``rule`` (and only it) publish to the topic."""
+        self.topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                actions=["sns:Publish"],
+                principals=[iam.ServicePrincipal("events.amazonaws.com")],
+                resources=[self.topic.topic_arn],
+                conditions={"ArnEquals": {"aws:SourceArn": rule.attr_arn}},
+            )
+        )
+
+
+@dataclass(frozen=True)
+class ComplianceAlerts:
+    """What PatchWorkflow's ``compliance_alerts`` keyword defines: an EventBridge rule on Systems Manager's
+    compliance events, an instance's patch compliance turning non-compliant, to the stack's alerts topic with a
+    readable message.
+
+    Args:
+        all_baselines: alert for every patch baseline of the account and region, not only the workflow's own
+            (a workflow without baselines of its own always does). Default: False.
+    """
+
+    all_baselines: bool = False
+
+    def __post_init__(self) -> None:
+        check_fields(self)
+
+
+def compliance_pattern(baseline_ids: Sequence[str] = ()) -> dict[str, Any]:
+    """The event of an instance's patch compliance turning non-compliant; with ``baseline_ids``, only under
+    those baselines (patch events carry ``patch-baseline-id``)."""
+    detail: dict[str, Any] = {"compliance-type": [PATCH_COMPLIANCE], "compliance-status": [NON_COMPLIANT]}
+    if baseline_ids:
+        check_count("baseline_ids", baseline_ids, 1, 20)
+        detail["patch-baseline-id"] = list(baseline_ids)
+    return {"source": ["aws.ssm"], "detail-type": [COMPLIANCE_EVENT], "detail": detail}
+
+
+def define_compliance_alerts(scope: Construct, *, baseline_ids: Sequence[str], description: str) -> events.CfnRule:
+    """The rule and its readable message, to the stack's alerts topic."""
+    topic = alerts_topic(scope)
+    rule = events.CfnRule(
+        scope,
+        "ComplianceAlerts",
+        description=description,
+        event_pattern=compliance_pattern(baseline_ids),
+        state="ENABLED",
+        targets=[
+            events.CfnRule.TargetProperty(
+                id="PatchAlerts",
+                arn=topic.topic_arn,
+                input_transformer=events.CfnRule.InputTransformerProperty(
+                    input_paths_map={
+                        "instance": "$.detail.resource-id",
+                        "severity": "$.detail.severity",
+                        "baseline": "$.detail.patch-baseline-id",
+                        "account": "$.account",
+                        "region": "$.region",
+                        "time": "$.time",
+                    },
+                    input_template='"Instance <instance> in account <account>, <region> is missing approved patches '
+                    "(patch compliance NON_COMPLIANT, highest severity <severity>, baseline <baseline>) as of "
+                    "<time>. List them with: aws ssm list-compliance-items --resource-ids <instance> "
+                    '--resource-types ManagedInstance --filters Key=ComplianceType,Values=Patch --region <region>"',
+                ),
+            )
+        ],
+    )
+    holder = Stack.of(scope).node.find_child(_ALERTS_ID)
+    assert isinstance(holder, _AlertsTopic)
+    holder.allow_rule(rule)
+    return rule

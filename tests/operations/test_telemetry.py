@@ -1,0 +1,185 @@
+"""Hook telemetry (PatchWorkflow telemetry=): metric filters once per log group, alarms to the alerts topic, a
+dashboard per workflow, and what synth refuses. (That the filters match the scripts' real lines is
+tests/hook_scripts/test_hook_lines.py.)"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from aws_cdk import Duration, Stack
+
+from constructs_lib import CommandOutput, HookTelemetry, PatchWorkflow, WindowSchedule
+from examples.demo.stack import demo_hooks
+from tests.builders import new_stack, template
+
+
+def workflow(stack: Stack, name: str = "Web", **keywords: Any) -> PatchWorkflow:
+    options: dict[str, Any] = {
+        "schedule": WindowSchedule.cron("0 3 ? * SUN *"),
+        "duration": Duration.hours(3),
+        "patch_groups": [name.lower()],
+        **keywords,
+    }
+    return PatchWorkflow(stack, name, **options)
+
+
+def resources(stack: Stack, kind: str) -> dict[str, Any]:
+    return {k: r["Properties"] for k, r in template(stack).find_resources(kind).items()}
+
+
+def test_six_filters_on_the_output_log_group_in_the_namespace() -> None:
+    stack = new_stack()
+    output = CommandOutput(stack, "Output", cloudwatch_output=True)
+    workflow(stack, output=output, telemetry=HookTelemetry(namespace="Acme/Patching"))
+    filters = resources(stack, "AWS::Logs::MetricFilter")
+    assert len(filters) == 6
+    log_group = stack.get_logical_id(output.log_group.node.default_child)  # type: ignore[union-attr,arg-type]
+    assert {json.dumps(f["LogGroupName"]) for f in filters.values()} == {json.dumps({"Ref": log_group})}
+    by_metric = {f["MetricTransformations"][0]["MetricName"]: f for f in filters.values()}
+    assert set(by_metric) == {
+        "StopSeconds",
+        "UpdateSeconds",
+        "TimeToHealthySeconds",
+        "StopFailures",
+        "UpdateFailures",
+        "StartFailures",
+    }
+    healthy = by_metric["TimeToHealthySeconds"]
+    assert healthy["FilterPattern"] == (
+        '[time, hook = "start_app_and_verify:", service, word1 = "is", word2 = "healthy", after = "after", '
+        'seconds, unit = "s", ...]'
+    )
+    assert healthy["MetricTransformations"][0] == {
+        "MetricName": "TimeToHealthySeconds",
+        "MetricNamespace": "Acme/Patching",
+        "MetricValue": "$seconds",
+        "Dimensions": [{"Key": "Service", "Value": "$service"}],
+        "Unit": "Seconds",
+    }
+    assert by_metric["StartFailures"]["MetricTransformations"][0]["MetricValue"] == "1"
+    assert "Dimensions" not in by_metric["StartFailures"]["MetricTransformations"][0]
+
+
+def test_workflows_sharing_an_output_share_its_filters_and_one_namespace() -> None:
+    stack = new_stack()
+    output = CommandOutput(stack, "Output", cloudwatch_output=True)
+    web = workflow(stack, "Web", output=output, telemetry=HookTelemetry())
+    api = workflow(stack, "Api", output=output, telemetry=HookTelemetry(dashboard=False))
+    assert web.hook_metrics is api.hook_metrics
+    assert len(resources(stack, "AWS::Logs::MetricFilter")) == 6  # counted once, not once per workflow
+    assert len(resources(stack, "AWS::CloudWatch::Dashboard")) == 1
+    with pytest.raises(ValueError, match=r"telemetry\.namespace 'Other' differs from 'PatchHooks'"):
+        workflow(stack, "Batch", output=output, telemetry=HookTelemetry(namespace="Other"))
+
+
+def test_the_failure_alarm_sums_every_hooks_failures_and_tells_the_alerts_topic() -> None:
+    stack = new_stack()
+    output = CommandOutput(stack, "Output", cloudwatch_output=True)
+    workflow(stack, output=output, hooks=demo_hooks(stack, "demo"), telemetry=HookTelemetry())
+    alarms = resources(stack, "AWS::CloudWatch::Alarm")
+    (alarm,) = alarms.values()  # no time_to_healthy: the failure alarm only
+    expression = next(m for m in alarm["Metrics"] if "Expression" in m)
+    assert expression["Expression"] == "FILL(stopfailures, 0) + FILL(updatefailures, 0) + FILL(startfailures, 0)"
+    summed = {m["MetricStat"]["Metric"]["MetricName"] for m in alarm["Metrics"] if "MetricStat" in m}
+    assert summed == {"StopFailures", "UpdateFailures", "StartFailures"}
+    assert all(m["MetricStat"]["Stat"] == "Sum" for m in alarm["Metrics"] if "MetricStat" in m)
+    assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (1, "GreaterThanOrEqualToThreshold")
+    assert alarm["TreatMissingData"] == "notBreaching"
+    topic = next(k for k in resources(stack, "AWS::SNS::Topic") if k.startswith("PatchAlerts"))
+    assert alarm["AlarmActions"] == [{"Ref": topic}]
+
+
+def test_time_to_healthy_alarms_per_service_of_the_typed_hooks() -> None:
+    stack = new_stack()
+    output = CommandOutput(stack, "Output", cloudwatch_output=True)
+    workflow(
+        stack,
+        output=output,
+        hooks=demo_hooks(stack, "demo"),
+        telemetry=HookTelemetry(time_to_healthy=Duration.minutes(3), alarm_on_failure=False),
+    )
+    (alarm,) = resources(stack, "AWS::CloudWatch::Alarm").values()
+    (metric,) = alarm["Metrics"]
+    stat = metric["MetricStat"]
+    assert stat["Metric"]["MetricName"] == "TimeToHealthySeconds"
+    assert stat["Metric"]["Dimensions"] == [{"Name": "Service", "Value": "demo-app"}]
+    assert (stat["Stat"], alarm["Threshold"], alarm["ComparisonOperator"]) == ("Maximum", 180, "GreaterThanThreshold")
+
+
+def dashboard_body(stack: Stack) -> dict[str, Any]:
+    """The only dashboard's body as CloudWatch reads it (the region reference filled in)."""
+    (dashboard,) = resources(stack, "AWS::CloudWatch::Dashboard").values()
+    parts = dashboard["DashboardBody"]["Fn::Join"][1]
+    body: dict[str, Any] = json.loads("".join(part if isinstance(part, str) else "us-east-1" for part in parts))
+    return body
+
+
+def expressions(body: dict[str, Any]) -> list[str]:
+    """The metric math expressions the widgets plot."""
+    found = []
+    for widget in body["widgets"]:
+        for metric in widget["properties"].get("metrics", []):
+            found += [item["expression"] for item in metric if isinstance(item, dict) and "expression" in item]
+    return found
+
+
+def widget_metrics(body: dict[str, Any]) -> str:
+    return json.dumps([widget["properties"].get("metrics") for widget in body["widgets"]])
+
+
+def test_the_dashboard_shows_the_workflows_services_or_searches_when_they_are_unknown() -> None:
+    stack = new_stack()
+    output = CommandOutput(stack, "Output", cloudwatch_output=True)
+    workflow(stack, output=output, hooks=demo_hooks(stack, "demo"), telemetry=HookTelemetry())
+    body = dashboard_body(stack)
+    titles = [widget["properties"]["title"] for widget in body["widgets"]]
+    assert titles == [
+        "StopSeconds (maximum)",
+        "UpdateSeconds (maximum)",
+        "TimeToHealthySeconds (maximum)",
+        "Hook failures",
+        "Hook failures, last 7 days",
+    ]
+    shown = widget_metrics(body)
+    assert '["PatchHooks", "TimeToHealthySeconds", "Service", "demo-app"' in shown
+    assert expressions(body) == ["FILL(stopfailures, 0) + FILL(updatefailures, 0) + FILL(startfailures, 0)"] * 2
+    unknown = new_stack()
+    workflow(unknown, output=CommandOutput(unknown, "Output", cloudwatch_output=True), telemetry=HookTelemetry())
+    expected = """SEARCH('{PatchHooks,Service} MetricName="TimeToHealthySeconds"', 'Maximum', 300)"""
+    assert expected in expressions(dashboard_body(unknown))
+
+
+@pytest.mark.parametrize(
+    ("output", "message"),
+    [
+        (None, "telemetry needs output with cloudwatch_output=True"),
+        ({"s3_output": True, "cloudwatch_output": False}, "telemetry needs output with cloudwatch_output=True"),
+    ],
+)
+def test_telemetry_needs_output_to_cloudwatch_logs(output: dict[str, Any] | None, message: str) -> None:
+    stack = new_stack()
+    keywords = {"output": CommandOutput(stack, "Output", **output)} if output else {}
+    with pytest.raises(ValueError, match=message):
+        workflow(stack, telemetry=HookTelemetry(), **keywords)
+
+
+@pytest.mark.parametrize(
+    ("keywords", "message"),
+    [
+        ({"namespace": "AWS/SSM"}, "must not start with AWS/"),
+        ({"namespace": ""}, "telemetry.namespace"),
+        ({"namespace": "has space"}, "telemetry.namespace"),
+        ({"time_to_healthy": Duration.hours(2)}, "telemetry.time_to_healthy"),
+    ],
+)
+def test_wrong_options_are_refused(keywords: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        HookTelemetry(**keywords)
+
+
+def test_wrong_types_are_refused_naming_the_field() -> None:
+    with pytest.raises(TypeError, match="dashboard"):
+        HookTelemetry(dashboard="yes")  # type: ignore[arg-type]
+    assert HookTelemetry(namespace="Acme/Patching-1").namespace == "Acme/Patching-1"
