@@ -237,6 +237,7 @@ def runbook_content(
 ) -> dict[str, Any]:
     """The runbook's content (schema 0.3, assuming the ``AutomationAssumeRole`` parameter), after the checks."""
     check_steps(steps)
+    check_variables(steps, parameters)
     content: dict[str, Any] = {
         "schemaVersion": "0.3",
         "description": description,
@@ -272,3 +273,29 @@ def check_steps(steps: Sequence[Step]) -> None:
         cancel = (step.on_cancel or "").removeprefix("step:")
         if step.on_cancel and step.on_cancel.startswith("step:") and actions[cancel] in _NOT_CANCEL_TARGETS:
             fail(f"step {step.name}: onCancel can't continue at {cancel} ({actions[cancel]}); Automation refuses it")
+
+
+# The outputs each action has without declaring them (Automation actions reference, per action's "Output").
+_BUILT_IN_OUTPUTS = {
+    "aws:runCommand": ("CommandId", "Status", "ResponseCode", "Output"),
+    "aws:executeAutomation": ("ExecutionId", "Status", "Output"),
+    "aws:approve": ("ApprovalStatus", "ApproverDecisions", "Approvers"),
+}
+_VARIABLE = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
+_SYSTEM_VARIABLE = re.compile(r"^(automation|global):[A-Z_]+$")
+
+
+def check_variables(steps: Sequence[Step], parameters: Mapping[str, Any]) -> None:
+    """Every ``{{ name }}`` a step uses names a parameter, an output of a step before it (declared, or built
+    into its action) or a system variable (``automation:EXECUTION_ID``, ``global:DATE``, ...): Automation
+    finds a misspelt one only when the step runs."""
+    known = set(parameters)
+    for step in steps:
+        for name in _VARIABLE.findall(repr(step.inputs())):
+            if name not in known and not _SYSTEM_VARIABLE.fullmatch(name):
+                fail(
+                    f"step {step.name} uses {{{{ {name} }}}}, which is no parameter ({', '.join(sorted(parameters))}), "
+                    "output of an earlier step or system variable"
+                )
+        known.update(f"{step.name}.{output.name}" for output in step.outputs())
+        known.update(f"{step.name}.{name}" for name in _BUILT_IN_OUTPUTS.get(step.action, ()))

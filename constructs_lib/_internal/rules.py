@@ -157,7 +157,7 @@ def check_resource_name(keyword: str, value: str | None) -> None:
 
 
 # Document names SSM keeps for AWS's own (CreateDocument: "aws", "amazon" and "amzn" are reserved prefixes).
-_RESERVED_DOCUMENT_PREFIXES = ("aws", "amazon", "amzn")
+RESERVED_DOCUMENT_PREFIXES = ("aws", "amazon", "amzn")
 
 
 def check_document_name(keyword: str, name: str | None) -> None:
@@ -165,7 +165,7 @@ def check_document_name(keyword: str, name: str | None) -> None:
     if name is None or is_unresolved_text(name):
         return
     check_resource_name(keyword, name)
-    if name.lower().startswith(_RESERVED_DOCUMENT_PREFIXES):
+    if name.lower().startswith(RESERVED_DOCUMENT_PREFIXES):
         fail(f"{keyword} must not start with the reserved prefixes aws, amazon or amzn; got {keyword}={name!r}")
 
 

@@ -393,7 +393,7 @@ def _runbook(content: dict[str, Any]) -> tuple[list[str], int]:
             lines.append(f"{step['name']}: the hooked patch ({inputs.get('DocumentName')}), up to {timeout} s")
             continue
         if isinstance(timeout, int):
-            seconds += timeout
+            seconds += timeout * step.get("maxAttempts", 1)  # each attempt may take the whole timeout
         if action == "aws:waitForAwsResourceProperty":
             what = f"{inputs.get('Service')} {inputs.get('Api')} until {' or '.join(inputs.get('DesiredValues', []))}"
             lines.append(f"{step['name']}: wait, {what}, up to {timeout} s")

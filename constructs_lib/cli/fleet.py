@@ -149,6 +149,12 @@ def brake_lines(fleet: FleetDescription, after: datetime) -> list[str]:
             if problem
             else f"- a failed window of {halted_by} halts {name} (stages)"
         )
+    runbooks = [group.name for group in fleet.groups if group.has_runbook]
+    if runbooks and len(names) > 1:
+        lines.append(
+            f"- so does one failed patch runbook run of {', '.join(runbooks)} in an earlier wave (an instance "
+            "that could not be patched or put back; a run started by hand counts too)"
+        )
     return [*lines, ""]
 
 

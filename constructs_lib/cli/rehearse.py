@@ -367,7 +367,8 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
             resources,
             runbook,
             run_patch,
-            healthy_after=args.scenario is not Scenario.APP_UNHEALTHY,
+            # The target groups see what the hooks left: an app whose on-exit hook failed is not healthy.
+            healthy_after=lambda: args.scenario is not Scenario.APP_UNHEALTHY and _app_restarted(steps),
         )
         result = rehearsed.run.status
     if args.json:
@@ -391,6 +392,12 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
         if rehearsed is not None:
             out.write(f"Runbook result: {result}\n")
     return 0 if result == "Success" else 1
+
+
+def _app_restarted(steps: list[StepResult]) -> bool:
+    """The on-exit hook (start the app and verify it) succeeded, or there is none to say otherwise."""
+    on_exit = [step for step in steps if step.name == "OnExitHook"]
+    return all(step.status == "Success" for step in on_exit)
 
 
 def write_runbook_table(task: str, scenario: Scenario, rehearsed: RunbookRehearsal, out: TextIO) -> None:

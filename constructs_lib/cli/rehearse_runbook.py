@@ -106,65 +106,83 @@ def _lifecycle(group: str, state: str) -> dict[str, Any]:
     return {"AutoScalingInstances": [instance]}
 
 
-def expected_calls(content: Mapping[str, Any], *, healthy_after: bool) -> list[Call]:
+class CallScript:
     """The load balancer and Auto Scaling calls a correct runbook makes for one instance registered in every
-    target group and, with standby, in the first of the allowed groups, in order; the responses are what AWS
-    would say. Your own API steps are expected where they stand, answered with an empty response. (The
+    target group and, with standby, in service in the first of the allowed groups, in order; the responses are
+    what AWS would say. Your own API steps are expected where they stand, answered with an empty response. (The
     failure reports depend on how the real hooks end: SNS records them instead, see ``published``.)"""
-    reads = [step for step in content["mainSteps"] if step["name"].startswith("ReadTargetGroup")]
-    # A group given by name is looked up first: its made-up ARN stands in wherever the runbook uses the lookup.
-    lookups = [_step(content, read["name"].replace("Read", "Find")) for read in reads]
-    target_groups = [
-        _target_group_arn(lookup["inputs"]["Names"][0]) if lookup else read["inputs"]["TargetGroupArn"]
-        for read, lookup in zip(reads, lookups, strict=True)
-    ]
-    check = _step(content, "CheckAutoScalingGroup")
-    group = check["inputs"]["DesiredValues"][0] if check else None
-    instance = {"InstanceIds": [INSTANCE]}
-    target = [{"Id": INSTANCE}]
-    calls: list[Call] = list(_own_calls(content, before=True))
 
-    def asg(method: str, state: str | None, request: dict[str, Any] | None = None) -> None:
-        assert group is not None
-        response = _lifecycle(group, state) if state else {"Activities": []}
-        calls.append(Call("autoscaling", method, request or instance, response))
+    def __init__(self, content: Mapping[str, Any]) -> None:
+        self.content = content
+        reads = [step for step in content["mainSteps"] if step["name"].startswith("ReadTargetGroup")]
+        # A group given by name is looked up first: its made-up ARN stands in wherever the runbook uses the lookup.
+        self.lookups = [_step(content, read["name"].replace("Read", "Find")) for read in reads]
+        self.target_groups = [
+            _target_group_arn(lookup["inputs"]["Names"][0]) if lookup else read["inputs"]["TargetGroupArn"]
+            for read, lookup in zip(reads, self.lookups, strict=True)
+        ]
+        check = _step(content, "CheckAutoScalingGroup")
+        self.group = check["inputs"]["DesiredValues"][0] if check else None
+        self.calls: list[Call] = []
 
-    def elb(method: str, arn: str, state: str | None) -> None:
-        calls.append(Call("elbv2", method, {"TargetGroupArn": arn, "Targets": target}, _health(state) if state else {}))
+    def _asg(self, method: str, state: str | None, request: dict[str, Any] | None = None) -> None:
+        assert self.group is not None
+        response = _lifecycle(self.group, state) if state else {"Activities": []}
+        self.calls.append(Call("autoscaling", method, request or {"InstanceIds": [INSTANCE]}, response))
 
-    if group:
-        asg("describe_auto_scaling_instances", "InService")  # the group check
-        asg("describe_auto_scaling_instances", "InService")  # which group
-    for arn, lookup in zip(target_groups, lookups, strict=True):
-        if lookup:
-            found = {"TargetGroups": [{"TargetGroupArn": arn, "TargetType": "instance"}]}
-            calls.append(Call("elbv2", "describe_target_groups", {"Names": lookup["inputs"]["Names"]}, found))
-        elb("describe_target_health", arn, "healthy")
-    if group:
-        decrement = _step(content, "EnterStandby")["inputs"]["ShouldDecrementDesiredCapacity"]  # type: ignore[index]
-        request = {**instance, "AutoScalingGroupName": group, "ShouldDecrementDesiredCapacity": decrement}
-        asg("enter_standby", None, request)
-        asg("describe_auto_scaling_instances", "EnteringStandby")
-        asg("describe_auto_scaling_instances", "Standby")
-    for arn in target_groups:
-        elb("deregister_targets", arn, None)
-        elb("describe_target_health", arn, "draining")
-        elb("describe_target_health", arn, "unused")
-    if group:
-        asg("describe_auto_scaling_instances", "Standby")
-        asg("exit_standby", None, {**instance, "AutoScalingGroupName": group})
-        asg("describe_auto_scaling_instances", "Pending")
-        asg("describe_auto_scaling_instances", "InService")
-    for arn in target_groups:
-        elb("register_targets", arn, None)
-        if not healthy_after:
-            for state in ["initial", *["unhealthy"] * (POLLS - 1)]:
-                elb("describe_target_health", arn, state)
-            elb("deregister_targets", arn, None)  # out again: it stays out of the group
-            break
-        elb("describe_target_health", arn, "initial")
-        elb("describe_target_health", arn, "healthy")
-    return [*calls, *_own_calls(content, before=False)]
+    def _elb(self, method: str, arn: str, state: str | None) -> None:
+        request = {"TargetGroupArn": arn, "Targets": [{"Id": INSTANCE}]}
+        self.calls.append(Call("elbv2", method, request, _health(state) if state else {}))
+
+    def before_patch(self) -> list[Call]:
+        """Where the instance is, your steps, and taking it out of service."""
+        self.calls = []
+        if self.group:
+            self._asg("describe_auto_scaling_instances", "InService")  # the group check
+            self._asg("describe_auto_scaling_instances", "InService")  # in service, so the run may take it out
+            self._asg("describe_auto_scaling_instances", "InService")  # which group
+        for arn, lookup in zip(self.target_groups, self.lookups, strict=True):
+            if lookup:
+                found = {"TargetGroups": [{"TargetGroupArn": arn, "TargetType": "instance"}]}
+                self.calls.append(Call("elbv2", "describe_target_groups", {"Names": lookup["inputs"]["Names"]}, found))
+            self._elb("describe_target_health", arn, "healthy")
+        self.calls += _own_calls(self.content, before=True)  # once the instance is known to be a target
+        if self.group:
+            decrement = _step(self.content, "EnterStandby")["inputs"]["ShouldDecrementDesiredCapacity"]  # type: ignore[index]
+            request = {"InstanceIds": [INSTANCE], "AutoScalingGroupName": self.group}
+            self._asg("enter_standby", None, {**request, "ShouldDecrementDesiredCapacity": decrement})
+            self._asg("describe_auto_scaling_instances", "EnteringStandby")
+            self._asg("describe_auto_scaling_instances", "Standby")
+        for arn in self.target_groups:
+            self._elb("deregister_targets", arn, None)
+            self._elb("describe_target_health", arn, "draining")
+            self._elb("describe_target_health", arn, "unused")
+        return self.calls
+
+    def after_patch(self, *, healthy: bool) -> list[Call]:
+        """Back in service: healthy again in each group, or unhealthy and out again; then your steps."""
+        self.calls = []
+        if self.group:
+            self._asg("describe_auto_scaling_instances", "Standby")
+            self._asg("exit_standby", None, {"InstanceIds": [INSTANCE], "AutoScalingGroupName": self.group})
+            self._asg("describe_auto_scaling_instances", "Pending")
+            self._asg("describe_auto_scaling_instances", "InService")
+        for arn in self.target_groups:
+            self._elb("register_targets", arn, None)
+            if not healthy:
+                for state in ["initial", *["unhealthy"] * (POLLS - 1)]:
+                    self._elb("describe_target_health", arn, state)
+                self._elb("deregister_targets", arn, None)  # out again: it stays out of the group
+                break
+            self._elb("describe_target_health", arn, "initial")
+            self._elb("describe_target_health", arn, "healthy")
+        return [*self.calls, *_own_calls(self.content, before=False)]
+
+
+def expected_calls(content: Mapping[str, Any], *, healthy_after: bool) -> list[Call]:
+    """Every call of a run that reaches the patch step (CallScript), the instance healthy after it or not."""
+    script = CallScript(content)
+    return [*script.before_patch(), *script.after_patch(healthy=healthy_after)]
 
 
 def _own_calls(content: Mapping[str, Any], *, before: bool) -> Iterator[Call]:
@@ -195,9 +213,11 @@ def _substituted(value: Any) -> Any:
 
 
 @contextmanager
-def _stubbed(calls: list[Call], services: set[str], published: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    """Clients whose Stubber expects ``calls`` in order, and an SNS client that records what is published
-    into ``published``; every call is checked against the API model."""
+def _stubbed(
+    calls: list[Call], services: set[str], published: list[dict[str, Any]]
+) -> Iterator[tuple[dict[str, Any], Callable[[list[Call]], None]]]:
+    """Clients whose Stubber expects ``calls`` in order (and what is enqueued later), and an SNS client that
+    records what is published into ``published``; every call is checked against the API model."""
     import boto3
     from botocore.awsrequest import AWSResponse
     from botocore.stub import Stubber
@@ -223,9 +243,13 @@ def _stubbed(calls: list[Call], services: set[str], published: list[dict[str, An
         stubbers = {
             service: stack.enter_context(Stubber(client)) for service, client in clients.items() if service != "sns"
         }
-        for call in calls:
-            stubbers[call.service].add_response(call.method, call.response, call.request)
-        yield clients
+
+        def enqueue(more: list[Call]) -> None:
+            for call in more:
+                stubbers[call.service].add_response(call.method, call.response, call.request)
+
+        enqueue(calls)
+        yield clients, enqueue
         for service, stubber in stubbers.items():
             try:
                 stubber.assert_no_pending_responses()
@@ -240,18 +264,29 @@ def rehearse_runbook(
     content: Mapping[str, Any],
     run_patch: Callable[[Mapping[str, Any]], tuple[str, str]],
     *,
-    healthy_after: bool,
+    healthy_after: Callable[[], bool],
     log: Callable[[str], None] = lambda _: None,
 ) -> RunbookRehearsal:
     """Run the runbook for one made-up instance: the off-instance calls stubbed, the patch step through
-    ``run_patch`` (the Run Command rehearsal, for real)."""
+    ``run_patch`` (the Run Command rehearsal, for real). Once it ran, ``healthy_after`` says whether the app
+    is healthy (the target groups answer so from then on)."""
     made_up = concrete(content, made_up_ids(resources, content))
-    calls = expected_calls(made_up, healthy_after=healthy_after)
+    script = CallScript(made_up)
+    calls = script.before_patch()
     published: list[dict[str, Any]] = []
     services = {step["inputs"]["Service"] for step in made_up["mainSteps"] if "Service" in step.get("inputs", {})}
     parameters = {"InstanceId": INSTANCE, "AutomationAssumeRole": f"arn:aws:iam::{ACCOUNT}:role/rehearsal"}
-    with _stubbed(calls, services, published) as clients:
-        run = run_runbook(made_up, {**parameters, "SnapshotId": ""}, clients, log, run_command=run_patch, polls=POLLS)
+    with _stubbed(calls, services, published) as (clients, enqueue):
+
+        def patch_then_restore(step: Mapping[str, Any]) -> tuple[str, str]:
+            result = run_patch(step)
+            restore = script.after_patch(healthy=healthy_after())
+            calls.extend(restore)
+            enqueue(restore)
+            return result
+
+        parameters_run = {**parameters, "SnapshotId": ""}
+        run = run_runbook(made_up, parameters_run, clients, log, run_command=patch_then_restore, polls=POLLS)
     return RunbookRehearsal(run, calls, published)
 
 

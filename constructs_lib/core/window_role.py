@@ -56,7 +56,8 @@ def _arn(service: str, resource: str, *, account: bool = True) -> dict[str, Any]
 # IAM quota: a role's inline policies hold at most 10,240 characters in all (whitespace not counted).
 _MAX_INLINE_POLICY_CHARACTERS = 10_240
 ANY_INSTANCE = [_arn("ec2", "instance/*"), _arn("ssm", "managed-instance/*")]
-_STATEMENTS: list[dict[str, Any]] = [
+# What a window that sends the patch command needs (Run Command tasks), and what every window needs.
+_SEND_STATEMENTS: list[dict[str, Any]] = [
     {
         "Sid": "SendPatchDocument",
         "Action": "ssm:SendCommand",
@@ -69,13 +70,13 @@ _STATEMENTS: list[dict[str, Any]] = [
         "Effect": "Allow",
         "Resource": "*",
     },
-    {
-        "Sid": "ResolveTargets",
-        "Action": ["resource-groups:ListGroupResources", "resource-groups:ListGroups", "tag:GetResources"],
-        "Effect": "Allow",
-        "Resource": "*",
-    },
 ]
+_RESOLVE_TARGETS: dict[str, Any] = {
+    "Sid": "ResolveTargets",
+    "Action": ["resource-groups:ListGroupResources", "resource-groups:ListGroups", "tag:GetResources"],
+    "Effect": "Allow",
+    "Resource": "*",
+}
 
 
 class MaintenanceWindowRole(Construct):
@@ -100,9 +101,10 @@ class MaintenanceWindowRole(Construct):
         """
         check_pattern("role_name", role_name, IAM_ROLE_NAME, IAM_ROLE_NAME_RULE)
         super().__init__(scope, construct_id)
-        self._statements: list[dict[str, Any]] = [dict(statement) for statement in _STATEMENTS]
+        self._statements: list[dict[str, Any]] = []  # passed roles and runbooks, as they are added
         self._passed_roles: list[str] = []
         self._targets: list[WindowTargets] = []
+        self._starts_automation = False
         self.cfn_role = iam.CfnRole(
             self,
             "Resource",
@@ -128,10 +130,27 @@ class MaintenanceWindowRole(Construct):
         """Let the window send the patch document to the instances ``targets`` select (tasks do this)."""
         if targets not in self._targets:
             self._targets.append(targets)
-            self.cfn_role.policies = [self._policy()]
+            self._refresh()
+
+    def _refresh(self) -> None:
+        self.cfn_role.policies = [self._policy()]
+        if not self.sends_commands:
+            self.cfn_role.description = "Maintenance window service role: starts the patch runbooks"
+
+    @property
+    def sends_commands(self) -> bool:
+        """False for a role that only starts runbooks (AUTOMATION tasks): it gets no SendCommand at all. A role
+        no task was registered with keeps it, for your own Run Command tasks."""
+        return bool(self._targets) or not self._starts_automation
 
     def _policy(self) -> iam.CfnRole.PolicyProperty:
-        statements = [*self._statements, *instance_statements(self._targets)]
+        sends = self.sends_commands
+        statements = [
+            *(_SEND_STATEMENTS if sends else []),
+            _RESOLVE_TARGETS,
+            *self._statements,
+            *(instance_statements(self._targets) if sends else []),
+        ]
         size = len(json.dumps(statements, separators=(",", ":")))
         if size > _MAX_INLINE_POLICY_CHARACTERS:
             fail(
@@ -163,21 +182,24 @@ class MaintenanceWindowRole(Construct):
                 "Resource": arn,
             }
         )
-        self.cfn_role.policies = [self._policy()]
+        self._refresh()
 
     @typed
     def allow_automation(self, definition_arn: str, assume_role: iam.IRole) -> None:
         """Let the window start one runbook (``automation-definition/<name>:$DEFAULT``) as an AUTOMATION
         task, follow its executions, and pass ``assume_role`` to SSM for it."""
-        self._statements += [
-            {"Action": "ssm:StartAutomationExecution", "Effect": "Allow", "Resource": definition_arn},
-            {
-                "Action": "ssm:GetAutomationExecution",
-                "Effect": "Allow",
-                "Resource": _arn("ssm", "automation-execution/*"),
-            },
-        ]
-        self.cfn_role.policies = [self._policy()]
+        self._starts_automation = True
+        follow = {
+            "Action": "ssm:GetAutomationExecution",
+            "Effect": "Allow",
+            "Resource": _arn("ssm", "automation-execution/*"),
+        }
+        self._statements.append(
+            {"Action": "ssm:StartAutomationExecution", "Effect": "Allow", "Resource": definition_arn}
+        )
+        if follow not in self._statements:
+            self._statements.append(follow)
+        self._refresh()
         self.allow_pass_role(assume_role)
         acknowledge_wildcards(
             self,

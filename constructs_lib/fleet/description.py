@@ -50,6 +50,7 @@ from .._internal.rules import (
     HEALTH_URL_RULE,
     MAX_PATCH_FILTERS,
     PATCH_STEP_RANGE,
+    RESERVED_DOCUMENT_PREFIXES,
     RUNBOOK_WAIT_RANGE,
     SCHEDULE_OFFSET_RANGE,
     SERVICE_NAME_PATTERN,
@@ -166,7 +167,18 @@ def _patch_group(value: str) -> str:
     return value
 
 
-Name = Annotated[str, _matching(r"^[A-Za-z][A-Za-z0-9-]{1,19}$", "2 to 20 letters, digits and hyphens, first a letter")]
+def _not_reserved(name: str) -> str:
+    # Every document the fleet names starts with the fleet's name, and SSM keeps these prefixes for AWS's own.
+    if name.lower().startswith(RESERVED_DOCUMENT_PREFIXES):
+        raise ValueError("must not start with aws, amazon or amzn (SSM keeps them for AWS's own documents)")
+    return name
+
+
+Name = Annotated[
+    str,
+    _matching(r"^[A-Za-z][A-Za-z0-9-]{1,19}$", "2 to 20 letters, digits and hyphens, first a letter"),
+    AfterValidator(_not_reserved),
+]
 EnvironmentName = Annotated[str, _matching(r"^[a-z][a-z0-9]{1,11}$", "2 to 12 lower-case letters and digits")]
 GroupName = Annotated[
     str, _matching(r"^[A-Za-z][A-Za-z0-9-]{1,39}$", "2 to 40 letters, digits and hyphens, first a letter")
@@ -350,7 +362,8 @@ class HookSpec(_Model):
 
 TargetGroupName = Annotated[str, _matching(TARGET_GROUP_NAME_PATTERN, TARGET_GROUP_NAME_RULE)]
 AutoScalingGroupName = Annotated[str, _matching(AUTO_SCALING_GROUP_NAME_PATTERN, AUTO_SCALING_GROUP_NAME_RULE)]
-WaitSeconds = Annotated[int, _within(RUNBOOK_WAIT_RANGE)]
+# Strict: true would otherwise read as 1 second, and "no" as False.
+WaitSeconds = Annotated[int, Field(strict=True), _within(RUNBOOK_WAIT_RANGE)]
 
 
 class LoadBalancerSpec(_Model):
@@ -388,7 +401,7 @@ class AutoScalingSpec(_Model):
     """
 
     groups: Annotated[list[AutoScalingGroupName], Field(min_length=1, max_length=10)]
-    decrement_desired_capacity: bool = True
+    decrement_desired_capacity: Annotated[bool, Field(strict=True)] = True
     timeout_seconds: WaitSeconds = defaults.STANDBY_WAIT_SECONDS
 
     @model_validator(mode="after")
@@ -426,7 +439,7 @@ class PatchGroupSpec(GroupSettings):
     hooks: HookSpec | None = None
     load_balancer: LoadBalancerSpec | None = None
     auto_scaling: AutoScalingSpec | None = None
-    patch_timeout_seconds: Annotated[int, _within(PATCH_STEP_RANGE)] | None = None
+    patch_timeout_seconds: Annotated[int, Field(strict=True), _within(PATCH_STEP_RANGE)] | None = None
     overrides: dict[str, GroupSettings] = {}
 
     @property
@@ -806,6 +819,8 @@ def _describe(problem: Mapping[str, Any]) -> list[str]:
     if problem["type"] == "missing":
         return [f"{path}: missing; this field is required"]
     if problem["type"] == "extra_forbidden":
+        if "overrides" in parts and str(parts[-1]) in PatchGroupSpec.model_fields:
+            return [f"{path}: is a group field; it can't change per environment (set it on the group)"]
         close = nearest_of(str(parts[-1]), _known_fields(), cutoff=0.75)
         hint = f"did you mean {close}?" if close else "check its spelling against the documented fields"
         return [f"{path}: unknown field; {hint}"]

@@ -128,10 +128,11 @@ class FleetPatchingStack(Stack):
             output=self.output,
             **_off_instance(group, runbook_name),
         )
-        # One role serves every group of the stack: it reaches each group's tagged instances only, and
-        # starts only the groups' runbooks.
-        self.window_role.allow_targets(workflow.targets.targets)
-        if workflow.runbook is not None:
+        # One role serves every group of the stack: it sends the patch command only to the tagged instances of
+        # groups patched by Run Command, and starts only the other groups' runbooks (whose roles send it).
+        if workflow.runbook is None:
+            self.window_role.allow_targets(workflow.targets.targets)
+        else:
             self.window_role.allow_automation(workflow.runbook.definition_arn, workflow.runbook.role)
             Annotations.of(workflow.task).acknowledge_warning(
                 "constructs-lib:runbook-role", "the fleet's window role is allowed to start this runbook"

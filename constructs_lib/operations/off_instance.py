@@ -26,11 +26,13 @@ from .._internal.constants import CONCURRENT_AUTOMATIONS as CONCURRENT_AUTOMATIO
 from .._internal.rules import (
     AUTO_SCALING_GROUP_NAME_PATTERN,
     AUTO_SCALING_GROUP_NAME_RULE,
+    RESERVED_DOCUMENT_PREFIXES,
     RUNBOOK_WAIT_RANGE,
     TARGET_GROUP_NAME_PATTERN,
     TARGET_GROUP_NAME_RULE,
     check_count,
     check_length,
+    check_pattern,
     check_resource_name,
     fail,
 )
@@ -40,16 +42,24 @@ from .._internal.validation import check_int_range, is_unresolved, whole_seconds
 # What DescribeTargetHealth says of an instance that is not (or no longer) registered, and of one in service.
 NOT_REGISTERED = "unused"
 HEALTHY = "healthy"
+# The states of an instance not serving in a target group: not registered, or leaving it (ELB user guide,
+# "target-group-health-checks": draining, unhealthy.draining).
+NOT_SERVING = (NOT_REGISTERED, "draining", "unhealthy.draining")
 # An EC2 instance id: target groups and Auto Scaling groups hold EC2 instances only (no mi- nodes).
 EC2_INSTANCE_PATTERN = "^i-[0-9a-f]{8}([0-9a-f]{9})?$"
 # The target group attribute that holds the deregistration delay, and its default (ELB user guide).
 _DELAY_KEY = "deregistration_delay.timeout_seconds"
 DEFAULT_DEREGISTRATION_DELAY = 300
-# An aws:executeAwsApi step: 25 s per call, three attempts for throttling.
-_API_SECONDS = 3 * 25
+# An aws:executeAwsApi step of yours: 25 s per call, three attempts for throttling.
+_API_CALL_SECONDS, _API_ATTEMPTS = 25, 3
+_API_SECONDS = _API_ATTEMPTS * _API_CALL_SECONDS
 
 
 def seconds_of(keyword: str, duration: Duration, allowed: tuple[int, int]) -> int:
+    """Whole seconds in ``allowed``; a deploy-time value is refused: the runbook's worst case must be known to
+    check it fits the window."""
+    if duration.is_unresolved():
+        fail(f"{keyword} must be known at synth (the runbook's timeouts must fit the window); got a deploy-time value")
     seconds = whole_seconds(keyword, duration, *allowed)
     assert seconds is not None
     return seconds
@@ -172,10 +182,20 @@ class AwsApiStep:
     def __post_init__(self) -> None:
         check_fields(self)
         check_count(f"step {self.name} resources", self.resources, 1, 20)
+        check_pattern(f"step {self.name} service", self.service, _SERVICE, "a boto3 service name such as dynamodb")
+        check_pattern(f"step {self.name} api", self.api, _OPERATION, "an API operation name such as UpdateItem")
+        for action in self.actions or ():
+            check_pattern(f"step {self.name} actions", action, _ACTION, "IAM actions such as dynamodb:UpdateItem")
 
     def step(self) -> auto.Step:
+        # The timeout written out, so that patch-plan counts from the template what synth counts.
         return auto.ApiCall(
-            name=self.name, service=self.service, api=self.api, parameters=dict(self.parameters), max_attempts=3
+            name=self.name,
+            service=self.service,
+            api=self.api,
+            parameters=dict(self.parameters),
+            max_attempts=_API_ATTEMPTS,
+            timeout_seconds=_API_CALL_SECONDS,
         )
 
     def statements(self, scope: Construct) -> list[iam.PolicyStatement]:
@@ -235,7 +255,7 @@ class RunbookStep:
 
     Args:
         name: the step's name in the runbook.
-        document_name: the runbook's name (of this account and region).
+        document_name: the runbook's name: one of this account and region, or AWS's own (AWS-..., AWSSupport-...).
         parameters: its parameters, each a list of strings; ``{{ InstanceId }}`` names the instance.
             Default: none.
         assume_role: the role the runbook runs with, passed as its AutomationAssumeRole (the runbook's role may
@@ -268,12 +288,15 @@ class RunbookStep:
 
     def statements(self, scope: Construct) -> list[iam.PolicyStatement]:
         stack = Stack.of(scope)
+        # AWS's own runbooks (AWS-..., AWSSupport-...) are named without an account, as AWS's documents are.
+        owned_by_aws = self.document_name.lower().startswith(RESERVED_DOCUMENT_PREFIXES)
         statements = [
             iam.PolicyStatement(
                 actions=["ssm:StartAutomationExecution"],
                 resources=[
                     stack.format_arn(
                         service="ssm",
+                        account="" if owned_by_aws else None,
                         resource="automation-definition",
                         resource_name=f"{self.document_name}:*",
                         arn_format=ArnFormat.SLASH_RESOURCE_NAME,
@@ -301,6 +324,12 @@ class RunbookStep:
 
 
 ExtraStep = AwsApiStep | ApprovalStep | RunbookStep
+
+# A step's call: a boto3 service and an operation as the API names it (no wildcard: the call is one operation),
+# and IAM actions (service prefix, then an action name that may end in a wildcard).
+_SERVICE = re.compile(r"^[a-z][a-z0-9-]{1,62}$")
+_OPERATION = re.compile(r"^[A-Z][A-Za-z0-9]{1,127}$")
+_ACTION = re.compile(r"^[a-z][a-z0-9-]{1,62}:[A-Za-z][A-Za-z0-9]*\*?$")
 
 _TARGET_GROUP_ARN = re.compile(
     r"arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:[0-9]{12}:targetgroup/[A-Za-z0-9-]{1,32}/[0-9a-f]{16}"

@@ -23,10 +23,12 @@ the brake between waves see it.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
 from aws_cdk import Annotations, ArnFormat, Duration, Stack, Token
+from aws_cdk import aws_autoscaling as autoscaling
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_ssm as ssm
@@ -39,6 +41,7 @@ from .._internal.nag import acknowledge_wildcards
 from .._internal.rules import (
     PATCH_STEP_RANGE,
     RESOURCE_NAME,
+    check_count,
     check_document_name,
     check_length,
     check_rate_control,
@@ -47,7 +50,7 @@ from .._internal.rules import (
     runbook_worst_seconds,
 )
 from .._internal.typecheck import typed
-from .._internal.validation import check_int_range, whole_seconds
+from .._internal.validation import check_int_range, is_unresolved, whole_seconds
 from .._internal.vocabulary import PatchOperation, RebootOption
 from ..core.command_output import CommandOutput
 from ..core.maintenance_window import MaintenanceWindow
@@ -61,6 +64,7 @@ from .off_instance import (
     EC2_INSTANCE_PATTERN,
     HEALTHY,
     NOT_REGISTERED,
+    NOT_SERVING,
     AutoScalingStandby,
     ExtraStep,
     RunbookStep,
@@ -144,6 +148,7 @@ class PatchRunbook(Construct):
             "patch_timeout", patch_timeout or Duration.seconds(defaults.PATCH_STEP_SECONDS), PATCH_STEP_RANGE
         )
         delivery_seconds = whole_seconds("delivery_timeout", delivery_timeout, 30, 2_592_000)
+        check_count("targets", targets, 1, 50)  # none would let the role send to any instance
         _check_ec2_targets(targets)
         self.role = iam.Role(
             self,
@@ -182,7 +187,10 @@ class PatchRunbook(Construct):
         )
         self._grant(targets)
         if load_balancer is not None:
+            _check_same_place(Stack.of(self), load_balancer)
             self.node.add_validation(TargetGroupsFit(load_balancer))
+        if auto_scaling is not None and auto_scaling.decrement_desired_capacity:
+            self._warn_without_standby_room(auto_scaling)
 
     @property
     def document_name(self) -> str:
@@ -222,6 +230,8 @@ class PatchRunbook(Construct):
         role = self.role
         for statement in instance_statements([target.targets for target in targets]):
             resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+            # EC2 instances only: target groups and Auto Scaling groups hold no managed nodes (mi-).
+            resources = [resource for resource in resources if "managed-instance/" not in json.dumps(resource)]
             role.add_to_policy(
                 iam.PolicyStatement(
                     actions=[statement["Action"]],
@@ -233,7 +243,7 @@ class PatchRunbook(Construct):
         role.add_to_policy(iam.PolicyStatement(actions=["ssm:SendCommand"], resources=[document]))
         follow = ["ssm:CancelCommand", "ssm:GetCommandInvocation", "ssm:ListCommandInvocations", "ssm:ListCommands"]
         role.add_to_policy(iam.PolicyStatement(actions=follow, resources=["*"]))
-        wildcards: list[Any] = ["*", *ANY_INSTANCE]
+        wildcards: list[Any] = ["*", ANY_INSTANCE[0]]
         reasons = [
             "Run Command follow-up (ssm:ListCommands, ssm:GetCommandInvocation, ...) supports no resource-level "
             "permission; SendCommand reaches only the targets' instances (by tag condition or ARN; any instance "
@@ -273,13 +283,44 @@ class PatchRunbook(Construct):
         wildcard_actions: list[str] = []
         if self.notifications is not None:
             wildcard_actions += self._grant_notifications(self.notifications)
-        for step in (*self.before_patch, *self.after_patch):
-            for granted in step.statements(self):
-                role.add_to_policy(granted)
-            if isinstance(step, RunbookStep):
-                wildcards.append(execution_arn(stack))
-                reasons.append(f"Step {step.name} follows the runbook it starts by an execution id known at run time.")
         acknowledge_wildcards(role, resources=wildcards, actions=wildcard_actions, reason=" ".join(reasons))
+        self._grant_steps(stack)
+
+    def _grant_steps(self, stack: Stack) -> None:
+        """Your steps' statements, in a policy of their own: the acknowledgements above do not cover them, so a
+        wildcard of yours is cdk-nag's finding to see (only the execution ARN a RunbookStep follows is ours)."""
+        steps = (*self.before_patch, *self.after_patch)
+        statements = [granted for step in steps for granted in step.statements(self)]
+        if not statements:
+            return
+        policy = iam.Policy(self, "StepsPolicy", roles=[self.role], statements=statements)
+        followed = [step.name for step in steps if isinstance(step, RunbookStep)]
+        if followed:
+            acknowledge_wildcards(
+                policy,
+                resources=[execution_arn(stack)],
+                reason=f"Steps {', '.join(followed)} follow the runbooks they start by ids known at run time.",
+            )
+
+    def _warn_without_standby_room(self, auto_scaling: AutoScalingStandby) -> None:
+        """EnterStandby with a decrement is refused below the group's minimum (autoscaling API, EnterStandby):
+        a CDK group whose desired capacity is its minimum can put no instance in standby."""
+        stack = Stack.of(self)
+        for group in auto_scaling.groups:
+            if not isinstance(group, Construct):
+                continue  # a name: nothing to read
+            resource = group.node.default_child
+            if not isinstance(resource, autoscaling.CfnAutoScalingGroup):
+                continue
+            low, desired = (str(stack.resolve(value)) for value in (resource.min_size, resource.desired_capacity))
+            if low.isdigit() and desired.isdigit() and int(desired) <= int(low):
+                Annotations.of(self).add_warning_v2(
+                    "constructs-lib:no-standby-room",
+                    f"Auto Scaling group {group.node.path} has desired capacity {desired} and minimum {low}: "
+                    "with decrement_desired_capacity no instance can enter standby (the desired capacity "
+                    "would fall below the minimum) and every run fails; lower the minimum or set "
+                    "decrement_desired_capacity=False (a replacement is launched)",
+                )
 
     def _grant_notifications(self, notifications: PatchNotifications) -> list[str]:
         """Publish the runbook's reports, and pass the Run Command notification role; the wildcard actions."""
@@ -356,8 +397,8 @@ class _Steps:
             is_critical=True,
         )
         return [
-            *(extra.step() for extra in self.runbook.before_patch),
             *self._read(),
+            *(extra.step() for extra in self.runbook.before_patch),
             *take_out,
             patch,
             *restore,
@@ -406,6 +447,19 @@ class _Steps:
                     parameters=describe,
                     selector="$.AutoScalingInstances[0].AutoScalingGroupName",
                     desired=self.asg.names,
+                    max_attempts=3,
+                )
+            )
+            # Only an instance in service is taken out (and so put back): one already in Standby, Pending or
+            # Terminating is someone else's, and the run fails without touching it.
+            steps.append(
+                auto.AssertProperty(
+                    name="CheckInService",
+                    service="autoscaling",
+                    api="DescribeAutoScalingInstances",
+                    parameters=describe,
+                    selector="$.AutoScalingInstances[0].LifecycleState",
+                    desired=["InService"],
                     max_attempts=3,
                 )
             )
@@ -471,7 +525,7 @@ class _Steps:
                 steps.append(
                     auto.Branch(
                         name=f"InTargetGroup{index}",
-                        choices=[auto.Choice(f"{{{{ ReadTargetGroup{index}.State }}}}", NOT_REGISTERED, following)],
+                        choices=_not_serving(index, following),
                         default=f"Deregister{index}",
                     )
                 )
@@ -549,7 +603,7 @@ class _Steps:
                 steps.append(
                     auto.Branch(
                         name=f"InTargetGroupAgain{index}",
-                        choices=[auto.Choice(f"{{{{ ReadTargetGroup{index}.State }}}}", NOT_REGISTERED, following)],
+                        choices=_not_serving(index, following),
                         default=f"Register{index}",
                     )
                 )
@@ -617,6 +671,13 @@ def _group_references(drain: TargetGroupDrain | None) -> list[str]:
     return [f"{{{{ FindTargetGroup{index}.Arn }}}}" if name else arn for index, (arn, name) in names]
 
 
+def _not_serving(index: int, following: str) -> list[auto.Choice]:
+    """Skip a target group the instance was not serving in when read: not registered, or already leaving
+    (someone deregistering it, or Auto Scaling terminating it): it is neither drained nor registered again."""
+    state = f"{{{{ ReadTargetGroup{index}.State }}}}"
+    return [auto.Choice(state, skipped, following) for skipped in NOT_SERVING]
+
+
 def _skip(index: int, count: int, prefix: str, last: str) -> str:
     """The next group's first step, or ``last`` after the last group."""
     return f"{prefix}{index + 1}" if index < count else last
@@ -630,7 +691,9 @@ def _publish(name: str, topic: str, subject: str, message: str, next_step: str) 
         parameters={"TopicArn": topic, "Subject": subject, "Message": message},
         max_attempts=3,
         next_step=next_step,
-        on_failure="Continue",
+        # A report that can't be sent must not fail the run, nor fall through to the next report.
+        on_failure=auto.jump(next_step),
+        is_critical=False,
     )
 
 
@@ -655,6 +718,20 @@ def _run_settings(
         }
         settings["ServiceRoleArn"] = notifications.role.role_arn
     return settings
+
+
+def _check_same_place(stack: Stack, drain: TargetGroupDrain) -> None:
+    """A target group ARN names its account and region: the runbook's role acts in its own only."""
+    for arn in drain.arns:
+        if is_unresolved(arn) or is_target_group_name(arn):
+            continue
+        region, account = arn.split(":")[3:5]
+        for what, given, here in (("region", region, stack.region), ("account", account, stack.account)):
+            if not is_unresolved(here) and given != here:
+                fail(
+                    f"load_balancer.target_groups {arn} is in {what} {given}; the runbook runs in {here} and can "
+                    "drain target groups of its own account and region only"
+                )
 
 
 def _check_ec2_targets(targets: Sequence[WindowTarget]) -> None:
@@ -706,7 +783,8 @@ class PatchRunbookTask(Construct):
             priority: 0 or more; lower runs first. Default: 1.
             task_name: the task's name. Default: the construct id when it is a valid name.
             description: 1 to 128 characters. Default: none.
-            cutoff_behavior: at cutoff, let running automations finish (no new ones start either way).
+            cutoff_behavior: CONTINUE_TASK lets running automations finish at the cutoff (no new ones start
+                either way); CANCEL_TASK is refused (a cancelled runbook can't put its instance back).
                 Default: CONTINUE_TASK, the service default.
             service_role: the role the window assumes to start the runbook. Default: the window's service_role
                 (its MaintenanceWindowRole is allowed to start this runbook and pass its role).
@@ -714,6 +792,12 @@ class PatchRunbookTask(Construct):
         super().__init__(scope, construct_id)
         check_targets(window, targets)
         check_rate_control(max_concurrency, max_errors)
+        if cutoff_behavior is CutoffBehavior.CANCEL_TASK:
+            fail(
+                "cutoff_behavior CANCEL_TASK can't go with the patch runbook (load_balancer, auto_scaling or steps): "
+                "at the cutoff it cancels each running runbook, whose clean-up gets two minutes, less than putting "
+                "an instance back in service takes, so instances would stay out; use CONTINUE_TASK (the default)"
+            )
         check_int_range("priority", priority, 0)
         if task_name is None and RESOURCE_NAME.fullmatch(construct_id):
             task_name = construct_id
@@ -735,9 +819,8 @@ class PatchRunbookTask(Construct):
                 "runbook, ssm:GetAutomationExecution, and iam:PassRole of the runbook's role to ssm.amazonaws.com",
             )
         else:
+            # It starts the runbook only: the runbook's role sends the patch command, not the window's.
             window.window_role.allow_automation(runbook.definition_arn, runbook.role)
-            for target in targets:
-                window.window_role.allow_targets(target.targets)
         self.cfn_task = window_task(
             self,
             window=window,

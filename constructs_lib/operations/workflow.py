@@ -15,6 +15,7 @@ from .._internal.options import check_keywords
 from .._internal.rules import (
     RESOURCE_NAME,
     check_count,
+    check_document_name,
     check_hook_covers,
     check_hooks_platforms,
     check_needs,
@@ -200,6 +201,7 @@ class PatchWorkflow(Construct):
         self.runbook: PatchRunbook | None = None
         off_instance = (load_balancer, auto_scaling, before_patch, after_patch)
         if any(off_instance):
+            check_document_name("runbook_name", runbook_name)
             self.runbook = PatchRunbook(
                 self,
                 "Runbook",

@@ -330,6 +330,22 @@ WRONG_FIELDS = [
         "groups[0].auto_scaling.decrement_desired_capacity: got 'sometimes'; Input should be a valid boolean",
     ),
     (
+        "groups.0.load_balancer",
+        {"target_groups": ["web"], "drain_timeout_seconds": True},
+        "groups[0].load_balancer.drain_timeout_seconds: got True; Input should be a valid integer",
+    ),
+    (
+        "groups.0.auto_scaling",
+        {"groups": ["web"], "decrement_desired_capacity": "no"},
+        "groups[0].auto_scaling.decrement_desired_capacity: got 'no'; Input should be a valid boolean",
+    ),
+    (
+        "groups.0.overrides",
+        {"prod": {"load_balancer": {"target_groups": ["web"]}}},
+        "groups[0].overrides.prod.load_balancer: is a group field; it can't change per environment",
+    ),
+    ("name", "awsome", "name: got 'awsome'; must not start with aws, amazon or amzn"),
+    (
         "groups.0.patch_timeout_seconds",
         3600,
         "patch_timeout_seconds needs load_balancer or auto_scaling: without it, patch_timeout_seconds does nothing",

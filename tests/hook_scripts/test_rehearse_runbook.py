@@ -19,12 +19,13 @@ from tests.hook_scripts.harness import DemoService, free_port
 from tests.scenarios import default_app, load_balanced
 
 # The runbook's steps in a run where the patch succeeds and the instance is healthy again, as the
-# documented sequence says: your step, where the instance is, out of service, patch, back, your step.
+# documented sequence says: where the instance is, your step, out of service, patch, back, your step.
 HEALTHY_RUN = [
-    ("MarkUnderMaintenance", "Success"),
     ("CheckAutoScalingGroup", "Success"),
+    ("CheckInService", "Success"),
     ("FindAutoScalingGroup", "Success"),
     ("ReadTargetGroup1", "Success"),
+    ("MarkUnderMaintenance", "Success"),
     ("EnterStandby", "Success"),
     ("WaitForStandby", "Success"),
     ("InTargetGroup1", "Success"),
@@ -44,10 +45,11 @@ HEALTHY_RUN = [
 ]
 # The AWS calls of that run, in order (the Stubber refuses any other order or request).
 CALLS = [
-    "dynamodb put_item",
+    "autoscaling describe_auto_scaling_instances",
     "autoscaling describe_auto_scaling_instances",
     "autoscaling describe_auto_scaling_instances",
     "elbv2 describe_target_health",
+    "dynamodb put_item",
     "autoscaling enter_standby",
     "autoscaling describe_auto_scaling_instances",
     "autoscaling describe_auto_scaling_instances",
@@ -78,13 +80,14 @@ def service(tmp_path: Path) -> Iterator[DemoService]:
     demo.kill()
 
 
-def rehearse(assembly: Path, service: DemoService, scenario: str) -> tuple[int, dict[str, Any]]:
+def rehearse(assembly: Path, service: DemoService, scenario: str, **changes: str) -> tuple[int, dict[str, Any]]:
     overrides = {
         **service.ssm,
         "HealthUrl": f"http://127.0.0.1:{service.port}/health",
         "Port": str(service.port),
         "DrainSeconds": "0",
         "StopTimeoutSeconds": "10",
+        **changes,
     }
     args = [
         "--assembly",
@@ -157,6 +160,23 @@ def test_an_app_unhealthy_after_the_patch_stays_out_and_fails(web_assembly: Path
     assert "i-0123456789abcdef0 is out of service" in message["Message"]
 
 
+def test_an_app_the_on_exit_hook_could_not_start_is_not_put_back(web_assembly: Path, service: DemoService) -> None:
+    """The target group answers from what the real hooks left: health checked on a port nothing answers, the
+    on-exit hook fails, and the instance is not healthy in the group either."""
+    status, report = rehearse(
+        web_assembly, service, "patches-installed", HealthUrl="http://127.0.0.1:1/health", StartTimeoutSeconds="3"
+    )
+    assert status == 1
+    assert report["steps"][-1]["name"] == "OnExitHook"
+    assert report["steps"][-1]["status"] == "Failed"
+    steps = dict(runbook(report))
+    assert steps["PatchInstance"] == "Failed"
+    assert steps["WaitForHealthy1"] == "TimedOut"
+    assert steps["Evict1"] == "Success"
+    (message,) = report["notifications"]
+    assert message["Subject"] == "Patch runbook: instance out of service"
+
+
 def test_the_unhealthy_scenario_needs_a_load_balancer_task(tmp_path: Path) -> None:
     demo = synth_assembly(tmp_path, default_app)
     with pytest.raises(RehearsalError, match="needs a task that puts instances back in a load balancer"):
@@ -171,8 +191,9 @@ def test_patch_plan_shows_the_per_instance_sequence_and_the_longer_time(web_asse
         plan.parse_args(["--assembly", str(web_assembly), "--fleet-size", "6", "--minutes-per-instance", "20"]), out
     )
     text = out.getvalue()
-    assert "up to 32 min beyond the patch" in text  # 2 + 10 + 10 + 10 min of waits, counted at their timeouts
-    assert "6 instances, 2 at a time: 3 batch(es) of 52 min" in text
+    # 2 + 10 + 10 + 10 min of waits and your two steps' 3 x 25 s, each counted at its timeout
+    assert "up to 35 min beyond the patch" in text
+    assert "6 instances, 2 at a time: 3 batch(es) of 55 min" in text
     for line in (
         "  - WaitForDrain1: wait, elbv2 DescribeTargetHealth until unused, up to 120 s",
         "  - PatchInstance: the hooked patch (AWS-RunPatchBaselineWithHooks), up to 5400 s",
@@ -199,7 +220,7 @@ def test_the_organisation_examples_runbook_finds_its_target_group_by_name_and_re
         patched.append(step["InstanceIds"][0])  # the step's inputs, rendered
         return "Success", ""
 
-    rehearsal = rehearse_runbook(resources, content, run_patch, healthy_after=True)
+    rehearsal = rehearse_runbook(resources, content, run_patch, healthy_after=lambda: True)
     assert rehearsal.run.status == "Success"
     assert patched == ["i-0123456789abcdef0"]
     requests = [(call.method, call.request) for call in rehearsal.calls if call.service == "elbv2"]
@@ -216,3 +237,99 @@ def test_the_organisation_examples_runbook_finds_its_target_group_by_name_and_re
     ]
     assert all(request["TargetGroupArn"] == found for _, request in requests[1:])
     assert rehearsal.run.step("EnterStandby").status == "Success"  # type: ignore[union-attr]
+
+
+def stubbed_run(assembly: Path, responses: list[tuple[str, str, dict[str, Any]]]) -> tuple[Any, list[str]]:
+    """The examples/web runbook on clients that answer ``responses`` (service, method, response) in order, the
+    patch step recorded instead of run; returns the run and the patch steps it reached."""
+    import boto3
+    from botocore.stub import Stubber
+
+    from constructs_lib.cli.rehearse_runbook import made_up_ids
+    from constructs_lib.cli.runbook import concrete, run_runbook
+
+    template = json.loads(next(assembly.glob("PatchingWeb.template.json")).read_text())
+    resources = template["Resources"]
+    (document,) = [r for r in resources.values() if r["Properties"].get("DocumentType") == "Automation"]
+    content = concrete(document["Properties"]["Content"], made_up_ids(resources, document["Properties"]["Content"]))
+    session = boto3.session.Session(aws_access_key_id="x", aws_secret_access_key="x", region_name="us-east-1")  # noqa: S106
+    clients = {name: session.client(name) for name in ("autoscaling", "elbv2", "dynamodb", "sns")}
+    stubbers = {name: Stubber(client) for name, client in clients.items()}
+    for service, method, response in responses:
+        stubbers[service].add_response(method, response)
+    patched: list[str] = []
+
+    def run_patch(step: Any) -> tuple[str, str]:
+        patched.append(step["DocumentName"])
+        return "Success", ""
+
+    for stubber in stubbers.values():
+        stubber.activate()
+    parameters = {
+        "InstanceId": "i-0123456789abcdef0",
+        "AutomationAssumeRole": "arn:aws:iam::1:role/r",
+        "SnapshotId": "",
+    }
+    run = run_runbook(content, parameters, clients, run_command=run_patch, polls=3)
+    for stubber in stubbers.values():
+        stubber.assert_no_pending_responses()  # every scripted answer was asked for, no more
+    return run, patched
+
+
+def lifecycle(group: str, state: str) -> dict[str, Any]:
+    instance = {
+        "InstanceId": "i-0123456789abcdef0",
+        "AutoScalingGroupName": group,
+        "AvailabilityZone": "us-east-1a",
+        "LifecycleState": state,
+        "HealthStatus": "HEALTHY",
+        "ProtectedFromScaleIn": False,
+    }
+    return {"AutoScalingInstances": [instance]}
+
+
+@pytest.mark.parametrize(
+    ("answers", "failed_at"),
+    [
+        # In another Auto Scaling group: refused at the group check.
+        ([lifecycle("someone-elses", "InService")], "CheckAutoScalingGroup"),
+        # Already in standby (an operator holds it out): refused before it is touched, never put back in service.
+        ([lifecycle("web-asg", "Standby"), lifecycle("web-asg", "Standby")], "CheckInService"),
+    ],
+)
+def test_an_instance_that_is_not_ours_to_take_out_is_left_alone(
+    web_assembly: Path, answers: list[dict[str, Any]], failed_at: str
+) -> None:
+    run, patched = stubbed_run(
+        web_assembly, [("autoscaling", "describe_auto_scaling_instances", answer) for answer in answers]
+    )
+    assert run.status == "Failed"
+    assert [step.name for step in run.steps][-1] == failed_at
+    assert patched == []
+    # Nothing changed: no standby, no deregistration, and no step of yours ran (its flag is not left set).
+    assert not {"MarkUnderMaintenance", "EnterStandby", "Deregister1"} & {step.name for step in run.steps}
+
+
+def test_a_target_group_the_instance_is_leaving_is_not_joined_again(web_assembly: Path) -> None:
+    health = {
+        "TargetHealthDescriptions": [{"Target": {"Id": "i-0123456789abcdef0"}, "TargetHealth": {"State": "draining"}}]
+    }
+    run, patched = stubbed_run(
+        web_assembly,
+        [
+            *[("autoscaling", "describe_auto_scaling_instances", lifecycle("web-asg", "InService"))] * 3,
+            ("elbv2", "describe_target_health", health),
+            ("dynamodb", "put_item", {}),
+            ("autoscaling", "enter_standby", {"Activities": []}),
+            ("autoscaling", "describe_auto_scaling_instances", lifecycle("web-asg", "Standby")),
+            ("autoscaling", "describe_auto_scaling_instances", lifecycle("web-asg", "Standby")),
+            ("autoscaling", "exit_standby", {"Activities": []}),
+            ("autoscaling", "describe_auto_scaling_instances", lifecycle("web-asg", "InService")),
+            ("dynamodb", "delete_item", {}),
+        ],
+    )
+    names = [step.name for step in run.steps]
+    assert run.status == "Success"
+    assert patched == ["AWS-RunPatchBaselineWithHooks"]
+    assert "Deregister1" not in names
+    assert "Register1" not in names
