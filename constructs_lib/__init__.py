@@ -54,6 +54,8 @@ _EXPORTS = {
     "PatchFilterKey": "core.patch_baseline",
     "PatchFleet": "fleet.packing",
     "ComplianceAlerts": "operations.alerts",
+    "ComplianceReport": "operations.compliance",
+    "ComplianceSync": "operations.compliance",
     "HookMetrics": "operations.telemetry",
     "HookTelemetry": "operations.telemetry",
     "PatchGroupSpec": "fleet.description",

@@ -15,7 +15,9 @@ from aws_cdk import aws_sns as sns
 from constructs_lib import (
     ApprovalRule,
     CommandOutput,
+    ComplianceAlerts,
     ComplianceLevel,
+    ComplianceReport,
     CutoffBehavior,
     FleetDescription,
     FleetPatchingStack,
@@ -23,6 +25,7 @@ from constructs_lib import (
     HookDocument,
     HookParameter,
     HookScript,
+    HookTelemetry,
     LifecycleHooks,
     MaintenanceWindow,
     NotificationEvent,
@@ -44,7 +47,7 @@ from constructs_lib import (
     WindowSchedule,
     WindowTargets,
 )
-from examples.demo.stack import PatchingDemoStack
+from examples.demo.stack import PatchingDemoStack, demo_hooks
 from examples.waves.stack import CanaryWavesStack
 from examples.web.stack import LoadBalancedWebStack
 from tests.builders import ENV, ROOT, new_stack
@@ -278,6 +281,34 @@ def load_balanced(app: App) -> Stack:
     )
 
 
+def reporting(app: App) -> Stack:
+    """The morning after patch day: the demo hooks' timings and failures as metrics, alarms and a dashboard;
+    non-compliant instances alerted; the patch state of this and another account in one queryable bucket."""
+    stack = new_stack(app, "Reporting")
+    output = CommandOutput(stack, "Output", s3_output=False, cloudwatch_output=True)
+    PatchWorkflow(
+        stack,
+        "Web",
+        schedule=WindowSchedule.cron("0 3 ? * SUN *"),
+        duration=Duration.hours(3),
+        patch_groups=["web"],
+        baselines=[PatchBaselineOptions(operating_system=OperatingSystem.AMAZON_LINUX_2023)],
+        hooks=demo_hooks(stack, "demo"),
+        output=output,
+        telemetry=HookTelemetry(time_to_healthy=Duration.minutes(3)),
+        compliance_alerts=ComplianceAlerts(),
+    )
+    ComplianceReport(
+        stack,
+        "Compliance",
+        source_accounts=["222222222222"],
+        regions=["us-east-1", "eu-west-1"],
+        bucket_name="acme-patch-compliance",
+        config_rule=True,
+    )
+    return stack
+
+
 def default_app(app: App) -> Stack:
     """The default app's stack, as app.py builds it (environment-agnostic): the reference `make diff` uses."""
     return PatchingDemoStack(app, "PatchingDemo")
@@ -291,6 +322,7 @@ SCENARIOS: dict[str, Callable[[App], Stack]] = {
     "encrypted_output": encrypted_output,
     "canary_waves": canary_waves,
     "load_balanced": load_balanced,
+    "reporting": reporting,
     "default_app": default_app,
     "fleet_account_stack": fleet_account_stack,
     "fleet_stack_sets": fleet_stack_sets,

@@ -143,69 +143,16 @@ class CommandOutput(Construct):
     def _define_bucket(
         self, expiration_days: int, key: kms.IKey | None, lock: s3.ObjectLockRetention | None
     ) -> s3.IBucket:
-        access_logs = self._secure_bucket("AccessLogs", expiration_days)
+        access_logs = secure_bucket(self, "AccessLogs", expiration_days)
         acknowledge(
             access_logs,
             "S1",
             reason="This bucket receives the output bucket's server access logs; logging its own access would recurse.",
             checkov=("CKV_AWS_18",),
         )
-        bucket = self._secure_bucket("Bucket", expiration_days, key, lock)
-        self._log_access(bucket, access_logs)
+        bucket = secure_bucket(self, "Bucket", expiration_days, key, lock)
+        log_access(bucket, access_logs)
         return bucket
-
-    @staticmethod
-    def _log_access(bucket: s3.Bucket, access_logs: s3.Bucket) -> None:
-        """Server access logs delivered under a bucket policy, as AWS recommends, whatever the app's feature
-        flags (without @aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy, CDK would grant the legacy
-        LogDeliveryWrite ACL instead)."""
-        cfn_bucket = bucket.node.default_child
-        assert isinstance(cfn_bucket, s3.CfnBucket)
-        cfn_bucket.logging_configuration = s3.CfnBucket.LoggingConfigurationProperty(
-            destination_bucket_name=access_logs.bucket_name, log_file_prefix=_ACCESS_LOG_PREFIX
-        )
-        access_logs.add_to_resource_policy(
-            iam.PolicyStatement(
-                principals=[iam.ServicePrincipal("logging.s3.amazonaws.com")],
-                actions=["s3:PutObject"],
-                resources=[access_logs.arn_for_objects(f"{_ACCESS_LOG_PREFIX}*")],
-                conditions={
-                    "ArnLike": {"aws:SourceArn": bucket.bucket_arn},
-                    "StringEquals": {"aws:SourceAccount": Stack.of(bucket).account},
-                },
-            )
-        )
-
-    def _secure_bucket(
-        self,
-        construct_id: str,
-        expiration_days: int,
-        key: kms.IKey | None = None,
-        lock: s3.ObjectLockRetention | None = None,
-    ) -> s3.Bucket:
-        """Encrypted, SSL only, private, owner-enforced (no ACLs), versioned so a record overwritten or
-        deleted stays as a noncurrent version (expiring as the current ones do), retained on deletion;
-        with ``lock``, no version can be deleted before its retention ends."""
-        return s3.Bucket(
-            self,
-            construct_id,
-            encryption=s3.BucketEncryption.KMS if key else s3.BucketEncryption.S3_MANAGED,
-            encryption_key=key,
-            bucket_key_enabled=True if key else None,
-            enforce_ssl=True,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            versioned=True,
-            object_lock_enabled=True if lock else None,
-            object_lock_default_retention=lock,
-            removal_policy=RemovalPolicy.RETAIN,
-            lifecycle_rules=[
-                s3.LifecycleRule(
-                    expiration=Duration.days(expiration_days),
-                    noncurrent_version_expiration=Duration.days(expiration_days),
-                )
-            ],
-        )
 
     def key_prefix_for(self, task: Construct) -> str:
         """The S3 key prefix of one task's output: ``<key_prefix>/<construct path of the task>``.
@@ -276,4 +223,58 @@ def _let_logs_use(key: kms.IKey, stack: Stack) -> None:
                 }
             },
         )
+    )
+
+
+def log_access(bucket: s3.Bucket, access_logs: s3.Bucket) -> None:
+    """Server access logs delivered under a bucket policy, as AWS recommends, whatever the app's feature
+    flags (without @aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy, CDK would grant the legacy
+    LogDeliveryWrite ACL instead)."""
+    cfn_bucket = bucket.node.default_child
+    assert isinstance(cfn_bucket, s3.CfnBucket)
+    cfn_bucket.logging_configuration = s3.CfnBucket.LoggingConfigurationProperty(
+        destination_bucket_name=access_logs.bucket_name, log_file_prefix=_ACCESS_LOG_PREFIX
+    )
+    access_logs.add_to_resource_policy(
+        iam.PolicyStatement(
+            principals=[iam.ServicePrincipal("logging.s3.amazonaws.com")],
+            actions=["s3:PutObject"],
+            resources=[access_logs.arn_for_objects(f"{_ACCESS_LOG_PREFIX}*")],
+            conditions={
+                "ArnLike": {"aws:SourceArn": bucket.bucket_arn},
+                "StringEquals": {"aws:SourceAccount": Stack.of(bucket).account},
+            },
+        )
+    )
+
+
+def secure_bucket(
+    scope: Construct,
+    construct_id: str,
+    expiration_days: int,
+    key: kms.IKey | None = None,
+    lock: s3.ObjectLockRetention | None = None,
+) -> s3.Bucket:
+    """Encrypted, SSL only, private, owner-enforced (no ACLs), versioned so a record overwritten or
+    deleted stays as a noncurrent version (expiring as the current ones do), retained on deletion;
+    with ``lock``, no version can be deleted before its retention ends."""
+    return s3.Bucket(
+        scope,
+        construct_id,
+        encryption=s3.BucketEncryption.KMS if key else s3.BucketEncryption.S3_MANAGED,
+        encryption_key=key,
+        bucket_key_enabled=True if key else None,
+        enforce_ssl=True,
+        block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+        object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+        versioned=True,
+        object_lock_enabled=True if lock else None,
+        object_lock_default_retention=lock,
+        removal_policy=RemovalPolicy.RETAIN,
+        lifecycle_rules=[
+            s3.LifecycleRule(
+                expiration=Duration.days(expiration_days),
+                noncurrent_version_expiration=Duration.days(expiration_days),
+            )
+        ],
     )
