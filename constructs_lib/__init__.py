@@ -55,6 +55,8 @@ _EXPORTS = {
     "PatchFleet": "fleet.packing",
     "ComplianceAlerts": "operations.alerts",
     "ComplianceReport": "operations.compliance",
+    "ComplianceReportStack": "fleet.reporting",
+    "ReportingSpec": "fleet.description",
     "ComplianceSync": "operations.compliance",
     "HookMetrics": "operations.telemetry",
     "HookTelemetry": "operations.telemetry",

@@ -18,6 +18,7 @@ from constructs_lib import (
     ComplianceAlerts,
     ComplianceLevel,
     ComplianceReport,
+    ComplianceReportStack,
     CutoffBehavior,
     FleetDescription,
     FleetPatchingStack,
@@ -267,6 +268,14 @@ def fleet_stack_sets(app: App) -> Stack:
     return stack
 
 
+def fleet_compliance_report(app: App) -> Stack:
+    """The organisation example's compliance report, in its reporting account: every stage account syncs here."""
+    fleet = FleetDescription.from_file(ROOT / "examples" / "organization" / "fleet.yaml")
+    return ComplianceReportStack(
+        app, "ComplianceReport", fleet=fleet, synthesizer=DefaultStackSynthesizer(generate_bootstrap_version_rule=False)
+    )
+
+
 def canary_waves(app: App) -> Stack:
     """A canary of the web group patched on Saturday, the whole group on Sunday; a failed canary halts Sunday."""
     return CanaryWavesStack(
@@ -326,4 +335,5 @@ SCENARIOS: dict[str, Callable[[App], Stack]] = {
     "default_app": default_app,
     "fleet_account_stack": fleet_account_stack,
     "fleet_stack_sets": fleet_stack_sets,
+    "fleet_compliance_report": fleet_compliance_report,
 }

@@ -563,6 +563,61 @@ class OutputSpec(_Model):
         return self
 
 
+KeyArn = Annotated[
+    str,
+    _matching(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]{1,64}$", "a KMS key ARN"),
+]
+BucketName = Annotated[str, _matching(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", "an S3 bucket name")]
+
+
+class ReportingSpec(_Model):
+    """The morning after patch day, fleet-wide: each stack's patch state synced to one bucket, alerts when an
+    instance falls out of compliance, hook metrics, alarms and a dashboard per group.
+
+    The central side (ComplianceReport: bucket, key, Glue tables, Athena queries) lives in the reporting
+    account: ``ComplianceReportStack`` defines it from this description; deploy it first and copy its outputs
+    here (the bucket name is yours to fix; the key ARN is known once the key exists).
+
+    Args:
+        account: the reporting account, 12 digits (quoted).
+        region: the reporting account's region, where the bucket is.
+        bucket_name: the central bucket's name.
+        kms_key_arn: the central key (ComplianceReport's output ComplianceKeyArn); the bucket takes only
+            objects encrypted with it.
+        prefix: the folder the syncs write under. Default: "patch-compliance".
+        stale_after_days: the age at which the stale-scan query lists an instance, 1 to 365. Default: 7.
+        compliance_alerts: a rule per group's workflow on non-compliant patch compliance, to each stack's
+            alerts topic. Default: true.
+        telemetry: hook metrics, alarms and a dashboard per group (needs ``output.cloudwatch``). Default: true.
+        config_rule: AWS Config's patch compliance rule in the reporting account (needs a recorder). Default:
+            false.
+    """
+
+    account: AccountId
+    region: Region
+    bucket_name: BucketName
+    kms_key_arn: KeyArn
+    prefix: Annotated[
+        str,
+        _matching(
+            r"^[A-Za-z0-9!_.*'()-]([A-Za-z0-9!_.*'()/-]{0,62}[A-Za-z0-9!_.*'()-])?$",
+            "1 to 64 characters of an S3 key, no / first or last",
+        ),
+    ] = "patch-compliance"
+    stale_after_days: Annotated[int, Field(strict=True, ge=1, le=365)] = 7
+    compliance_alerts: Annotated[bool, Field(strict=True)] = True
+    telemetry: Annotated[bool, Field(strict=True)] = True
+    config_rule: Annotated[bool, Field(strict=True)] = False
+
+    @model_validator(mode="after")
+    def _key_beside_bucket(self) -> Self:
+        # The sync's key must be in the bucket's region (API model ResourceDataSyncS3Destination).
+        key_region = self.kms_key_arn.split(":")[3]
+        if key_region != self.region:
+            raise ValueError(f"kms_key_arn is in {key_region}; it must be in the bucket's region {self.region}")
+        return self
+
+
 class EnvironmentSpec(_Model):
     """One environment, a wave of the rollout: where it deploys and what it changes.
 
@@ -630,6 +685,8 @@ class FleetDescription(_Model):
         halt_later_waves_on_failure: a window execution that ends FAILED or TIMED_OUT in one environment's
             stage halts every later environment's windows before they open (PatchWaves' brake, across
             accounts and regions; stages only: StackSet accounts are not known). Default: True.
+        reporting: compliance synced to one bucket, compliance alerts and hook telemetry (ReportingSpec).
+            Default: none.
     """
 
     name: Name
@@ -639,6 +696,7 @@ class FleetDescription(_Model):
     output: OutputSpec | None = None
     stack_set_call_as: Literal["SELF", "DELEGATED_ADMIN"] = "SELF"
     halt_later_waves_on_failure: bool = True
+    reporting: ReportingSpec | None = None
 
     @classmethod
     def from_file(cls, path: str | Path) -> FleetDescription:
@@ -678,6 +736,7 @@ class FleetDescription(_Model):
             *_duplicates("environments", "name", [environment.name for environment in self.environments]),
             *_shared_places(self.environments),
             *_unknown_override_environments(self.groups, {environment.name for environment in self.environments}),
+            *_telemetry_needs_logs(self.reporting, self.output),
         ]
         for index, group in enumerate(self.groups):
             for environment in self.environments:
@@ -704,6 +763,12 @@ class FleetDescription(_Model):
     def runbook_name(self, environment: str, group: PatchGroupSpec) -> str:
         """The name of the group's patch runbook in the environment (every account and region the same)."""
         return f"{self.prefix(environment)}-{group.name}-PatchRunbook"
+
+    def source_places(self) -> tuple[list[str], list[str]]:
+        """The accounts (of the CDK-stages shape) and regions of every environment, for the central report."""
+        accounts = [account for spec in self.environments for account in spec.accounts]
+        regions = [region for spec in self.environments for region in spec.regions]
+        return list(dict.fromkeys(accounts)), list(dict.fromkeys(regions))
 
     def environment(self, name: str) -> EnvironmentSpec:
         """The environment called ``name``."""
@@ -768,6 +833,11 @@ def _duplicates(field: str, key: str, values: list[str]) -> Iterator[str]:
             yield f"{field}[{index}].{key}: got {value!r}; must be unique, {field}[{earlier}] has it already"
 
 
+def _telemetry_needs_logs(reporting: ReportingSpec | None, output: OutputSpec | None) -> Iterator[str]:
+    if reporting is not None and reporting.telemetry and (output is None or not output.cloudwatch):
+        yield "reporting.telemetry: reads the hook lines from the command output: set output with cloudwatch: true"
+
+
 def _unknown_override_environments(groups: list[PatchGroupSpec], known: set[str]) -> Iterator[str]:
     for index, group in enumerate(groups):
         for name in group.overrides:
@@ -821,7 +891,8 @@ def _describe(problem: Mapping[str, Any]) -> list[str]:
     if problem["type"] == "extra_forbidden":
         if "overrides" in parts and str(parts[-1]) in PatchGroupSpec.model_fields:
             return [f"{path}: is a group field; it can't change per environment (set it on the group)"]
-        close = nearest_of(str(parts[-1]), _known_fields(), cutoff=0.75)
+        # A field known elsewhere in the file is no suggestion for this place: look for another.
+        close = nearest_of(str(parts[-1]), [name for name in _known_fields() if name != parts[-1]], cutoff=0.75)
         hint = f"did you mean {close}?" if close else "check its spelling against the documented fields"
         return [f"{path}: unknown field; {hint}"]
     value = problem.get("input")
@@ -841,6 +912,7 @@ def _known_fields() -> list[str]:
         EnvironmentSpec,
         OutputSpec,
         PlatformNames,
+        ReportingSpec,
     )
     return sorted({name for model in models for name in model.model_fields})
 

@@ -23,7 +23,10 @@ from ..hooks.app.start import StartAppHook
 from ..hooks.app.stop import StopAppHook
 from ..hooks.app.update import UpdateAppHook
 from ..hooks.lifecycle import LifecycleHooks
+from ..operations.alerts import ComplianceAlerts, alerts_topic
+from ..operations.compliance import ComplianceSync
 from ..operations.off_instance import AutoScalingStandby, TargetGroupDrain
+from ..operations.telemetry import HookTelemetry
 from ..operations.workflow import PatchWorkflow
 from .brake import define_fleet_brake
 from .description import (
@@ -34,6 +37,7 @@ from .description import (
     PatchGroupSpec,
     PlatformCommands,
     PlatformNames,
+    ReportingSpec,
     ResolvedSettings,
 )
 
@@ -85,10 +89,14 @@ class FleetPatchingStack(Stack):
         )
         self.output_policy: iam.ManagedPolicy | None = None
         self.output = self._define_output(fleet.output) if fleet.output else None
+        self.compliance_sync = self._define_sync(fleet.reporting) if fleet.reporting else None
+        if fleet.reporting is not None:  # one alerts topic per stack, named alike in every account and region
+            alerts_topic(self, topic_name=f"{self.prefix}-patch-alerts")
         self.workflows: dict[str, PatchWorkflow] = {}
         for group in fleet.groups:
             runbook = fleet.runbook_name(environment, group)
-            self.workflows[group.name] = self._define_group(group, fleet.settings(group, spec), runbook)
+            reporting = _reporting(fleet.reporting)
+            self.workflows[group.name] = self._define_group(group, fleet.settings(group, spec), runbook, reporting)
         self.brake = None
         if fleet.halt_later_waves_on_failure and not Token.is_unresolved(self.account):
             windows = [workflow.window for workflow in self.workflows.values()]
@@ -106,7 +114,9 @@ class FleetPatchingStack(Stack):
         self._check_template_size(indented=not indentation_suppressed)
         add_stack_limits(self)
 
-    def _define_group(self, group: PatchGroupSpec, settings: ResolvedSettings, runbook_name: str) -> PatchWorkflow:
+    def _define_group(
+        self, group: PatchGroupSpec, settings: ResolvedSettings, runbook_name: str, reporting: dict[str, Any]
+    ) -> PatchWorkflow:
         names = f"{self.prefix}-{group.name}"
         scope = Construct(self, group.name)
         workflow = PatchWorkflow(
@@ -127,6 +137,7 @@ class FleetPatchingStack(Stack):
             window_name=names,
             output=self.output,
             **_off_instance(group, runbook_name),
+            **reporting,
         )
         # One role serves every group of the stack: it sends the patch command only to the tagged instances of
         # groups patched by Run Command, and starts only the other groups' runbooks (whose roles send it).
@@ -138,6 +149,18 @@ class FleetPatchingStack(Stack):
                 "constructs-lib:runbook-role", "the fleet's window role is allowed to start this runbook"
             )
         return workflow
+
+    def _define_sync(self, reporting: ReportingSpec) -> ComplianceSync:
+        """This account's and region's patch state, synced to the fleet's central bucket."""
+        return ComplianceSync(
+            self,
+            "ComplianceSync",
+            bucket_name=reporting.bucket_name,
+            bucket_region=reporting.region,
+            prefix=reporting.prefix,
+            kms_key_arn=reporting.kms_key_arn,
+            sync_name=f"{self.prefix}-compliance",
+        )
 
     def _define_output(self, spec: OutputSpec) -> CommandOutput:
         output = CommandOutput(
@@ -212,6 +235,18 @@ def _baseline(
         baseline_name=f"{names}-{system.value}",
         description=f"Patch group {group.tag_value}: {approved}",
     )
+
+
+def _reporting(reporting: ReportingSpec | None) -> dict[str, Any]:
+    """The workflow keywords of the fleet's reporting: telemetry and compliance alerts, none without it."""
+    if reporting is None:
+        return {}
+    keywords: dict[str, Any] = {}
+    if reporting.telemetry:
+        keywords["telemetry"] = HookTelemetry()
+    if reporting.compliance_alerts:
+        keywords["compliance_alerts"] = ComplianceAlerts()
+    return keywords
 
 
 def _off_instance(group: PatchGroupSpec, name: str) -> dict[str, Any]:

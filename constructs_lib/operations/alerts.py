@@ -30,17 +30,18 @@ NON_COMPLIANT = "non_compliant"
 _ALERTS_ID = "PatchAlerts"
 
 
-def alerts_topic(scope: Construct) -> sns.Topic:
-    """The stack's alert topic, defined on first use (output ``PatchAlertsTopicArn``: subscribe to it)."""
+def alerts_topic(scope: Construct, *, topic_name: str | None = None) -> sns.Topic:
+    """The stack's alert topic, defined on first use (output ``PatchAlertsTopicArn``: subscribe to it), named
+    ``topic_name`` (only on first use). Default: a generated name."""
     stack = Stack.of(scope)
     existing = stack.node.try_find_child(_ALERTS_ID)
     if isinstance(existing, _AlertsTopic):
         return existing.topic
-    return _AlertsTopic(stack, _ALERTS_ID).topic
+    return _AlertsTopic(stack, _ALERTS_ID, topic_name=topic_name).topic
 
 
 class _AlertsTopic(Construct):
-    def __init__(self, scope: Construct, construct_id: str) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, topic_name: str | None) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
         self.key = kms.Key(
@@ -59,7 +60,12 @@ class _AlertsTopic(Construct):
                 )
             )
         self.topic = sns.Topic(
-            self, "Topic", master_key=self.key, enforce_ssl=True, display_name="Patch alerts (hooks, compliance)"
+            self,
+            "Topic",
+            topic_name=topic_name,
+            master_key=self.key,
+            enforce_ssl=True,
+            display_name="Patch alerts (hooks, compliance)",
         )
         # A topic policy replaces SNS's default one: CloudWatch alarms of this account need their own grant.
         alarms = stack.format_arn(

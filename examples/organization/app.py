@@ -5,6 +5,7 @@
   deployed wave by wave with ``cdk deploy "acme-dev-*/*"`` then ``cdk deploy "acme-prod-*/*"``.
 - StackSets: the stack ``acme-patching-stacksets`` for the management account, with one service-managed
   StackSet per environment over its OUs, prod depending on dev.
+- The compliance report: the stack ``acme-compliance-report`` in the reporting account (deploy it first).
 
 Synthesize from the repository root: ``make example`` (or ``cdk synth --app "python3
 examples/organization/app.py" --output cdk.out/organization``). Another fleet file: ``-c fleet=path``.
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from aws_cdk import App, Environment, Stack
 
-from constructs_lib import FleetDescription, FleetStackSets, FleetWave, define_fleet_stages
+from constructs_lib import ComplianceReportStack, FleetDescription, FleetStackSets, FleetWave, define_fleet_stages
 
 FLEET_FILE = Path(__file__).with_name("fleet.yaml")
 # Where the StackSets live: the organization's management account (or a delegated administrator).
@@ -34,6 +35,8 @@ def build(app: App, fleet: FleetDescription) -> tuple[list[FleetWave], Stack]:
         description=f"{fleet.name} patching: one StackSet per environment, in rollout order",
     )
     FleetStackSets(management, "Fleet", fleet=fleet)
+    if fleet.reporting is not None:
+        ComplianceReportStack(app, "ComplianceReport", fleet=fleet, stack_name=f"{fleet.name}-compliance-report")
     return waves, management
 
 

@@ -346,6 +346,36 @@ WRONG_FIELDS = [
     ),
     ("name", "awsome", "name: got 'awsome'; must not start with aws, amazon or amzn"),
     (
+        "reporting",
+        {
+            "account": "444444444444",
+            "region": "eu-west-1",
+            "bucket_name": "acme-reports",
+            "kms_key_arn": "arn:aws:kms:us-east-1:444444444444:key/0b3e5a8c",
+        },
+        "reporting: got the entry; kms_key_arn is in us-east-1; it must be in the bucket's region eu-west-1",
+    ),
+    (
+        "reporting",
+        {
+            "account": 444444444444,
+            "region": "eu-west-1",
+            "bucket_name": "acme-reports",
+            "kms_key_arn": "arn:aws:kms:eu-west-1:444444444444:key/0b3e5a8c",
+        },
+        "reporting.account: got 444444444444; must be a quoted string of 12 digits",
+    ),
+    (
+        "reporting",
+        {
+            "account": "444444444444",
+            "region": "eu-west-1",
+            "bucket_name": "Acme_Reports",
+            "kms_key_arn": "arn:aws:kms:eu-west-1:444444444444:key/0b3e5a8c",
+        },
+        "reporting.bucket_name: got 'Acme_Reports'; must be an S3 bucket name",
+    ),
+    (
         "groups.0.patch_timeout_seconds",
         3600,
         "patch_timeout_seconds needs load_balancer or auto_scaling: without it, patch_timeout_seconds does nothing",

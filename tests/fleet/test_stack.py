@@ -13,7 +13,7 @@ from aws_cdk.assertions import Annotations, Match, Template
 from constructs_lib import FleetDescription, FleetPatchingStack
 from constructs_lib.core.stack_checks import MAX_TEMPLATE_BYTES
 from constructs_lib.fleet.stack_sets import account_template
-from tests.builders import CDK_CONTEXT, new_app, new_stack, synth_assembly
+from tests.builders import CDK_CONTEXT, ROOT, new_app, new_stack, synth_assembly
 
 
 def fleet(*groups: dict[str, Any], output: dict[str, Any] | None = None, **environment: Any) -> FleetDescription:
@@ -352,3 +352,76 @@ def test_a_group_behind_a_target_group_runs_its_runbook_with_the_shared_window_r
     starts = [s for s in statements if s["Action"] == "ssm:StartAutomationExecution"]
     assert [stack.resolve(s["Resource"]) for s in starts] == [stack.resolve(workflow.runbook.definition_arn)]
     assert not [w for w in Annotations.from_stack(stack).find_warning("*", Match.any_value())]
+
+
+def reporting(**changes: Any) -> dict[str, Any]:
+    return {
+        "account": "444444444444",
+        "region": "eu-west-1",
+        "bucket_name": "acme-patch-compliance",
+        "kms_key_arn": "arn:aws:kms:eu-west-1:444444444444:key/0b3e5a8c-4f2d-4c1e-9a7b-3d2f1e0c9b8a",
+        **changes,
+    }
+
+
+def test_reporting_syncs_each_stack_to_the_central_bucket_and_reports_each_group() -> None:
+    description = FleetDescription.from_data(
+        {
+            "name": "acme",
+            "output": {"s3": False},
+            "reporting": reporting(),
+            "groups": [web(), web(name="api", hooks=None)],
+            "environments": [{"name": "dev", "accounts": ["111111111111"], "regions": ["us-east-1"]}],
+        }
+    )
+    stack = FleetPatchingStack(new_app(), "Patching", fleet=description, environment="dev")
+    template = Template.from_stack(stack)
+    (sync,) = template.find_resources("AWS::SSM::ResourceDataSync").values()
+    assert sync["Properties"]["SyncName"] == "acme-dev-compliance"
+    assert sync["Properties"]["S3Destination"] == {
+        "BucketName": "acme-patch-compliance",
+        "BucketRegion": "eu-west-1",
+        "BucketPrefix": "patch-compliance",
+        "KMSKeyArn": "arn:aws:kms:eu-west-1:444444444444:key/0b3e5a8c-4f2d-4c1e-9a7b-3d2f1e0c9b8a",
+        "SyncFormat": "JsonSerDe",
+    }
+    template.resource_count_is("AWS::Logs::MetricFilter", 6)  # once for the stack's one log group
+    template.resource_count_is("AWS::CloudWatch::Dashboard", 2)  # one per group
+    template.resource_count_is("AWS::Events::Rule", 2)  # compliance alerts per group
+    template.has_resource_properties("AWS::SNS::Topic", {"TopicName": "acme-dev-patch-alerts"})
+
+
+def test_reporting_off_adds_nothing_and_telemetry_needs_cloudwatch_output() -> None:
+    plain = synth(fleet())
+    for kind in ("AWS::SSM::ResourceDataSync", "AWS::Logs::MetricFilter", "AWS::Events::Rule", "AWS::SNS::Topic"):
+        plain.resource_count_is(kind, 0)
+    with pytest.raises(ValueError, match=r"reporting\.telemetry: reads the hook lines from the command output"):
+        FleetDescription.from_data(
+            {
+                "name": "acme",
+                "reporting": reporting(),
+                "groups": [web()],
+                "environments": [{"name": "dev", "accounts": ["111111111111"], "regions": ["us-east-1"]}],
+            }
+        )
+    FleetDescription.from_data(
+        {
+            "name": "acme",
+            "reporting": reporting(telemetry=False),
+            "groups": [web()],
+            "environments": [{"name": "dev", "accounts": ["111111111111"], "regions": ["us-east-1"]}],
+        }
+    )
+
+
+def test_the_report_stack_reads_every_stage_account_and_region_of_the_fleet() -> None:
+    from constructs_lib import ComplianceReportStack
+
+    description = FleetDescription.from_file(ROOT / "examples" / "organization" / "fleet.yaml")
+    stack = ComplianceReportStack(new_app(), "Report", fleet=description)
+    assert (stack.account, stack.region) == ("444444444444", "eu-west-1")
+    assert stack.report.accounts == ["444444444444", "111111111111", "222222222222", "333333333333"]
+    assert stack.report.regions == ["eu-west-1", "us-east-1"]
+    assert stack.report.database_name == "acme_patch_compliance"
+    with pytest.raises(ValueError, match="fleet has no reporting"):
+        ComplianceReportStack(new_app(), "Report", fleet=fleet())
