@@ -7,6 +7,7 @@ never from the Python objects.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -243,12 +244,28 @@ class BrakeModel:
 
 
 @dataclass
+class ReportingModel:
+    """What the stack reports on the morning after patch day, in words (empty lists: nothing)."""
+
+    metrics: list[str] = field(default_factory=list)
+    alarms: list[str] = field(default_factory=list)
+    dashboards: int = 0
+    alerts: list[str] = field(default_factory=list)
+    syncs: list[str] = field(default_factory=list)
+    queries: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.metrics or self.alarms or self.dashboards or self.alerts or self.syncs or self.queries)
+
+
+@dataclass
 class StackModel:
     name: str
     windows: list[WindowModel]
     baselines: list[BaselineModel]
     brakes: list[BrakeModel] = field(default_factory=list)
     gated: list[str] = field(default_factory=list)
+    reporting: ReportingModel = field(default_factory=ReportingModel)
 
 
 def read_stack(name: str, template: dict[str, Any]) -> StackModel:
@@ -298,7 +315,36 @@ def _read_resources(name: str, resources: dict[str, Any]) -> StackModel:
         for props in of_type("AWS::SSM::MaintenanceWindowTask").values()
         if props.get("TaskType") == "AUTOMATION" and props.get("Name") == HALT_GATE_TASK
     )
-    return StackModel(name, list(windows.values()), baselines, brakes, gated)
+    return StackModel(name, list(windows.values()), baselines, brakes, gated, _reporting(of_type))
+
+
+def _reporting(of_type: Callable[[str], dict[str, dict[str, Any]]]) -> ReportingModel:
+    """Hook metrics, alarms, dashboards, compliance alerts, syncs and queries, as the template holds them."""
+    model = ReportingModel(dashboards=len(of_type("AWS::CloudWatch::Dashboard")))
+    for props in of_type("AWS::Logs::MetricFilter").values():
+        (transformation,) = props.get("MetricTransformations", [{}])
+        by = " by Service" if transformation.get("Dimensions") else ""
+        model.metrics.append(
+            f"{transformation.get('MetricNamespace')}/{transformation.get('MetricName')}{by} "
+            f"from {render(props.get('LogGroupName'))}"
+        )
+    for props in of_type("AWS::CloudWatch::Alarm").values():
+        model.alarms.append(f"{props.get('AlarmDescription', '?')} (threshold {props.get('Threshold')})")
+    for props in of_type("AWS::Events::Rule").values():
+        pattern = props.get("EventPattern", {})
+        detail = pattern.get("detail", {}) if isinstance(pattern, dict) else {}
+        if pattern.get("detail-type") == ["Configuration Compliance State Change"]:
+            baselines = ", ".join(render(b) for b in detail.get("patch-baseline-id", [])) or "any baseline"
+            topics = ", ".join(render(t.get("Arn")) for t in props.get("Targets", []))
+            model.alerts.append(f"patch compliance turning non-compliant under {baselines} -> {topics}")
+    for props in of_type("AWS::SSM::ResourceDataSync").values():
+        destination = props.get("S3Destination", {})
+        model.syncs.append(
+            f"{render(props.get('SyncName'))} -> s3://{render(destination.get('BucketName'))}/"
+            f"{render(destination.get('BucketPrefix', ''))} ({render(destination.get('BucketRegion'))})"
+        )
+    model.queries = sorted(render(props.get("Name")) for props in of_type("AWS::Athena::NamedQuery").values())
+    return model
 
 
 def _brake(props: dict[str, Any], names: dict[str, str], resources: dict[str, Any]) -> BrakeModel | None:

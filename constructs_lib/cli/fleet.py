@@ -158,6 +158,27 @@ def brake_lines(fleet: FleetDescription, after: datetime) -> list[str]:
     return [*lines, ""]
 
 
+def reporting_lines(fleet: FleetDescription) -> list[str]:
+    """Where the morning after patch day looks, fleet-wide."""
+    reporting = fleet.reporting
+    if reporting is None:
+        return []
+    lines = [
+        "## Reporting",
+        "",
+        f"- every stack syncs its patch state to s3://{reporting.bucket_name}/{reporting.prefix} "
+        f"({reporting.region}, account {reporting.account}), under key {reporting.kms_key_arn}",
+        f"- the report stack {fleet.name}-compliance-report (deploy it first) holds the bucket, the Glue tables "
+        f"and the Athena queries (stale after {reporting.stale_after_days} days)"
+        + (" and the Config rule" if reporting.config_rule else ""),
+    ]
+    if reporting.compliance_alerts:
+        lines.append(f"- instances turning non-compliant: alerts to {fleet.name}-<environment>-patch-alerts")
+    if reporting.telemetry:
+        lines.append("- hook metrics (PatchHooks), a hook failure alarm and a dashboard per group")
+    return [*lines, ""]
+
+
 def region_warnings(fleet: FleetDescription) -> list[str]:
     """Regions botocore's endpoint data does not know for Systems Manager (a typo, or a region newer than
     the installed botocore: a warning, not an error, since the data lags AWS)."""
@@ -199,6 +220,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     if warnings:
         lines += ["## Order warnings", "", *(f"- {warning}" for warning in warnings), ""]
     lines += brake_lines(fleet, after)
+    lines += reporting_lines(fleet)
     unknown_regions = region_warnings(fleet)
     if unknown_regions:
         lines += ["## Region warnings", "", *(f"- {warning}" for warning in unknown_regions), ""]

@@ -173,6 +173,7 @@ def build_plan(
     for window in sorted(model.windows, key=lambda w: w.name):
         lines += window_lines(window, after, occurrences, fleet_size, minutes_per_instance)
     lines += wave_lines(model)
+    lines += reporting_lines(model)
     lines += baseline_lines(model)
     lines += gantt_lines(model, after, weeks)
     return "\n".join(lines)
@@ -194,6 +195,28 @@ def wave_lines(model: StackModel) -> list[str]:
         for window in model.gated
     ]
     lines.append(f"- resume with `patch-resume --stack {model.name}`")
+    return [*lines, ""]
+
+
+def reporting_lines(model: StackModel) -> list[str]:
+    """Where the morning after patch day looks: metrics, alarms, dashboards, alerts, the sync and the queries."""
+    reporting = model.reporting
+    if not reporting:
+        return []
+    lines = ["## Reporting", ""]
+    sections = (
+        ("Hook metrics", reporting.metrics),
+        ("Alarms", reporting.alarms),
+        ("Compliance alerts", reporting.alerts),
+        ("Compliance synced", reporting.syncs),
+        ("Athena queries", reporting.queries),
+    )
+    for title, items in sections:
+        if items:
+            lines.append(f"- {title}:")
+            lines += [f"  - {item}" for item in items]
+    if reporting.dashboards:
+        lines.append(f"- Dashboards: {reporting.dashboards} (CloudWatch, one per workflow)")
     return [*lines, ""]
 
 

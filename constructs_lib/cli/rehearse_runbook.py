@@ -16,7 +16,7 @@ from typing import Any
 
 from .._internal.constants import PATCH_DOCUMENT
 from .command import CommandError
-from .runbook import RunbookRun, concrete, run_runbook
+from .runbook import EXECUTION_ID, RunbookRun, concrete, run_runbook
 
 INSTANCE = "i-0123456789abcdef0"
 ACCOUNT, REGION = "123456789012", "us-east-1"
@@ -140,13 +140,17 @@ class CallScript:
         if self.group:
             self._asg("describe_auto_scaling_instances", "InService")  # the group check
             self._asg("describe_auto_scaling_instances", "InService")  # in service, so the run may take it out
-            self._asg("describe_auto_scaling_instances", "InService")  # which group
         for arn, lookup in zip(self.target_groups, self.lookups, strict=True):
             if lookup:
                 found = {"TargetGroups": [{"TargetGroupArn": arn, "TargetType": "instance"}]}
                 self.calls.append(Call("elbv2", "describe_target_groups", {"Names": lookup["inputs"]["Names"]}, found))
-            self._elb("describe_target_health", arn, "healthy")
         self.calls += _own_calls(self.content, before=True)  # once the instance is known to be a target
+        if self.group:
+            if _step(self.content, "StillInService"):
+                self._asg("describe_auto_scaling_instances", "InService")  # still, after your steps
+            self._asg("describe_auto_scaling_instances", "InService")  # which group
+        for arn in self.target_groups:
+            self._elb("describe_target_health", arn, "healthy")
         if self.group:
             decrement = _step(self.content, "EnterStandby")["inputs"]["ShouldDecrementDesiredCapacity"]  # type: ignore[index]
             request = {"InstanceIds": [INSTANCE], "AutoScalingGroupName": self.group}
@@ -203,8 +207,10 @@ _RUNBOOK_SERVICES = frozenset({"elbv2", "autoscaling", "sns"})
 
 
 def _substituted(value: Any) -> Any:
+    """A step's request as the run renders it: the instance and the execution id (outputs of other steps are
+    not known before the run)."""
     if isinstance(value, str):
-        return value.replace("{{ InstanceId }}", INSTANCE)
+        return value.replace("{{ InstanceId }}", INSTANCE).replace("{{ automation:EXECUTION_ID }}", EXECUTION_ID)
     if isinstance(value, list):
         return [_substituted(item) for item in value]
     if isinstance(value, dict):

@@ -164,6 +164,11 @@ def _run_step(
     if action == "aws:sleep":
         return SUCCESS, f"sleep {step['inputs']['Duration']}", None
     if action in ("aws:approve", "aws:executeAutomation"):
+        # Taken as approved / succeeded: their built-in outputs say so to later steps.
+        name = step["name"]
+        values.update(
+            {f"{name}.ApprovalStatus": "Approved", f"{name}.Status": SUCCESS, f"{name}.ExecutionId": EXECUTION_ID}
+        )
         return NOT_REHEARSABLE, f"{action} is not rehearsed (taken as approved / succeeded)", None
     raise StepFailedError(FAILED, f"{action} is not rehearsed here")
 

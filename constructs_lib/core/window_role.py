@@ -53,6 +53,7 @@ def _arn(service: str, resource: str, *, account: bool = True) -> dict[str, Any]
     return {"Fn::Join": ["", [*parts, f":{resource}"]]}
 
 
+_SENDS_DESCRIPTION = "Maintenance window service role: sends AWS-RunPatchBaselineWithHooks"
 # IAM quota: a role's inline policies hold at most 10,240 characters in all (whitespace not counted).
 _MAX_INLINE_POLICY_CHARACTERS = 10_240
 ANY_INSTANCE = [_arn("ec2", "instance/*"), _arn("ssm", "managed-instance/*")]
@@ -104,13 +105,13 @@ class MaintenanceWindowRole(Construct):
         self._statements: list[dict[str, Any]] = []  # passed roles and runbooks, as they are added
         self._passed_roles: list[str] = []
         self._targets: list[WindowTargets] = []
-        self._starts_automation = False
+        self._runbooks_only = False
         self.cfn_role = iam.CfnRole(
             self,
             "Resource",
             role_name=role_name,
             assume_role_policy_document=trust_ssm(),
-            description="Maintenance window service role: sends AWS-RunPatchBaselineWithHooks",
+            description=_SENDS_DESCRIPTION,
             policies=[self._policy()],
         )
         self.role: iam.IRole = iam.Role.from_role_arn(self, "Imported", self.cfn_role.attr_arn, mutable=False)
@@ -134,14 +135,22 @@ class MaintenanceWindowRole(Construct):
 
     def _refresh(self) -> None:
         self.cfn_role.policies = [self._policy()]
-        if not self.sends_commands:
-            self.cfn_role.description = "Maintenance window service role: starts the patch runbooks"
+        self.cfn_role.description = (
+            _SENDS_DESCRIPTION if self.sends_commands else "Maintenance window service role: starts the patch runbooks"
+        )
+
+    @typed
+    def runbooks_only(self) -> None:
+        """Say that no Run Command task of yours uses this role: unless a task registers targets with it
+        (``allow_targets``), it then gets no SendCommand at all (the patch runbook's role sends the command)."""
+        self._runbooks_only = True
+        self._refresh()
 
     @property
     def sends_commands(self) -> bool:
-        """False for a role that only starts runbooks (AUTOMATION tasks): it gets no SendCommand at all. A role
-        no task was registered with keeps it, for your own Run Command tasks."""
-        return bool(self._targets) or not self._starts_automation
+        """False for a role said to start runbooks only and given no targets; True otherwise (a role no task
+        registered targets with keeps SendCommand to any instance, for your own Run Command tasks)."""
+        return bool(self._targets) or not self._runbooks_only
 
     def _policy(self) -> iam.CfnRole.PolicyProperty:
         sends = self.sends_commands
@@ -188,7 +197,6 @@ class MaintenanceWindowRole(Construct):
     def allow_automation(self, definition_arn: str, assume_role: iam.IRole) -> None:
         """Let the window start one runbook (``automation-definition/<name>:$DEFAULT``) as an AUTOMATION
         task, follow its executions, and pass ``assume_role`` to SSM for it."""
-        self._starts_automation = True
         follow = {
             "Action": "ssm:GetAutomationExecution",
             "Effect": "Allow",

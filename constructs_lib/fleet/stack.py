@@ -145,6 +145,7 @@ class FleetPatchingStack(Stack):
             self.window_role.allow_targets(workflow.targets.targets)
         else:
             self.window_role.allow_automation(workflow.runbook.definition_arn, workflow.runbook.role)
+            self.window_role.runbooks_only()  # it still sends to the Run Command groups' targets
             Annotations.of(workflow.task).acknowledge_warning(
                 "constructs-lib:runbook-role", "the fleet's window role is allowed to start this runbook"
             )

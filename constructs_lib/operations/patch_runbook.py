@@ -5,20 +5,22 @@ the instance's job (its role would need the load balancer's API, and it knows no
 deregistration delay). So a window task of type AUTOMATION runs, per target and inside the window's rate
 control, a runbook of ours:
 
-1. ``before_patch`` steps of yours (a failure ends the run before the instance is touched);
-2. check the instance is in one of the given Auto Scaling groups and read which; read which of the given
-   target groups it is registered in (nothing changes yet);
-3. enter standby, deregister from each target group it was in and wait until each reports it ``unused``
+1. check, before anything changes, that the instance is in one of the given Auto Scaling groups and in
+   service there, and that target groups given by name exist (a failure ends the run, nothing touched);
+2. ``before_patch`` steps of yours (a failure ends the run before the instance is touched);
+3. read again where it is: still in service (after your steps), which group, which of the given target
+   groups it serves in (a failure here goes on to your ``after_patch`` steps, nothing touched);
+4. enter standby, deregister from each target group it served in and wait until each reports it ``unused``
    (the deregistration delay drained), each bounded by its timeout;
-4. the hooked patch: ``aws:runCommand`` of AWS-RunPatchBaselineWithHooks on that instance, with the task's
+5. the hooked patch: ``aws:runCommand`` of AWS-RunPatchBaselineWithHooks on that instance, with the task's
    operation, reboot option, hook documents, output and notifications;
-5. whatever 3 and 4 did: exit standby, register back in each group it was in and wait until it is
+6. whatever 4 and 5 did: exit standby, register back in each group it served in and wait until it is
    ``healthy``; an instance that is not healthy in time is deregistered again (it stays out) and the run
    fails;
-6. report a failure to the notifications topic, then ``after_patch`` steps of yours.
+7. report a failure to the notifications topic, then ``after_patch`` steps of yours.
 
-A failed or timed-out step marks the run Failed (every step stays critical), so the window's MaxErrors and
-the brake between waves see it.
+A failed or timed-out step marks the run Failed (every step but the reports is critical), so the window's
+MaxErrors and the brake between waves see it.
 """
 
 from __future__ import annotations
@@ -113,8 +115,10 @@ class PatchRunbook(Construct):
             targets: the window targets the runbook patches; its role may send the patch command to them only.
             load_balancer: the target groups to drain. Default: none.
             auto_scaling: the Auto Scaling groups to use standby in. Default: none.
-            before_patch: steps of yours run first. Default: none.
-            after_patch: steps of yours run last, whatever happened. Default: none.
+            before_patch: steps of yours, run once the instance is known to be in service, before it is taken
+                out. Default: none.
+            after_patch: steps of yours run last, whether or not the instance was patched (not when the checks
+                before your before_patch steps fail). Default: none.
             operation: the patch operation; Scan takes nothing out of service, so it is refused. Default: INSTALL.
             reboot_option: as for the patch task. Default: REBOOT_IF_NEEDED.
             hooks: the lifecycle hooks the patch runs. Default: none (AWS-Noop).
@@ -294,12 +298,15 @@ class PatchRunbook(Construct):
         if not statements:
             return
         policy = iam.Policy(self, "StepsPolicy", roles=[self.role], statements=statements)
-        followed = [step.name for step in steps if isinstance(step, RunbookStep)]
+        followed = [step for step in steps if isinstance(step, RunbookStep)]
         if followed:
+            # Ours: any version of the runbook named (":*"), and its execution, known by id at run time.
+            versions = [statement.resources[0] for step in followed for statement in step.statements(self)[:1]]
             acknowledge_wildcards(
                 policy,
-                resources=[execution_arn(stack)],
-                reason=f"Steps {', '.join(followed)} follow the runbooks they start by ids known at run time.",
+                resources=[execution_arn(stack), *versions],
+                reason=f"Steps {', '.join(step.name for step in followed)} start any version of their runbook "
+                "and follow it by an execution id known at run time.",
             )
 
     def _warn_without_standby_room(self, auto_scaling: AutoScalingStandby) -> None:
@@ -312,7 +319,9 @@ class PatchRunbook(Construct):
             resource = group.node.default_child
             if not isinstance(resource, autoscaling.CfnAutoScalingGroup):
                 continue
-            low, desired = (str(stack.resolve(value)) for value in (resource.min_size, resource.desired_capacity))
+            # Without a desired capacity the group starts at its minimum.
+            low = str(stack.resolve(resource.min_size))
+            desired = str(stack.resolve(resource.desired_capacity)) if resource.desired_capacity is not None else low
             if low.isdigit() and desired.isdigit() and int(desired) <= int(low):
                 Annotations.of(self).add_warning_v2(
                     "constructs-lib:no-standby-room",
@@ -396,9 +405,16 @@ class _Steps:
             on_cancel=auto.jump(restore[0].name),
             is_critical=True,
         )
+        before = [extra.step() for extra in self.runbook.before_patch]
+        # Once your steps ran (an approval may wait days), where the instance is is read again; a failure then
+        # goes on to your after_patch steps, as nothing of the instance has changed.
+        located = self._locate(
+            still_in_service=bool(before), on_failure=auto.jump(self.after_first) if before else None
+        )
         return [
-            *self._read(),
-            *(extra.step() for extra in self.runbook.before_patch),
+            *self._check(),
+            *before,
+            *located,
             *take_out,
             patch,
             *restore,
@@ -434,47 +450,17 @@ class _Steps:
             **paths,
         )
 
-    def _read(self) -> list[auto.Step]:
-        """Where the instance is, before anything changes (a failure here ends the run, nothing touched)."""
+    def _check(self) -> list[auto.Step]:
+        """Before anything (your steps included): the instance is in one of the groups and in service there, and
+        a target group given by name exists; a failure ends the run, nothing touched."""
         steps: list[auto.Step] = []
         if self.asg is not None:
-            describe = {"InstanceIds": ["{{ InstanceId }}"]}
-            steps.append(
-                auto.AssertProperty(
-                    name="CheckAutoScalingGroup",
-                    service="autoscaling",
-                    api="DescribeAutoScalingInstances",
-                    parameters=describe,
-                    selector="$.AutoScalingInstances[0].AutoScalingGroupName",
-                    desired=self.asg.names,
-                    max_attempts=3,
-                )
-            )
+            steps.append(self._asg_assert("CheckAutoScalingGroup", "AutoScalingGroupName", self.asg.names))
             # Only an instance in service is taken out (and so put back): one already in Standby, Pending or
             # Terminating is someone else's, and the run fails without touching it.
-            steps.append(
-                auto.AssertProperty(
-                    name="CheckInService",
-                    service="autoscaling",
-                    api="DescribeAutoScalingInstances",
-                    parameters=describe,
-                    selector="$.AutoScalingInstances[0].LifecycleState",
-                    desired=["InService"],
-                    max_attempts=3,
-                )
-            )
-            steps.append(
-                auto.ApiCall(
-                    name="FindAutoScalingGroup",
-                    service="autoscaling",
-                    api="DescribeAutoScalingInstances",
-                    parameters=describe,
-                    returns=[auto.Output("Name", "$.AutoScalingInstances[0].AutoScalingGroupName")],
-                    max_attempts=3,
-                )
-            )
+            steps.append(self._asg_assert("CheckInService", "LifecycleState", ["InService"]))
         if self.lb is not None:
-            for index, (arn, name) in enumerate(zip(self.groups, self.lb.names, strict=True), 1):
+            for index, name in enumerate(self.lb.names, 1):
                 if name:
                     steps.append(
                         auto.ApiCall(
@@ -486,17 +472,50 @@ class _Steps:
                             max_attempts=3,
                         )
                     )
-                steps.append(
-                    auto.ApiCall(
-                        name=f"ReadTargetGroup{index}",
-                        service="elbv2",
-                        api="DescribeTargetHealth",
-                        parameters={"TargetGroupArn": arn, "Targets": self._instance()},
-                        returns=[auto.Output("State", _TARGET_STATE)],
-                        max_attempts=3,
-                    )
-                )
         return steps
+
+    def _locate(self, *, still_in_service: bool, on_failure: str | None) -> list[auto.Step]:
+        """Right before taking it out: still in service, in which group, and which target groups it serves in."""
+        steps: list[auto.Step] = []
+        if self.asg is not None:
+            if still_in_service:
+                steps.append(self._asg_assert("StillInService", "LifecycleState", ["InService"], on_failure))
+            steps.append(
+                auto.ApiCall(
+                    name="FindAutoScalingGroup",
+                    service="autoscaling",
+                    api="DescribeAutoScalingInstances",
+                    parameters={"InstanceIds": ["{{ InstanceId }}"]},
+                    returns=[auto.Output("Name", "$.AutoScalingInstances[0].AutoScalingGroupName")],
+                    max_attempts=3,
+                    on_failure=on_failure,
+                )
+            )
+        for index, arn in enumerate(self.groups, 1):
+            steps.append(
+                auto.ApiCall(
+                    name=f"ReadTargetGroup{index}",
+                    service="elbv2",
+                    api="DescribeTargetHealth",
+                    parameters={"TargetGroupArn": arn, "Targets": self._instance()},
+                    returns=[auto.Output("State", _TARGET_STATE)],
+                    max_attempts=3,
+                    on_failure=on_failure,
+                )
+            )
+        return steps
+
+    def _asg_assert(self, name: str, field: str, desired: Sequence[str], on_failure: str | None = None) -> auto.Step:
+        return auto.AssertProperty(
+            name=name,
+            service="autoscaling",
+            api="DescribeAutoScalingInstances",
+            parameters={"InstanceIds": ["{{ InstanceId }}"]},
+            selector=f"$.AutoScalingInstances[0].{field}",
+            desired=list(desired),
+            max_attempts=3,
+            on_failure=on_failure,
+        )
 
     def _take_out(self, restore: str) -> list[auto.Step]:
         back = auto.jump(restore)
@@ -819,8 +838,10 @@ class PatchRunbookTask(Construct):
                 "runbook, ssm:GetAutomationExecution, and iam:PassRole of the runbook's role to ssm.amazonaws.com",
             )
         else:
-            # It starts the runbook only: the runbook's role sends the patch command, not the window's.
+            # The window's own role starts the runbook; the runbook's role sends the patch command, so this one
+            # sends none unless a Run Command task of the window registers targets with it.
             window.window_role.allow_automation(runbook.definition_arn, runbook.role)
+            window.window_role.runbooks_only()
         self.cfn_task = window_task(
             self,
             window=window,

@@ -150,8 +150,8 @@ class PatchWorkflow(Construct):
                 (``runbook``), an AUTOMATION task in place of the Run Command task. Default: none.
             auto_scaling: put each instance in standby in its Auto Scaling group for its patch
                 (AutoScalingStandby); also runs the runbook. Default: none.
-            before_patch: steps of yours the runbook runs first (AwsApiStep, ApprovalStep, RunbookStep).
-                Default: none.
+            before_patch: steps of yours the runbook runs once the instance is known to be in service, before
+                taking it out (AwsApiStep, ApprovalStep, RunbookStep). Default: none.
             after_patch: steps of yours the runbook runs last, whatever the patch did. Default: none.
             patch_timeout: with the runbook, how long the hooked patch may take on one instance, reboot
                 included. Default: 2 hours.

@@ -109,3 +109,32 @@ def test_a_wrong_file_exits_2_naming_the_field(tmp_path: Path, capsys: pytest.Ca
     error = capsys.readouterr().err
     assert error.startswith(f"patch-fleet: {path}: 1 wrong field\n")
     assert "defaults.duration_hours: got 40; Input should be less than or equal to 24" in error
+
+
+def test_the_example_shows_its_runbook_group_its_brake_and_its_reporting() -> None:
+    text = run(str(EXAMPLE), "--after", AFTER)
+    web = next(line for line in text.splitlines() if line.startswith("| web |"))
+    assert web.endswith(
+        "| standby in acme-web (≤ 600 s), then drain from acme-web (≤ 120 s each), then patch (≤ 90 min), then exit "
+        "standby, then register and wait until healthy (≤ 600 s each); worst case 122 min per instance |"
+    )
+    batch = next(line for line in text.splitlines() if line.startswith("| batch |"))
+    assert batch.endswith("| nothing (Run Command) |")
+    assert "- so does one failed patch runbook run of web in an earlier wave" in text
+    reporting = text[text.index("## Reporting") :]
+    assert "- every stack syncs its patch state to s3://acme-patch-compliance/patch-compliance (eu-west-1" in reporting
+    assert "- the report stack acme-compliance-report (deploy it first)" in reporting
+    assert "- instances turning non-compliant: alerts to acme-<environment>-patch-alerts" in reporting
+
+
+def test_a_fleet_without_reporting_shows_none(tmp_path: Path) -> None:
+    data = yaml.safe_load(EXAMPLE.read_text())
+    del data["reporting"]
+    data["groups"][0].pop("load_balancer")
+    data["groups"][0].pop("auto_scaling")
+    data["groups"][0].pop("patch_timeout_seconds")
+    plain = tmp_path / "fleet.yaml"
+    plain.write_text(yaml.safe_dump(data))
+    text = run(str(plain), "--after", AFTER)
+    assert "## Reporting" not in text
+    assert "patch runbook" not in text

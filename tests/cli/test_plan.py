@@ -672,3 +672,29 @@ def test_a_plan_without_waves_has_no_waves_section() -> None:
 
     model = read_stack("Minimal", dict(template(minimal(new_app())).to_json()))
     assert "## Waves" not in plan.build_plan(model, after=datetime(2026, 12, 1, tzinfo=UTC))
+
+
+def test_the_plan_says_where_the_morning_after_looks(tmp_path: Path) -> None:
+    from tests.scenarios import reporting
+
+    assembly = synth_assembly(tmp_path, reporting)
+    out = io.StringIO()
+    plan.run(plan.parse_args(["--assembly", str(assembly), "--stack", "Reporting"]), out)
+    lines = out.getvalue().splitlines()
+    section = lines[lines.index("## Reporting") : lines.index("## Baselines")]
+    assert "  - PatchHooks/TimeToHealthySeconds by Service from <OutputLogs060B436B>" in section
+    assert "  - PatchHooks/StartFailures from <OutputLogs060B436B>" in section
+    assert "  - demo-app took longer than 180 s from start to healthy after patching (threshold 180)" in section
+    assert any(line.startswith("  - patch compliance turning non-compliant under <WebBaseline") for line in section)
+    assert "  - patch-compliance -> s3://<ComplianceBucket665132DA>/patch-compliance (us-east-1)" in section
+    assert "  - patch_compliance: failed-in-latest-window" in section
+    assert "- Dashboards: 1 (CloudWatch, one per workflow)" in section
+
+
+def test_a_plan_without_reporting_has_no_reporting_section(tmp_path: Path) -> None:
+    from tests.scenarios import minimal
+
+    assembly = synth_assembly(tmp_path, minimal)
+    out = io.StringIO()
+    plan.run(plan.parse_args(["--assembly", str(assembly)]), out)
+    assert "## Reporting" not in out.getvalue()

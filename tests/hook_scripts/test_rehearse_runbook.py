@@ -19,13 +19,14 @@ from tests.hook_scripts.harness import DemoService, free_port
 from tests.scenarios import default_app, load_balanced
 
 # The runbook's steps in a run where the patch succeeds and the instance is healthy again, as the
-# documented sequence says: where the instance is, your step, out of service, patch, back, your step.
+# documented sequence says: checks, your step, where the instance is now, out of service, patch, back, your step.
 HEALTHY_RUN = [
     ("CheckAutoScalingGroup", "Success"),
     ("CheckInService", "Success"),
+    ("MarkUnderMaintenance", "Success"),
+    ("StillInService", "Success"),
     ("FindAutoScalingGroup", "Success"),
     ("ReadTargetGroup1", "Success"),
-    ("MarkUnderMaintenance", "Success"),
     ("EnterStandby", "Success"),
     ("WaitForStandby", "Success"),
     ("InTargetGroup1", "Success"),
@@ -47,9 +48,10 @@ HEALTHY_RUN = [
 CALLS = [
     "autoscaling describe_auto_scaling_instances",
     "autoscaling describe_auto_scaling_instances",
+    "dynamodb put_item",
+    "autoscaling describe_auto_scaling_instances",
     "autoscaling describe_auto_scaling_instances",
     "elbv2 describe_target_health",
-    "dynamodb put_item",
     "autoscaling enter_standby",
     "autoscaling describe_auto_scaling_instances",
     "autoscaling describe_auto_scaling_instances",
@@ -310,6 +312,31 @@ def test_an_instance_that_is_not_ours_to_take_out_is_left_alone(
     assert not {"MarkUnderMaintenance", "EnterStandby", "Deregister1"} & {step.name for step in run.steps}
 
 
+def test_an_instance_taken_out_by_someone_else_during_your_steps_is_left_alone_and_your_steps_finish(
+    web_assembly: Path,
+) -> None:
+    run, patched = stubbed_run(
+        web_assembly,
+        [
+            *[("autoscaling", "describe_auto_scaling_instances", lifecycle("web-asg", "InService"))] * 2,
+            ("dynamodb", "put_item", {}),
+            ("autoscaling", "describe_auto_scaling_instances", lifecycle("web-asg", "Standby")),  # an operator's
+            ("dynamodb", "delete_item", {}),
+        ],
+    )
+    names = [step.name for step in run.steps]
+    assert run.status == "Failed"
+    assert patched == []
+    assert names == [
+        "CheckAutoScalingGroup",
+        "CheckInService",
+        "MarkUnderMaintenance",
+        "StillInService",
+        "ClearMaintenance",
+        "Finished",
+    ]
+
+
 def test_a_target_group_the_instance_is_leaving_is_not_joined_again(web_assembly: Path) -> None:
     health = {
         "TargetHealthDescriptions": [{"Target": {"Id": "i-0123456789abcdef0"}, "TargetHealth": {"State": "draining"}}]
@@ -317,9 +344,10 @@ def test_a_target_group_the_instance_is_leaving_is_not_joined_again(web_assembly
     run, patched = stubbed_run(
         web_assembly,
         [
-            *[("autoscaling", "describe_auto_scaling_instances", lifecycle("web-asg", "InService"))] * 3,
-            ("elbv2", "describe_target_health", health),
+            *[("autoscaling", "describe_auto_scaling_instances", lifecycle("web-asg", "InService"))] * 2,
             ("dynamodb", "put_item", {}),
+            *[("autoscaling", "describe_auto_scaling_instances", lifecycle("web-asg", "InService"))] * 2,
+            ("elbv2", "describe_target_health", health),
             ("autoscaling", "enter_standby", {"Activities": []}),
             ("autoscaling", "describe_auto_scaling_instances", lifecycle("web-asg", "Standby")),
             ("autoscaling", "describe_auto_scaling_instances", lifecycle("web-asg", "Standby")),

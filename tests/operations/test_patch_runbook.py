@@ -52,6 +52,10 @@ def runbook_steps(stack: Stack) -> list[dict[str, Any]]:
     return steps
 
 
+def named_step(steps: list[dict[str, Any]], name: str) -> dict[str, Any]:
+    return next(step for step in steps if step["name"] == name)
+
+
 def by_name(steps: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return {step["name"]: step for step in steps}
 
@@ -201,8 +205,10 @@ def test_a_topic_gets_the_failure_reports_and_your_steps_run_first_and_last() ->
     )
     steps = runbook_steps(stack)
     names = [step["name"] for step in steps]
-    # Where the instance is comes first: a failure there touches nothing, and no step of yours ran yet.
-    assert names[:2] == ["ReadTargetGroup1", "SetFlag"]
+    # Your steps come before the target group is read (a step may wait), and a failed read then goes on to
+    # your after_patch steps: nothing of the instance changed.
+    assert names[:2] == ["SetFlag", "ReadTargetGroup1"]
+    assert named_step(steps, "ReadTargetGroup1")["onFailure"] == "step:ClearFlag"
     assert names[-2:] == ["ClearFlag", "Finished"]
     named = by_name(steps)
     assert named["PatchOutcome"]["inputs"]["Choices"][0]["NextStep"] == "ClearFlag"
@@ -697,3 +703,77 @@ def test_a_window_that_only_starts_the_runbook_sends_no_command_itself() -> None
     sends = [s for s in runbook_role if s["Action"] == "ssm:SendCommand" and "Condition" in s]
     assert sends
     assert all("managed-instance" not in json.dumps(s["Resource"]) for s in sends)
+
+
+def test_after_your_steps_the_instance_is_checked_again_and_a_failure_goes_to_your_after_steps() -> None:
+    stack = new_stack()
+    table = "arn:aws:dynamodb:us-east-1:123456789012:table/flags"
+    workflow(
+        stack,
+        auto_scaling=AutoScalingStandby(groups=["web-asg"]),
+        before_patch=[ApprovalStep(name="Approve", approvers=["arn:aws:iam::123456789012:role/ops"])],
+        after_patch=[AwsApiStep(name="Tidy", service="dynamodb", api="DeleteItem", resources=[table])],
+    )
+    steps = runbook_steps(stack)
+    names = [step["name"] for step in steps]
+    assert names[:5] == ["CheckAutoScalingGroup", "CheckInService", "Approve", "StillInService", "FindAutoScalingGroup"]
+    named = by_name(steps)
+    for name in ("StillInService", "FindAutoScalingGroup"):
+        assert named[name]["onFailure"] == "step:Tidy", name
+    assert "onFailure" not in named["CheckInService"]  # before your steps: abort, nothing ran
+    plain = new_stack()
+    workflow(plain, auto_scaling=AutoScalingStandby(groups=["web-asg"]))
+    plain_steps = by_name(runbook_steps(plain))
+    assert "StillInService" not in plain_steps
+    assert "onFailure" not in plain_steps["FindAutoScalingGroup"]
+
+
+def test_a_group_without_a_desired_capacity_starts_at_its_minimum_and_warns_too() -> None:
+    from aws_cdk import aws_autoscaling as autoscaling
+
+    stack = new_stack()
+    vpc = ec2.Vpc.from_vpc_attributes(
+        stack, "Vpc", vpc_id="vpc-1", availability_zones=["us-east-1a"], private_subnet_ids=["subnet-1"]
+    )
+    group = autoscaling.AutoScalingGroup(
+        stack,
+        "Group",
+        vpc=vpc,
+        instance_type=ec2.InstanceType("t3.micro"),
+        machine_image=ec2.MachineImage.latest_amazon_linux2023(),
+        min_capacity=2,
+    )
+    workflow(stack, auto_scaling=AutoScalingStandby(groups=[group]))
+    warnings = Annotations.from_stack(stack).find_warning("*", Match.string_like_regexp("no instance can enter"))
+    assert len(warnings) == 1
+    assert not Annotations.from_stack(new_stack()).find_warning("*", Match.any_value())
+
+
+def test_a_role_you_make_and_share_keeps_sending_and_the_windows_own_says_what_it_does() -> None:
+    from constructs_lib import MaintenanceWindowRole
+
+    stack = new_stack()
+    shared = MaintenanceWindowRole(stack, "Shared")
+    shared.allow_automation("arn:aws:ssm:us-east-1:123456789012:automation-definition/x:$DEFAULT", shared.role)
+    statements = stack.resolve(shared.cfn_role.policies)[0]["policyDocument"]["Statement"]
+    assert any(s["Action"] == "ssm:SendCommand" for s in statements)  # your own Run Command tasks may use it
+    assert shared.sends_commands
+    shared.runbooks_only()
+    assert not shared.sends_commands
+    assert stack.resolve(shared.cfn_role.description).endswith("starts the patch runbooks")
+    shared.allow_targets(WindowTargets.from_tags({"PatchGroup": ["web"]}))
+    assert shared.sends_commands
+    assert stack.resolve(shared.cfn_role.description).endswith("sends AWS-RunPatchBaselineWithHooks")
+
+
+def test_a_runbook_steps_version_wildcard_is_acknowledged_as_ours() -> None:
+    from tests.validators.test_nag import nag_findings
+
+    app = new_app()
+    stack = Stack(app, "Web", env=ENV)
+    workflow(
+        stack,
+        load_balancer=TargetGroupDrain(target_groups=[TG_ARN]),
+        after_patch=[RunbookStep(name="Warm", document_name="WarmCaches")],
+    )
+    assert nag_findings(app) == []
