@@ -16,3 +16,7 @@ HALT_GATE_TASK = "HaltGate"
 # Automation runs at most 100 automations at once per account; more are queued (user guide
 # "scheduling-automations-maintenance-windows"): a runbook task's rollout counts at most this many at once.
 CONCURRENT_AUTOMATIONS = 100
+# Systems Manager's event for a maintenance window execution's end (user guide
+# "monitoring-systems-manager-event-examples"), and its statuses.
+WINDOW_EXECUTION_EVENT = "Maintenance Window Execution State-change Notification"
+WINDOW_FAILED_STATUSES = ("FAILED", "TIMED_OUT")

@@ -150,7 +150,12 @@ def define_compliance_alerts(scope: Construct, *, baseline_ids: Sequence[str], d
             )
         ],
     )
+    allow_rule(scope, rule)
+    return rule
+
+
+def allow_rule(scope: Construct, rule: events.CfnRule) -> None:
+    """Let ``rule`` (and only it) publish to the stack's alerts topic."""
     holder = Stack.of(scope).node.find_child(_ALERTS_ID)
     assert isinstance(holder, _AlertsTopic)
     holder.allow_rule(rule)
-    return rule

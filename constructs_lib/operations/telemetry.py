@@ -5,7 +5,8 @@ hook fails (the contract: ``_internal/hook_lines.py``). With ``PatchWorkflow(tel
 command output to CloudWatch Logs, metric filters on that log group turn them into metrics (namespace
 ``PatchHooks`` by default): ``StopSeconds``, ``UpdateSeconds`` and ``TimeToHealthySeconds`` by ``Service``, and
 ``StopFailures``, ``UpdateFailures``, ``StartFailures``. The filters are defined once per log group
-(``HookMetrics``), however many workflows write to it; each workflow adds its alarms and a dashboard.
+(``HookMetrics``), however many workflows write to it; each workflow adds its alarms, rules counting its
+window's runs (a failed or timed-out run also alerts) and a dashboard.
 """
 
 from __future__ import annotations
@@ -13,19 +14,23 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
+from aws_cdk import aws_events as events
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from .._internal.constants import WINDOW_EXECUTION_EVENT, WINDOW_FAILED_STATUSES
 from .._internal.hook_lines import FAILURES, HEALTHY, LINE_METRICS, STOPPED, UPDATED, LineMetric
 from .._internal.rules import check_pattern, fail
 from .._internal.typecheck import check_fields
 from .._internal.validation import whole_seconds
 from ..core.command_output import CommandOutput
-from .alerts import alerts_topic
+from ..core.maintenance_window import MaintenanceWindow
+from .alerts import alerts_topic, allow_rule
 
 NAMESPACE = "PatchHooks"
 _NAMESPACE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/#:-]{0,254}$")
@@ -42,7 +47,8 @@ class HookTelemetry:
             Default: True.
         time_to_healthy: an alarm when an app of the workflow takes longer than this from start to healthy
             (the start hook's own timeout fails the hook instead). Default: none.
-        dashboard: a CloudWatch dashboard of the workflow's hook timings and failures. Default: True.
+        dashboard: a CloudWatch dashboard of the workflow's runs (succeeded, failed), hook timings and failures,
+            and instances turning non-compliant (with compliance_alerts). Default: True.
     """
 
     namespace: str = NAMESPACE
@@ -125,10 +131,13 @@ def define_telemetry(
     *,
     output: CommandOutput,
     services: Sequence[str],
+    window: MaintenanceWindow,
+    compliance_rule: events.CfnRule | None = None,
 ) -> HookMetrics:
-    """The workflow's part: the log group's metrics (shared), then its alarms (to the stack's alerts topic)
-    and dashboard."""
+    """The workflow's part: the log group's metrics (shared), then its alarms (to the stack's alerts topic),
+    the rules that count its window's runs (a failed run also alerts) and its dashboard."""
     metrics = HookMetrics.of(output, options.namespace)
+    runs = _run_rules(scope, window)
     alarms: list[cloudwatch.Alarm] = []
     if options.alarm_on_failure:
         alarms.append(
@@ -159,13 +168,79 @@ def define_telemetry(
     for alarm in alarms:
         alarm.add_alarm_action(actions.SnsAction(alerts_topic(scope)))
     if options.dashboard:
-        _dashboard(scope, metrics, services)
+        _dashboard(scope, metrics, services, runs, compliance_rule)
     return metrics
 
 
-def _dashboard(scope: Construct, metrics: HookMetrics, services: Sequence[str]) -> cloudwatch.Dashboard:
-    """Per workflow: how long its apps were down and took to come back, and hook failures."""
+def _run_rules(scope: Construct, window: MaintenanceWindow) -> dict[str, events.CfnRule]:
+    """Rules on the window's executions: succeeded (counted), and failed or timed out (counted, and a readable
+    alert to the stack's alerts topic)."""
+
+    def pattern(statuses: Sequence[str]) -> dict[str, Any]:
+        return {
+            "source": ["aws.ssm"],
+            "detail-type": [WINDOW_EXECUTION_EVENT],
+            "detail": {"window-id": [window.window_id], "status": list(statuses)},
+        }
+
+    succeeded = events.CfnRule(
+        scope, "SucceededRuns", description="Counts the window's successful runs", event_pattern=pattern(["SUCCESS"])
+    )
+    topic = alerts_topic(scope)
+    failed = events.CfnRule(
+        scope,
+        "FailedRuns",
+        description="A patch window run failed or timed out: tell the alerts topic",
+        event_pattern=pattern(WINDOW_FAILED_STATUSES),
+        targets=[
+            events.CfnRule.TargetProperty(
+                id="PatchAlerts",
+                arn=topic.topic_arn,
+                input_transformer=events.CfnRule.InputTransformerProperty(
+                    input_paths_map={
+                        "window": "$.detail.window-id",
+                        "execution": "$.detail.window-execution-id",
+                        "status": "$.detail.status",
+                        "account": "$.account",
+                        "region": "$.region",
+                    },
+                    input_template='"Patch window <window> in account <account>, <region>: execution <execution> '
+                    "ended <status>. See its task invocations: aws ssm describe-maintenance-window-execution-tasks "
+                    '--window-execution-id <execution> --region <region>"',
+                ),
+            )
+        ],
+    )
+    allow_rule(scope, failed)
+    return {"succeeded": succeeded, "failed": failed}
+
+
+def _matched(rule: events.CfnRule, label: str) -> cloudwatch.Metric:
+    """How many events the rule matched (AWS/Events MatchedEvents, by rule name), per day."""
+    return cloudwatch.Metric(
+        namespace="AWS/Events",
+        metric_name="MatchedEvents",
+        dimensions_map={"RuleName": rule.ref},
+        statistic="Sum",
+        period=Duration.days(1),
+        label=label,
+    )
+
+
+def _dashboard(
+    scope: Construct,
+    metrics: HookMetrics,
+    services: Sequence[str],
+    runs: dict[str, events.CfnRule],
+    compliance_rule: events.CfnRule | None,
+) -> cloudwatch.Dashboard:
+    """Per workflow: its runs' outcomes, how long its apps were down and took to come back, hook failures,
+    and instances turning non-compliant."""
     dashboard = cloudwatch.Dashboard(scope, "Dashboard", default_interval=Duration.days(7))
+    outcomes = [_matched(runs["succeeded"], "runs succeeded"), _matched(runs["failed"], "runs failed or timed out")]
+    if compliance_rule is not None:
+        outcomes.append(_matched(compliance_rule, "instances turning non-compliant"))
+    dashboard.add_widgets(cloudwatch.GraphWidget(title="Patch runs and compliance, per day", left=outcomes, width=24))
     timings = [
         cloudwatch.GraphWidget(
             title=f"{line.metric_name} (maximum)",

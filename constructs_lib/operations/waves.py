@@ -30,7 +30,12 @@ from aws_cdk import aws_ssm as ssm
 from constructs import Construct, IValidation
 
 from .._internal import automation as auto
-from .._internal.constants import HALT_GATE_TASK, HALT_RECORD_OPEN
+from .._internal.constants import (
+    HALT_GATE_TASK,
+    HALT_RECORD_OPEN,
+    WINDOW_EXECUTION_EVENT,
+    WINDOW_FAILED_STATUSES,
+)
 from .._internal.nag import acknowledge_wildcards, suppress_scanner
 from .._internal.rules import check_count, fail
 from .._internal.schedule_occurrences import Opening, brake_too_late
@@ -43,8 +48,8 @@ from .workflow import PatchWorkflow
 
 OPEN = HALT_RECORD_OPEN
 # The windows' execution states that halt the later waves, and the task-invocation ones (optional).
-HALTING_STATUSES = ("FAILED", "TIMED_OUT")
-EXECUTION_EVENT = "Maintenance Window Execution State-change Notification"
+HALTING_STATUSES = WINDOW_FAILED_STATUSES
+EXECUTION_EVENT = WINDOW_EXECUTION_EVENT
 INVOCATION_EVENT = "Maintenance Window Task Target Invocation State-change Notification"
 # A patch runbook task's per-instance outcome: its target invocations report only IN_PROGRESS and COMPLETE,
 # so a failed instance shows in its Automation execution's event (Definition is the runbook's name).

@@ -156,9 +156,9 @@ class PatchWorkflow(Construct):
             patch_timeout: with the runbook, how long the hooked patch may take on one instance, reboot
                 included. Default: 2 hours.
             runbook_name: with the runbook, its document name. Default: a name CloudFormation generates.
-            telemetry: hook metrics from the command output (``output`` with CloudWatch Logs), an alarm on hook
-                failures (to the stack's alerts topic, output PatchAlertsTopicArn) and a dashboard
-                (HookTelemetry). Default: none.
+            telemetry: hook metrics from the command output (``output`` with CloudWatch Logs), alarms on hook
+                failures and alerts on failed window runs (to the stack's alerts topic, output
+                PatchAlertsTopicArn), and a dashboard (HookTelemetry). Default: none.
             compliance_alerts: an EventBridge rule sending a readable message to the stack's alerts topic when an
                 instance's patch compliance turns non-compliant under the workflow's baselines (ComplianceAlerts).
                 Default: none.
@@ -232,15 +232,15 @@ class PatchWorkflow(Construct):
         if expected_fleet_size is not None:
             per_instance = defaults.MINUTES_PER_INSTANCE if minutes_per_instance is None else minutes_per_instance
             self._estimate_rollout(expected_fleet_size, per_instance, self.task.max_concurrency)
-        self.hook_metrics: HookMetrics | None = None
-        if telemetry is not None:
-            self.hook_metrics = self._define_telemetry(telemetry, options)
         self.compliance_rule: events.CfnRule | None = None
         if compliance_alerts is not None:
             own = [] if compliance_alerts.all_baselines else [baseline.baseline_id for baseline in self.baselines]
             self.compliance_rule = define_compliance_alerts(
                 self, baseline_ids=own, description=f"Patch compliance of {self.node.path} turned non-compliant"
             )
+        self.hook_metrics: HookMetrics | None = None
+        if telemetry is not None:
+            self.hook_metrics = self._define_telemetry(telemetry, options)
         self.scan_window: MaintenanceWindow | None = None
         self.scan_task: PatchTask | None = None
         if scan_schedule is not None:
@@ -266,7 +266,12 @@ class PatchWorkflow(Construct):
         if output is None:
             fail("telemetry needs output with cloudwatch_output=True: the hook lines are read from its log group")
         return define_telemetry(
-            Construct(self, "Telemetry"), telemetry, output=output, services=_service_names(options.get("hooks"))
+            Construct(self, "Telemetry"),
+            telemetry,
+            output=output,
+            services=_service_names(options.get("hooks")),
+            window=self.window,
+            compliance_rule=self.compliance_rule,
         )
 
     def _check_runbook_fits(self, runbook: PatchRunbook, max_concurrency: str) -> None:

@@ -387,7 +387,7 @@ def test_reporting_syncs_each_stack_to_the_central_bucket_and_reports_each_group
     }
     template.resource_count_is("AWS::Logs::MetricFilter", 6)  # once for the stack's one log group
     template.resource_count_is("AWS::CloudWatch::Dashboard", 2)  # one per group
-    template.resource_count_is("AWS::Events::Rule", 2)  # compliance alerts per group
+    template.resource_count_is("AWS::Events::Rule", 6)  # per group: compliance alerts, runs succeeded, runs failed
     template.has_resource_properties("AWS::SNS::Topic", {"TopicName": "acme-dev-patch-alerts"})
 
 

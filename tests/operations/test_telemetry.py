@@ -7,8 +7,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import boto3
 import pytest
 from aws_cdk import Duration, Stack
+from moto import mock_aws
 
 from constructs_lib import CommandOutput, HookTelemetry, PatchWorkflow, WindowSchedule
 from examples.demo.stack import demo_hooks
@@ -136,6 +138,7 @@ def test_the_dashboard_shows_the_workflows_services_or_searches_when_they_are_un
     body = dashboard_body(stack)
     titles = [widget["properties"]["title"] for widget in body["widgets"]]
     assert titles == [
+        "Patch runs and compliance, per day",
         "StopSeconds (maximum)",
         "UpdateSeconds (maximum)",
         "TimeToHealthySeconds (maximum)",
@@ -183,3 +186,84 @@ def test_wrong_types_are_refused_naming_the_field() -> None:
     with pytest.raises(TypeError, match="dashboard"):
         HookTelemetry(dashboard="yes")  # type: ignore[arg-type]
     assert HookTelemetry(namespace="Acme/Patching-1").namespace == "Acme/Patching-1"
+
+
+# The documented window execution event (user guide "monitoring-systems-manager-event-examples"), status varied.
+WINDOW_EVENT = {
+    "Source": "aws.ssm",
+    "DetailType": "Maintenance Window Execution State-change Notification",
+    "Resources": ["arn:aws:ssm:us-east-2:123456789012:maintenancewindow/mw-0ed7251d3fcf6e0c2"],
+}
+WINDOW_DETAIL = {
+    "start-time": "2016-11-16T01:00:56.427Z",
+    "end-time": "2016-11-16T01:00:57.070Z",
+    "window-id": "mw-0ed7251d3fcf6e0c2",
+    "window-execution-id": "b60fb56e-776c-4e5c-84ee-123456789012",
+    "status": "TIMED_OUT",
+}
+
+
+@pytest.mark.parametrize(
+    ("status", "window", "counted_by"),
+    [
+        ("TIMED_OUT", "mw-0ed7251d3fcf6e0c2", "FailedRuns"),
+        ("FAILED", "mw-0ed7251d3fcf6e0c2", "FailedRuns"),
+        ("SUCCESS", "mw-0ed7251d3fcf6e0c2", "SucceededRuns"),
+        ("CANCELLED", "mw-0ed7251d3fcf6e0c2", None),
+        ("FAILED", "mw-0aaaaaaaaaaaaaaaa", None),  # another window
+    ],
+)
+@mock_aws
+def test_the_windows_runs_are_counted_and_a_failed_one_alerts(status: str, window: str, counted_by: str | None) -> None:
+    stack = new_stack()
+    web = workflow(stack, output=CommandOutput(stack, "Output", cloudwatch_output=True), telemetry=HookTelemetry())
+    rules = {k: r for k, r in resources(stack, "AWS::Events::Rule").items()}
+    window_ref = stack.get_logical_id(web.window.cfn_window)
+    region = "us-east-2"
+    sqs, eventbridge = boto3.client("sqs", region_name=region), boto3.client("events", region_name=region)
+    matched = []
+    for logical_id, rule in rules.items():
+        pattern = json.loads(
+            json.dumps(rule["EventPattern"]).replace(json.dumps({"Ref": window_ref}), '"mw-0ed7251d3fcf6e0c2"')
+        )
+        name = "FailedRuns" if "FailedRuns" in logical_id else "SucceededRuns"
+        queue = sqs.create_queue(QueueName=name)["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        eventbridge.put_rule(Name=name, EventPattern=json.dumps(pattern))
+        target: dict[str, Any] = {"Id": "q", "Arn": arn}
+        if rule.get("Targets"):
+            target["InputTransformer"] = rule["Targets"][0]["InputTransformer"]
+        eventbridge.put_targets(Rule=name, Targets=[target])
+        matched.append((name, queue))
+    eventbridge.put_events(
+        Entries=[{**WINDOW_EVENT, "Detail": json.dumps({**WINDOW_DETAIL, "status": status, "window-id": window})}]
+    )
+    received = {name: sqs.receive_message(QueueUrl=queue).get("Messages", []) for name, queue in matched}
+    assert [name for name, messages in received.items() if messages] == ([counted_by] if counted_by else [])
+    if counted_by == "FailedRuns":
+        message = json.loads(received["FailedRuns"][0]["Body"])
+        assert message.startswith(
+            f"Patch window mw-0ed7251d3fcf6e0c2 in account 123456789012, us-east-2: execution "
+            f"b60fb56e-776c-4e5c-84ee-123456789012 ended {status}."
+        )
+
+
+def test_the_dashboard_counts_runs_and_instances_turning_non_compliant() -> None:
+    from constructs_lib import ComplianceAlerts
+
+    stack = new_stack()
+    workflow(
+        stack,
+        output=CommandOutput(stack, "Output", cloudwatch_output=True),
+        telemetry=HookTelemetry(),
+        compliance_alerts=ComplianceAlerts(),
+    )
+    body = dashboard_body(stack)
+    first = body["widgets"][0]["properties"]
+    assert first["title"] == "Patch runs and compliance, per day"
+    labels = [metric[-1]["label"] for metric in first["metrics"]]
+    assert labels == ["runs succeeded", "runs failed or timed out", "instances turning non-compliant"]
+    assert all(metric[:2] == ["AWS/Events", "MatchedEvents"] for metric in first["metrics"])
+    failed = next(r for k, r in resources(stack, "AWS::Events::Rule").items() if "FailedRuns" in k)
+    topic = next(k for k in resources(stack, "AWS::SNS::Topic"))
+    assert failed["Targets"][0]["Arn"] == {"Ref": topic}
