@@ -8,6 +8,7 @@ CloudWatch and EventBridge of this account use it, and whose topic policy lets o
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -122,30 +123,49 @@ def compliance_pattern(baseline_ids: Sequence[str] = ()) -> dict[str, Any]:
 
 def define_compliance_alerts(scope: Construct, *, baseline_ids: Sequence[str], description: str) -> events.CfnRule:
     """The rule and its readable message, to the stack's alerts topic."""
-    topic = alerts_topic(scope)
-    rule = events.CfnRule(
+    return alert_rule(
         scope,
         "ComplianceAlerts",
         description=description,
-        event_pattern=compliance_pattern(baseline_ids),
+        pattern=compliance_pattern(baseline_ids),
+        paths={
+            "instance": "$.detail.resource-id",
+            "severity": "$.detail.severity",
+            "baseline": "$.detail.patch-baseline-id",
+            "time": "$.time",
+        },
+        message="Instance <instance> in account <account>, <region> is missing approved patches (patch compliance "
+        "NON_COMPLIANT, highest severity <severity>, baseline <baseline>) as of <time>. List them with: aws ssm "
+        "list-compliance-items --resource-ids <instance> --resource-types ManagedInstance --filters "
+        "Key=ComplianceType,Values=Patch --region <region>",
+    )
+
+
+def alert_rule(
+    scope: Construct,
+    construct_id: str,
+    *,
+    description: str,
+    pattern: dict[str, Any],
+    paths: dict[str, str],
+    message: str,
+) -> events.CfnRule:
+    """A rule sending ``message`` to the stack's alerts topic, its ``<placeholders>`` taken from the event by
+    ``paths`` (``<account>`` and ``<region>`` always), and only it allowed to publish there."""
+    topic = alerts_topic(scope)
+    rule = events.CfnRule(
+        scope,
+        construct_id,
+        description=description,
+        event_pattern=pattern,
         state="ENABLED",
         targets=[
             events.CfnRule.TargetProperty(
                 id="PatchAlerts",
                 arn=topic.topic_arn,
                 input_transformer=events.CfnRule.InputTransformerProperty(
-                    input_paths_map={
-                        "instance": "$.detail.resource-id",
-                        "severity": "$.detail.severity",
-                        "baseline": "$.detail.patch-baseline-id",
-                        "account": "$.account",
-                        "region": "$.region",
-                        "time": "$.time",
-                    },
-                    input_template='"Instance <instance> in account <account>, <region> is missing approved patches '
-                    "(patch compliance NON_COMPLIANT, highest severity <severity>, baseline <baseline>) as of "
-                    "<time>. List them with: aws ssm list-compliance-items --resource-ids <instance> "
-                    '--resource-types ManagedInstance --filters Key=ComplianceType,Values=Patch --region <region>"',
+                    input_paths_map={**paths, "account": "$.account", "region": "$.region"},
+                    input_template=json.dumps(message),
                 ),
             )
         ],

@@ -480,17 +480,7 @@ class _Steps:
         if self.asg is not None:
             if still_in_service:
                 steps.append(self._asg_assert("StillInService", "LifecycleState", ["InService"], on_failure))
-            steps.append(
-                auto.ApiCall(
-                    name="FindAutoScalingGroup",
-                    service="autoscaling",
-                    api="DescribeAutoScalingInstances",
-                    parameters={"InstanceIds": ["{{ InstanceId }}"]},
-                    returns=[auto.Output("Name", "$.AutoScalingInstances[0].AutoScalingGroupName")],
-                    max_attempts=3,
-                    on_failure=on_failure,
-                )
-            )
+            steps.append(self._asg_read("FindAutoScalingGroup", "Name", "AutoScalingGroupName", on_failure))
         for index, arn in enumerate(self.groups, 1):
             steps.append(
                 auto.ApiCall(
@@ -504,6 +494,18 @@ class _Steps:
                 )
             )
         return steps
+
+    def _asg_read(self, name: str, output: str, field: str, on_failure: str | None) -> auto.Step:
+        """Read one field of the instance's Auto Scaling record into ``{{ <name>.<output> }}``."""
+        return auto.ApiCall(
+            name=name,
+            service="autoscaling",
+            api="DescribeAutoScalingInstances",
+            parameters={"InstanceIds": ["{{ InstanceId }}"]},
+            returns=[auto.Output(output, f"$.AutoScalingInstances[0].{field}")],
+            max_attempts=3,
+            on_failure=on_failure,
+        )
 
     def _asg_assert(self, name: str, field: str, desired: Sequence[str], on_failure: str | None = None) -> auto.Step:
         return auto.AssertProperty(
@@ -586,17 +588,7 @@ class _Steps:
         steps: list[auto.Step] = []
         first_group = "InTargetGroupAgain1" if self.lb is not None else "PatchOutcome"
         if self.asg is not None:
-            steps.append(
-                auto.ApiCall(
-                    name="ReadLifecycleState",
-                    service="autoscaling",
-                    api="DescribeAutoScalingInstances",
-                    parameters={"InstanceIds": ["{{ InstanceId }}"]},
-                    returns=[auto.Output("State", "$.AutoScalingInstances[0].LifecycleState")],
-                    max_attempts=3,
-                    on_failure=out,
-                )
-            )
+            steps.append(self._asg_read("ReadLifecycleState", "State", "LifecycleState", out))
             steps.append(
                 auto.Branch(
                     name="InStandby",

@@ -30,7 +30,7 @@ from .._internal.typecheck import check_fields
 from .._internal.validation import whole_seconds
 from ..core.command_output import CommandOutput
 from ..core.maintenance_window import MaintenanceWindow
-from .alerts import alerts_topic, allow_rule
+from .alerts import alert_rule, alerts_topic
 
 NAMESPACE = "PatchHooks"
 _NAMESPACE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/#:-]{0,254}$")
@@ -186,32 +186,20 @@ def _run_rules(scope: Construct, window: MaintenanceWindow) -> dict[str, events.
     succeeded = events.CfnRule(
         scope, "SucceededRuns", description="Counts the window's successful runs", event_pattern=pattern(["SUCCESS"])
     )
-    topic = alerts_topic(scope)
-    failed = events.CfnRule(
+    failed = alert_rule(
         scope,
         "FailedRuns",
         description="A patch window run failed or timed out: tell the alerts topic",
-        event_pattern=pattern(WINDOW_FAILED_STATUSES),
-        targets=[
-            events.CfnRule.TargetProperty(
-                id="PatchAlerts",
-                arn=topic.topic_arn,
-                input_transformer=events.CfnRule.InputTransformerProperty(
-                    input_paths_map={
-                        "window": "$.detail.window-id",
-                        "execution": "$.detail.window-execution-id",
-                        "status": "$.detail.status",
-                        "account": "$.account",
-                        "region": "$.region",
-                    },
-                    input_template='"Patch window <window> in account <account>, <region>: execution <execution> '
-                    "ended <status>. See its task invocations: aws ssm describe-maintenance-window-execution-tasks "
-                    '--window-execution-id <execution> --region <region>"',
-                ),
-            )
-        ],
+        pattern=pattern(WINDOW_FAILED_STATUSES),
+        paths={
+            "window": "$.detail.window-id",
+            "execution": "$.detail.window-execution-id",
+            "status": "$.detail.status",
+        },
+        message="Patch window <window> in account <account>, <region>: execution <execution> ended <status>. See its "
+        "task invocations: aws ssm describe-maintenance-window-execution-tasks --window-execution-id <execution> "
+        "--region <region>",
     )
-    allow_rule(scope, failed)
     return {"succeeded": succeeded, "failed": failed}
 
 

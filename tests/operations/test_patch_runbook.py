@@ -648,43 +648,41 @@ def test_a_runbook_without_targets_is_refused() -> None:
         PatchRunbook(new_stack(), "Runbook", targets=[], load_balancer=TargetGroupDrain(target_groups=[TG_ARN]))
 
 
-def test_a_group_at_its_minimum_warns_that_standby_with_a_decrement_can_not_work() -> None:
+def auto_scaling_group(stack: Stack, **capacity: int) -> Any:
+    """A CDK Auto Scaling group in an imported VPC, with the given min_capacity, desired_capacity, ..."""
     from aws_cdk import aws_autoscaling as autoscaling
 
-    stack = new_stack()
     vpc = ec2.Vpc.from_vpc_attributes(
         stack, "Vpc", vpc_id="vpc-1", availability_zones=["us-east-1a"], private_subnet_ids=["subnet-1"]
     )
-    full = autoscaling.AutoScalingGroup(
+    return autoscaling.AutoScalingGroup(
         stack,
-        "Full",
+        "Group",
         vpc=vpc,
         instance_type=ec2.InstanceType("t3.micro"),
         machine_image=ec2.MachineImage.latest_amazon_linux2023(),
-        min_capacity=2,
-        desired_capacity=2,
-        max_capacity=4,
+        **capacity,
     )
+
+
+def no_room_warnings(stack: Stack) -> list[Any]:
+    return list(Annotations.from_stack(stack).find_warning("*", Match.string_like_regexp("no instance can enter")))
+
+
+def test_a_group_at_its_minimum_warns_that_standby_with_a_decrement_can_not_work() -> None:
+    stack = new_stack()
+    full = auto_scaling_group(stack, min_capacity=2, desired_capacity=2, max_capacity=4)
     workflow(stack, auto_scaling=AutoScalingStandby(groups=[full]))
-    warnings = Annotations.from_stack(stack).find_warning("*", Match.string_like_regexp("no instance can enter"))
-    assert len(warnings) == 1
-    assert "desired capacity 2 and minimum 2" in warnings[0].entry.data
+    (warning,) = no_room_warnings(stack)
+    assert "desired capacity 2 and minimum 2" in warning.entry.data
     roomy = new_stack()
-    vpc = ec2.Vpc.from_vpc_attributes(
-        roomy, "Vpc", vpc_id="vpc-1", availability_zones=["us-east-1a"], private_subnet_ids=["subnet-1"]
-    )
-    spare = autoscaling.AutoScalingGroup(
-        roomy,
-        "Spare",
-        vpc=vpc,
-        instance_type=ec2.InstanceType("t3.micro"),
-        machine_image=ec2.MachineImage.latest_amazon_linux2023(),
-        min_capacity=1,
-        desired_capacity=2,
-        max_capacity=4,
-    )
+    spare = auto_scaling_group(roomy, min_capacity=1, desired_capacity=2, max_capacity=4)
     workflow(roomy, auto_scaling=AutoScalingStandby(groups=[spare]))
-    assert not Annotations.from_stack(roomy).find_warning("*", Match.string_like_regexp("no instance can enter"))
+    assert not no_room_warnings(roomy)
+    without_decrement = new_stack()
+    full = auto_scaling_group(without_decrement, min_capacity=2, desired_capacity=2, max_capacity=4)
+    workflow(without_decrement, auto_scaling=AutoScalingStandby(groups=[full], decrement_desired_capacity=False))
+    assert not no_room_warnings(without_decrement)
 
 
 def test_a_window_that_only_starts_the_runbook_sends_no_command_itself() -> None:
@@ -729,24 +727,9 @@ def test_after_your_steps_the_instance_is_checked_again_and_a_failure_goes_to_yo
 
 
 def test_a_group_without_a_desired_capacity_starts_at_its_minimum_and_warns_too() -> None:
-    from aws_cdk import aws_autoscaling as autoscaling
-
     stack = new_stack()
-    vpc = ec2.Vpc.from_vpc_attributes(
-        stack, "Vpc", vpc_id="vpc-1", availability_zones=["us-east-1a"], private_subnet_ids=["subnet-1"]
-    )
-    group = autoscaling.AutoScalingGroup(
-        stack,
-        "Group",
-        vpc=vpc,
-        instance_type=ec2.InstanceType("t3.micro"),
-        machine_image=ec2.MachineImage.latest_amazon_linux2023(),
-        min_capacity=2,
-    )
-    workflow(stack, auto_scaling=AutoScalingStandby(groups=[group]))
-    warnings = Annotations.from_stack(stack).find_warning("*", Match.string_like_regexp("no instance can enter"))
-    assert len(warnings) == 1
-    assert not Annotations.from_stack(new_stack()).find_warning("*", Match.any_value())
+    workflow(stack, auto_scaling=AutoScalingStandby(groups=[auto_scaling_group(stack, min_capacity=2)]))
+    assert len(no_room_warnings(stack)) == 1
 
 
 def test_a_role_you_make_and_share_keeps_sending_and_the_windows_own_says_what_it_does() -> None:
