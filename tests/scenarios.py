@@ -271,9 +271,10 @@ def fleet_stack_sets(app: App) -> Stack:
 def fleet_compliance_report(app: App) -> Stack:
     """The organisation example's compliance report, in its reporting account: every stage account syncs here."""
     fleet = FleetDescription.from_file(ROOT / "examples" / "organization" / "fleet.yaml")
-    return ComplianceReportStack(
+    stack: Stack = ComplianceReportStack(
         app, "ComplianceReport", fleet=fleet, synthesizer=DefaultStackSynthesizer(generate_bootstrap_version_rule=False)
     )
+    return stack
 
 
 def canary_waves(app: App) -> Stack:
@@ -318,6 +319,11 @@ def reporting(app: App) -> Stack:
     return stack
 
 
+def default_app_reporting(app: App) -> Stack:
+    """The default app with reporting on (cdk synth -c reporting=true)."""
+    return PatchingDemoStack(app, "PatchingDemo", reporting=True)
+
+
 def default_app(app: App) -> Stack:
     """The default app's stack, as app.py builds it (environment-agnostic): the reference `make diff` uses."""
     return PatchingDemoStack(app, "PatchingDemo")
@@ -333,6 +339,7 @@ SCENARIOS: dict[str, Callable[[App], Stack]] = {
     "load_balanced": load_balanced,
     "reporting": reporting,
     "default_app": default_app,
+    "default_app_reporting": default_app_reporting,
     "fleet_account_stack": fleet_account_stack,
     "fleet_stack_sets": fleet_stack_sets,
     "fleet_compliance_report": fleet_compliance_report,

@@ -18,6 +18,8 @@ from constructs_lib import (
     ApprovalRule,
     CommandOutput,
     ComplianceLevel,
+    ComplianceReport,
+    HookTelemetry,
     LifecycleHooks,
     MaintenanceWindow,
     NotificationEvent,
@@ -34,6 +36,8 @@ from constructs_lib import (
     WindowSchedule,
     WindowTargets,
 )
+from constructs_lib.operations.alerts import define_compliance_alerts
+from constructs_lib.operations.telemetry import define_telemetry
 
 PATCH_GROUP = "PatchingDemo"
 SERVICE_NAME = "demo-app"
@@ -45,9 +49,13 @@ class PatchingDemoStack(Stack):
     """Baselines for Amazon Linux 2023 and Windows Server, a weekly install window with three hooks, a
     daily scan window, command output to S3 and CloudWatch Logs, SNS notifications, and an instance role."""
 
-    def __init__(self, scope: Construct, construct_id: str = "PatchingDemo", **kwargs: Any) -> None:
+    def __init__(
+        self, scope: Construct, construct_id: str = "PatchingDemo", *, reporting: bool = False, **kwargs: Any
+    ) -> None:
+        """Define the stack; ``reporting`` (``cdk synth -c reporting=true``) adds hook telemetry, compliance
+        alerts and the compliance report (docs/reporting.md)."""
         super().__init__(scope, construct_id, **kwargs)
-        self._define_baselines()
+        baselines = self._define_baselines()
         output = CommandOutput(self, "Output", expiration=Duration.days(90), retention=logs.RetentionDays.THREE_MONTHS)
         notifications = PatchNotifications(
             self,
@@ -99,6 +107,8 @@ class PatchingDemoStack(Stack):
             output=output,
             notifications=notifications,
         )
+        if reporting:
+            self._define_reporting(output, window, [baseline.baseline_id for baseline in baselines])
         instance_role = self._define_instance_role(output)
         CfnOutput(self, "MaintenanceWindowId", value=window.window_id)
         CfnOutput(self, "ScanWindowId", value=scan_window.window_id)
@@ -111,6 +121,21 @@ class PatchingDemoStack(Stack):
         ):
             assert document is not None
             CfnOutput(self, output_id, value=document.document_name)
+
+    def _define_reporting(self, output: CommandOutput, window: MaintenanceWindow, baseline_ids: list[str]) -> None:
+        """What the morning after looks at: the hooks' timings and failures, alerts, the compliance report."""
+        alerts = define_compliance_alerts(
+            self, baseline_ids=baseline_ids, description="Patch compliance of PatchingDemo turned non-compliant"
+        )
+        define_telemetry(
+            Construct(self, "Telemetry"),
+            HookTelemetry(time_to_healthy=Duration.minutes(2)),
+            output=output,
+            services=[SERVICE_NAME],
+            window=window,
+            compliance_rule=alerts,
+        )
+        ComplianceReport(self, "Compliance")
 
     def _define_instance_role(self, output: CommandOutput) -> iam.Role:
         """The role demo instances run with: managed by SSM, allowed to write the patch output."""
@@ -133,7 +158,7 @@ class PatchingDemoStack(Stack):
         )
         return role
 
-    def _define_baselines(self) -> None:
+    def _define_baselines(self) -> list[PatchBaseline]:
         security_and_bugfix = ApprovalRule(
             approve_after=Duration.days(7),
             compliance_level=ComplianceLevel.CRITICAL,
@@ -142,7 +167,7 @@ class PatchingDemoStack(Stack):
                 PatchFilter(key=PatchFilterKey.SEVERITY, values=["Critical", "Important"]),
             ],
         )
-        PatchBaseline(
+        linux = PatchBaseline(
             self,
             "AmazonLinux2023Baseline",
             operating_system=OperatingSystem.AMAZON_LINUX_2023,
@@ -151,7 +176,7 @@ class PatchingDemoStack(Stack):
             baseline_name="PatchingDemo-AmazonLinux2023",
             description="Critical and important security and bug-fix updates after 7 days",
         )
-        PatchBaseline(
+        windows = PatchBaseline(
             self,
             "WindowsBaseline",
             operating_system=OperatingSystem.WINDOWS,
@@ -169,6 +194,7 @@ class PatchingDemoStack(Stack):
             baseline_name="PatchingDemo-WindowsServer",
             description="Critical and security updates after 7 days",
         )
+        return [linux, windows]
 
 
 def demo_hooks(scope: Construct, prefix: str = "PatchingDemo") -> LifecycleHooks:

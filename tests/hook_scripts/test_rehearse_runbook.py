@@ -212,9 +212,10 @@ def test_the_organisation_examples_runbook_finds_its_target_group_by_name_and_re
     from constructs_lib.cli.rehearse_runbook import rehearse_runbook
     from tests.scenarios import fleet_account_stack
 
-    stack = fleet_account_stack(App())
+    app = App()
+    stack = fleet_account_stack(app)
     runbook = stack.workflows["web"].runbook  # type: ignore[attr-defined]
-    resources = App.of(stack).synth().get_stack_by_name(stack.stack_name).template["Resources"]
+    resources = app.synth().get_stack_by_name(stack.stack_name).template["Resources"]
     content = stack.resolve(runbook.cfn_document.content)
     patched: list[str] = []
 

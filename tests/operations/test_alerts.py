@@ -150,4 +150,4 @@ def test_two_workflows_share_one_alerts_topic() -> None:
 
 def test_wrong_types_are_refused() -> None:
     with pytest.raises(TypeError, match="all_baselines"):
-        ComplianceAlerts(all_baselines="yes")  # type: ignore[arg-type]
+        ComplianceAlerts(all_baselines="yes")

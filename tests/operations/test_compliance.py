@@ -48,7 +48,7 @@ def resources(stack: Stack, kind: str) -> dict[str, Any]:
 
 def test_each_account_may_write_only_its_own_folder_through_its_syncs() -> None:
     stack, report = report_stack()
-    bucket = stack.get_logical_id(report.bucket.node.default_child)  # type: ignore[arg-type]
+    bucket = stack.get_logical_id(report.bucket.node.default_child)
     (policy,) = [p for p in resources(stack, "AWS::S3::BucketPolicy").values() if p["Bucket"] == {"Ref": bucket}]
     statements = [
         s for s in policy["PolicyDocument"]["Statement"] if s.get("Principal") == {"Service": "ssm.amazonaws.com"}
@@ -80,11 +80,11 @@ def test_this_accounts_sync_writes_to_the_report_with_its_key() -> None:
     stack, report = report_stack()
     (sync,) = resources(stack, "AWS::SSM::ResourceDataSync").values()
     destination = sync["S3Destination"]
-    assert destination["BucketName"] == {"Ref": stack.get_logical_id(report.bucket.node.default_child)}  # type: ignore[arg-type]
+    assert destination["BucketName"] == {"Ref": stack.get_logical_id(report.bucket.node.default_child)}
     assert destination["BucketPrefix"] == "patch-compliance"
     assert destination["SyncFormat"] == "JsonSerDe"
     assert destination["BucketRegion"] == "us-east-1"
-    assert destination["KMSKeyArn"] == {"Fn::GetAtt": [stack.get_logical_id(report.key.node.default_child), "Arn"]}  # type: ignore[arg-type]
+    assert destination["KMSKeyArn"] == {"Fn::GetAtt": [stack.get_logical_id(report.key.node.default_child), "Arn"]}
     assert "BucketName" not in sync  # one destination form only (both at once fails)
 
 
@@ -338,4 +338,4 @@ def test_a_sync_refuses_wrong_values(keywords: dict[str, Any], message: str) -> 
 
 def test_wrong_types_are_refused() -> None:
     with pytest.raises(TypeError, match="source_accounts"):
-        ComplianceReport(new_stack(), "Report", source_accounts="222222222222")  # type: ignore[arg-type]
+        ComplianceReport(new_stack(), "Report", source_accounts="222222222222")

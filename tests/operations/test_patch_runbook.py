@@ -553,7 +553,12 @@ def test_a_wildcard_of_your_own_is_left_for_cdk_nag_to_report() -> None:
     ],
 )
 def test_your_api_steps_name_one_operation(step: dict[str, Any], message: str) -> None:
-    keywords = {"name": "X", "service": "dynamodb", "api": "UpdateItem", "resources": ["arn:aws:dynamodb:::t"]}
+    keywords: dict[str, Any] = {
+        "name": "X",
+        "service": "dynamodb",
+        "api": "UpdateItem",
+        "resources": ["arn:aws:dynamodb:::t"],
+    }
     with pytest.raises(ValueError, match=message):
         AwsApiStep(**{**keywords, **step})
     assert AwsApiStep(**keywords, actions=["dynamodb:UpdateItem", "dynamodb:Get*"]).api == "UpdateItem"
@@ -648,7 +653,7 @@ def test_a_runbook_without_targets_is_refused() -> None:
         PatchRunbook(new_stack(), "Runbook", targets=[], load_balancer=TargetGroupDrain(target_groups=[TG_ARN]))
 
 
-def auto_scaling_group(stack: Stack, **capacity: int) -> Any:
+def auto_scaling_group(stack: Stack, **capacity: Any) -> Any:
     """A CDK Auto Scaling group in an imported VPC, with the given min_capacity, desired_capacity, ..."""
     from aws_cdk import aws_autoscaling as autoscaling
 

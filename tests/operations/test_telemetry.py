@@ -163,7 +163,7 @@ def test_the_dashboard_shows_the_workflows_services_or_searches_when_they_are_un
 )
 def test_telemetry_needs_output_to_cloudwatch_logs(output: dict[str, Any] | None, message: str) -> None:
     stack = new_stack()
-    keywords = {"output": CommandOutput(stack, "Output", **output)} if output else {}
+    keywords: dict[str, Any] = {"output": CommandOutput(stack, "Output", **output)} if output else {}
     with pytest.raises(ValueError, match=message):
         workflow(stack, telemetry=HookTelemetry(), **keywords)
 
@@ -184,7 +184,7 @@ def test_wrong_options_are_refused(keywords: dict[str, Any], message: str) -> No
 
 def test_wrong_types_are_refused_naming_the_field() -> None:
     with pytest.raises(TypeError, match="dashboard"):
-        HookTelemetry(dashboard="yes")  # type: ignore[arg-type]
+        HookTelemetry(dashboard="yes")
     assert HookTelemetry(namespace="Acme/Patching-1").namespace == "Acme/Patching-1"
 
 

@@ -14,7 +14,7 @@ import pytest
 from aws_cdk import Duration, Stack
 from moto import mock_aws
 
-from constructs_lib import PatchWorkflow, TargetGroupDrain, WindowSchedule, WindowTargets
+from constructs_lib import PatchRunbook, PatchWorkflow, TargetGroupDrain, WindowSchedule, WindowTargets
 from constructs_lib.operations.waves import PatchWaves, check_wave_order
 from tests.builders import logical_id, new_stack, template
 
@@ -520,6 +520,7 @@ def test_a_runbook_waves_failed_instance_halts_through_its_automation_event(stac
     assert len(waves.rules) == 2  # the window execution's rule, and the runbook's
     rule = resources(stack, "AWS::Events::Rule")[logical_id(stack, waves.rules[1])]["Properties"]
     runbook = stack.node.find_child("Canary").node.find_child("Runbook")
+    assert isinstance(runbook, PatchRunbook)
     assert rule["EventPattern"] == {
         "source": ["aws.ssm"],
         "detail-type": ["EC2 Automation Execution Status-change Notification"],
@@ -579,6 +580,7 @@ def test_the_runbook_rule_on_the_documented_event_gives_the_halt_runbook_valid_p
     stack = new_stack()
     waves = runbook_waves(stack, halt_on_instance_failure=True)
     runbook = stack.node.find_child("Canary").node.find_child("Runbook")
+    assert isinstance(runbook, PatchRunbook)
     names = {logical_id(stack, runbook.cfn_document): "runbook-of-the-canary", "AWS::Partition": "aws"}
     rule = concrete(resources(stack, "AWS::Events::Rule")[logical_id(stack, waves.rules[1])]["Properties"], names)
     halt = resources(stack, "AWS::SSM::Document")[logical_id(stack, waves._halt_runbooks[1])]["Properties"]

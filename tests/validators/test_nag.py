@@ -35,7 +35,9 @@ def test_default_app_has_no_unacknowledged_findings(env: Any) -> None:
     assert nag_findings(app) == []
 
 
-@pytest.mark.parametrize("name", ["canary_waves", "encrypted_output", "reporting", "fleet_compliance_report"])
+@pytest.mark.parametrize(
+    "name", ["canary_waves", "encrypted_output", "reporting", "fleet_compliance_report", "default_app_reporting"]
+)
 def test_scenario_has_no_unacknowledged_findings(name: str) -> None:
     app = new_app()
     SCENARIOS[name](app)
