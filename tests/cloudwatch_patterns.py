@@ -1,10 +1,11 @@
 """CloudWatch Logs space-delimited filter patterns, evaluated here (no AWS, and moto reads term patterns only).
 
-Written from the user guide "FilterAndPatternSyntax" (Using filter patterns to match terms in space-delimited
-log events), for the forms the library's metric filters use: ``[name, name = "word", ..., ...]``. An event is
-split into fields at spaces, a "..." or [...] group being one field; the pattern names the fields in order,
-``...`` standing for any number of them; ``name = value`` must equal the field (``*`` matches any run of
-characters). A match returns the named fields' values, as TestMetricFilter's extractedValues does.
+Written from the user guide "FilterAndPatternSyntax", for the forms the library's metric filters use:
+a quoted term (``"exact phrase"``) matches an event holding the phrase anywhere; a space-delimited pattern
+(``[name, name = "word", ..., ...]``) reads an event from its start, split into fields at white space, a
+"..." or [...] group being one field; the pattern names the fields in order, ``...`` standing for any number of
+them; ``name = value`` must equal the field (``*`` matches any run of characters). A match returns the named
+fields' values, as TestMetricFilter's extractedValues does (none for a term).
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ def _equals(expected: str, value: str) -> bool:
 
 def match(pattern: str, message: str) -> dict[str, str] | None:
     """The extracted values (``$name``) when ``pattern`` matches ``message``, else None."""
+    if pattern.startswith('"'):
+        return {} if pattern.strip('"') in message else None
     terms, fields = _terms(pattern), _fields(message)
     if "..." in terms:
         at = terms.index("...")

@@ -64,6 +64,8 @@ COMPLIANCE_ITEM = SyncedTable(
         ("status", "string"),
         ("severity", "string"),
         ("patchbaselineid", "string"),
+        ("patchseverity", "string"),
+        ("classification", "string"),
         ("patchstate", "string"),
         ("patchgroup", "string"),
         ("cveids", "string"),
@@ -96,13 +98,15 @@ def queries(stale_after_days: int) -> tuple[NamedQuery, ...]:
     return (
         NamedQuery(
             "missing-critical-or-security-patches",
-            "Instances missing (or failing to install) approved patches that are critical or high, or fix a CVE",
-            """SELECT accountid, region, resourceid, patchgroup, id AS patch, title, severity, patchstate, cveids
+            "Instances missing (or failing to install) approved patches of critical severity, classified as "
+            "security updates, or fixing a CVE",
+            """SELECT accountid, region, resourceid, patchgroup, id AS patch, title, patchseverity, classification,
+  patchstate, cveids
 FROM aws_complianceitem
 WHERE compliancetype = 'Patch'
-  AND status = 'NON_COMPLIANT'
-  AND patchstate IN ('MISSING', 'FAILED')
-  AND (severity IN ('CRITICAL', 'HIGH') OR coalesce(cveids, '') <> '')
+  AND upper(status) = 'NON_COMPLIANT'
+  AND upper(patchstate) IN ('MISSING', 'FAILED')
+  AND (upper(patchseverity) = 'CRITICAL' OR lower(classification) LIKE '%security%' OR coalesce(cveids, '') <> '')
 ORDER BY accountid, region, resourceid, patch""",
         ),
         NamedQuery(
@@ -128,13 +132,14 @@ ORDER BY operationendtime, accountid, resourceid""",  # noqa: S608 - an int, che
         ),
         NamedQuery(
             "failed-in-latest-window",
-            "Instances not patched by their patch group's latest window execution (the snapshot id the window "
-            "task passes), or with patches that failed to install",
+            "Instances whose last install is not from their patch group's latest install in their account and "
+            "region (its window execution's snapshot), or installed patches that failed; instances whose last "
+            "operation was a scan are left out (the summary keeps the last operation only)",
             """WITH latest AS (
-  SELECT patchgroup, max_by(snapshotid, operationendtime) AS snapshotid
+  SELECT accountid, region, patchgroup, max_by(snapshotid, operationendtime) AS snapshotid
   FROM aws_patchsummary
   WHERE operationtype = 'Install'
-  GROUP BY patchgroup
+  GROUP BY accountid, region, patchgroup
 )
 SELECT s.accountid, s.region, s.resourceid, s.patchgroup, s.operationtype, s.snapshotid, s.failedcount,
   CASE
@@ -142,8 +147,8 @@ SELECT s.accountid, s.region, s.resourceid, s.patchgroup, s.operationtype, s.sna
     ELSE 'not installed by the latest window'
   END AS problem
 FROM aws_patchsummary s
-JOIN latest l ON s.patchgroup = l.patchgroup
-WHERE s.failedcount > 0 OR s.operationtype <> 'Install' OR s.snapshotid <> l.snapshotid
+JOIN latest l ON s.accountid = l.accountid AND s.region = l.region AND s.patchgroup = l.patchgroup
+WHERE s.operationtype = 'Install' AND (s.failedcount > 0 OR s.snapshotid <> l.snapshotid)
 ORDER BY s.accountid, s.region, s.resourceid""",
         ),
     )

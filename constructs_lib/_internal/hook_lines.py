@@ -1,23 +1,25 @@
-"""The hook scripts' log lines that telemetry reads: a contract between hook_scripts/ and the metric filters.
+"""The hook scripts' lines that telemetry reads: a contract between hook_scripts/ and the metric filters.
 
-Every line a hook prints is one line of standard output, on Linux and Windows alike::
+SSM Agent ships a command's output and error streams to CloudWatch Logs as events of whatever the last second
+brought, several lines each; a space-delimited metric filter reads fields only at the start of an event, a
+term filter anywhere in it. So:
 
-    <time> <hook>: <message>
+- **Durations** are one line each on the hook's **error stream**, where a hook that succeeds writes nothing else
+  (its commands' output goes to files or is captured), so each starts an event of its own::
 
-``<time>`` is UTC, e.g. ``2026-12-02T03:04:05Z``; ``<hook>`` is one of ``HOOK_NAMES``. The service name is one
-word (the rule book allows no spaces in it). Three messages carry a duration, a whole number of seconds since
-the hook started, as a word of its own followed by ``s``::
+      patch-hook-metric <hook> <service> <name> <seconds>
 
-    <service> stopped after <seconds> s (verified: <evidence>)       stop_app_gracefully: the app is down
-    <service> updated after <seconds> s (verified: <evidence>)       update_app: the update is in
-    <service> is healthy after <seconds> s (<state>; <response>)     start_app_and_verify: the app is back
+  ``<hook>`` is one of ``HOOK_NAMES``, ``<service>`` one word (the rule book allows no spaces in it),
+  ``<name>`` ``StopSeconds`` (until the app was verified down), ``UpdateSeconds`` (the update and its check)
+  or ``TimeToHealthySeconds`` (from start to a healthy answer), ``<seconds>`` a whole number.
+- **Failures** end a hook with exactly one line on its output stream, found anywhere in an event::
 
-and a hook that fails ends with exactly one line whose message starts ``FAILED:`` (also when the script stops
-unexpectedly or is cancelled on Linux; a cancelled Windows script ends without one, as the agent reports it).
+      <time> <hook>: FAILED: <reason>
 
-``LINE_METRICS`` turns each into CloudWatch Logs space-delimited filter fields;
-tests/hook_scripts run the real scripts and check the filters match their lines and miss the others. Change a
-line's words only together with this module.
+People read the output stream's own lines (``<service> stopped after <seconds> s (verified: ...)``, ...); the
+metrics do not. Linux and Windows scripts print the same words. Change a line only together with this module:
+tests/hook_scripts run the real scripts, ship their streams as the agent would (every line alone, or all in
+one event) and check the synthesized filters count the same either way.
 """
 
 from __future__ import annotations
@@ -25,55 +27,49 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 HOOK_NAMES = ("stop_app_gracefully", "update_app", "start_app_and_verify")
+METRIC_MARKER = "patch-hook-metric"
 FAILED_MARKER = "FAILED:"
-# A field whose value the filter reads (named), or skips (named, no condition); "..." stands for the rest.
-REST = "..."
 
 
 @dataclass(frozen=True)
 class LineMetric:
-    """One kind of line as a metric: its name, the line's words as filter fields, the words those fields must
-    equal, and the field holding the value (None: each line counts 1) and the service (None: no dimension)."""
+    """One kind of line as a metric: its name and hook, and either the space-delimited fields of a metric line
+    (its value and service read from them) or the phrase a failure line holds (each counts 1)."""
 
     metric_name: str
     hook: str
-    fields: tuple[str, ...]
-    words: tuple[tuple[str, str], ...]
     description: str
+    fields: tuple[str, ...] = ()
+    words: tuple[tuple[str, str], ...] = ()
+    phrase: str | None = None
     value_field: str | None = None
     service_field: str | None = None
 
 
-def _duration(metric_name: str, hook: str, verb: tuple[str, ...], description: str) -> LineMetric:
-    """``<time> <hook>: <service> <verb...> after <seconds> s ...``, its seconds by service."""
-    verb_fields = tuple(f"word{index}" for index in range(1, len(verb) + 1))
+def _duration(metric_name: str, hook: str, description: str) -> LineMetric:
+    """``patch-hook-metric <hook> <service> <metric name> <seconds>``, its seconds by service."""
     return LineMetric(
         metric_name=metric_name,
         hook=hook,
-        fields=("time", "hook", "service", *verb_fields, "after", "seconds", "unit", REST),
-        words=(("hook", f"{hook}:"), *zip(verb_fields, verb, strict=True), ("after", "after"), ("unit", "s")),
         description=description,
+        fields=("marker", "hook", "service", "name", "seconds"),
+        words=(("marker", METRIC_MARKER), ("hook", hook), ("name", metric_name)),
         value_field="seconds",
         service_field="service",
     )
 
 
 def _failures(metric_name: str, hook: str) -> LineMetric:
-    """``<time> <hook>: FAILED: <reason...>``: one per failed run of the hook (the line names no service)."""
+    """``<time> <hook>: FAILED: <reason...>``, anywhere in an event: one per failed run (the line names no
+    service)."""
     return LineMetric(
-        metric_name=metric_name,
-        hook=hook,
-        fields=("time", "hook", "marker", REST),
-        words=(("hook", f"{hook}:"), ("marker", FAILED_MARKER)),
-        description=f"failed runs of {hook}",
+        metric_name=metric_name, hook=hook, description=f"failed runs of {hook}", phrase=f"{hook}: {FAILED_MARKER}"
     )
 
 
-STOPPED = _duration("StopSeconds", "stop_app_gracefully", ("stopped",), "seconds until the app was verified down")
-UPDATED = _duration("UpdateSeconds", "update_app", ("updated",), "seconds the update and its check took")
-HEALTHY = _duration(
-    "TimeToHealthySeconds", "start_app_and_verify", ("is", "healthy"), "seconds from start to a healthy answer"
-)
+STOPPED = _duration("StopSeconds", "stop_app_gracefully", "seconds until the app was verified down")
+UPDATED = _duration("UpdateSeconds", "update_app", "seconds the update and its check took")
+HEALTHY = _duration("TimeToHealthySeconds", "start_app_and_verify", "seconds from start to a healthy answer")
 FAILURES = (
     _failures("StopFailures", "stop_app_gracefully"),
     _failures("UpdateFailures", "update_app"),

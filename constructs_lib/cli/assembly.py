@@ -12,7 +12,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .._internal.constants import HALT_GATE_TASK, HOOK_PARAMETERS, NOOP_DOCUMENT, PATCH_DOCUMENT
+from .._internal.constants import (
+    HALT_GATE_TASK,
+    HOOK_PARAMETERS,
+    NOOP_DOCUMENT,
+    PATCH_DOCUMENT,
+    WINDOW_EXECUTION_EVENT,
+)
 from .._internal.rules import check_time_zone
 from .command import CommandError
 
@@ -318,6 +324,11 @@ def _read_resources(name: str, resources: dict[str, Any]) -> StackModel:
     return StackModel(name, list(windows.values()), baselines, brakes, gated, _reporting(of_type))
 
 
+def _is_topic(arn: Any) -> bool:
+    """A rule target that is an SNS topic of the template (a Ref to one), not a runbook or a bus."""
+    return isinstance(arn, dict) and "Ref" in arn
+
+
 def _reporting(of_type: Callable[[str], dict[str, dict[str, Any]]]) -> ReportingModel:
     """Hook metrics, alarms, dashboards, compliance alerts, syncs and queries, as the template holds them."""
     model = ReportingModel(dashboards=len(of_type("AWS::CloudWatch::Dashboard")))
@@ -329,14 +340,18 @@ def _reporting(of_type: Callable[[str], dict[str, dict[str, Any]]]) -> Reporting
             f"from {render(props.get('LogGroupName'))}"
         )
     for props in of_type("AWS::CloudWatch::Alarm").values():
-        model.alarms.append(f"{props.get('AlarmDescription', '?')} (threshold {props.get('Threshold')})")
+        actions = ", ".join(render(action) for action in props.get("AlarmActions", [])) or "no action"
+        model.alarms.append(f"{props.get('AlarmDescription', '?')} (threshold {props.get('Threshold')}) -> {actions}")
     for props in of_type("AWS::Events::Rule").values():
         pattern = props.get("EventPattern", {})
         detail = pattern.get("detail", {}) if isinstance(pattern, dict) else {}
+        topics = ", ".join(render(t.get("Arn")) for t in props.get("Targets", []) if _is_topic(t.get("Arn")))
         if pattern.get("detail-type") == ["Configuration Compliance State Change"]:
             baselines = ", ".join(render(b) for b in detail.get("patch-baseline-id", [])) or "any baseline"
-            topics = ", ".join(render(t.get("Arn")) for t in props.get("Targets", []))
             model.alerts.append(f"patch compliance turning non-compliant under {baselines} -> {topics}")
+        elif pattern.get("detail-type") == [WINDOW_EXECUTION_EVENT] and topics:
+            windows = ", ".join(render(w) for w in detail.get("window-id", []))
+            model.alerts.append(f"window {windows} run ending {' or '.join(detail.get('status', []))} -> {topics}")
     for props in of_type("AWS::SSM::ResourceDataSync").values():
         destination = props.get("S3Destination", {})
         model.syncs.append(

@@ -207,7 +207,7 @@ def reporting_lines(model: StackModel) -> list[str]:
     sections = (
         ("Hook metrics", reporting.metrics),
         ("Alarms", reporting.alarms),
-        ("Compliance alerts", reporting.alerts),
+        ("Alerts", reporting.alerts),
         ("Compliance synced", reporting.syncs),
         ("Athena queries", reporting.queries),
     )

@@ -13,7 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from aws_cdk import ArnFormat, CfnOutput, Stack
+from aws_cdk import CfnOutput, Stack
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -68,19 +70,21 @@ class _AlertsTopic(Construct):
             enforce_ssl=True,
             display_name="Patch alerts (hooks, compliance)",
         )
-        # A topic policy replaces SNS's default one: CloudWatch alarms of this account need their own grant.
-        alarms = stack.format_arn(
-            service="cloudwatch", resource="alarm", resource_name="*", arn_format=ArnFormat.COLON_RESOURCE_NAME
-        )
+        CfnOutput(stack, "PatchAlertsTopicArn", value=self.topic.topic_arn, description="Subscribe: patch alerts")
+
+    def allow_alarm(self, alarm: cloudwatch.Alarm) -> None:
+        """Let ``alarm`` (and only it) publish to the topic (a topic policy replaces SNS's default one)."""
         self.topic.add_to_resource_policy(
             iam.PolicyStatement(
                 actions=["sns:Publish"],
                 principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
                 resources=[self.topic.topic_arn],
-                conditions={"StringEquals": {"aws:SourceAccount": stack.account}, "ArnLike": {"aws:SourceArn": alarms}},
+                conditions={
+                    "StringEquals": {"aws:SourceAccount": Stack.of(self).account},
+                    "ArnEquals": {"aws:SourceArn": alarm.alarm_arn},
+                },
             )
         )
-        CfnOutput(stack, "PatchAlertsTopicArn", value=self.topic.topic_arn, description="Subscribe: patch alerts")
 
     def allow_rule(self, rule: events.CfnRule) -> None:
         """Let ``rule`` (and only it) publish to the topic."""
@@ -172,6 +176,16 @@ def alert_rule(
     )
     allow_rule(scope, rule)
     return rule
+
+
+def alert_on(alarm: cloudwatch.Alarm) -> None:
+    """Send ``alarm`` to its stack's alerts topic, which only it (and the other alarms and rules sent there) may
+    publish to."""
+    topic = alerts_topic(alarm)
+    alarm.add_alarm_action(cw_actions.SnsAction(topic))
+    holder = Stack.of(alarm).node.find_child(_ALERTS_ID)
+    assert isinstance(holder, _AlertsTopic)
+    holder.allow_alarm(alarm)
 
 
 def allow_rule(scope: Construct, rule: events.CfnRule) -> None:

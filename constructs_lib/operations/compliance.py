@@ -229,6 +229,16 @@ class ComplianceReport(Construct):
                 },
             )
         )
+        # A sync's prefix is the account's choice: one that names another account's folder would nest its files
+        # there (keys with two accountid= parts), where the tables read them as that account's. Refused for all.
+        self.bucket.add_to_resource_policy(
+            iam.PolicyStatement(
+                effect=iam.Effect.DENY,
+                actions=["s3:PutObject"],
+                principals=[iam.AnyPrincipal()],
+                resources=[self.bucket.arn_for_objects(f"{self.prefix}/*accountid=*accountid=*")],
+            )
+        )
         for account in accounts:
             self.bucket.add_to_resource_policy(
                 iam.PolicyStatement(

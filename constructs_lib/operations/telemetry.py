@@ -11,6 +11,7 @@ window's runs (a failed or timed-out run also alerts) and a dashboard.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,7 +19,6 @@ from typing import Any
 
 from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_events as events
 from aws_cdk import aws_logs as logs
 from constructs import Construct
@@ -30,10 +30,11 @@ from .._internal.typecheck import check_fields
 from .._internal.validation import whole_seconds
 from ..core.command_output import CommandOutput
 from ..core.maintenance_window import MaintenanceWindow
-from .alerts import alert_rule, alerts_topic
+from .alerts import alert_on, alert_rule
 
 NAMESPACE = "PatchHooks"
-_NAMESPACE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/#:-]{0,254}$")
+# A CloudWatch namespace (PutMetricData) that PutMetricFilter also takes (its model refuses ":", "*" and "$").
+_NAMESPACE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/#-]{0,254}$")
 _PERIOD = Duration.minutes(5)
 
 
@@ -43,8 +44,8 @@ class HookTelemetry:
 
     Args:
         namespace: the CloudWatch namespace of the hook metrics (one per log group). Default: "PatchHooks".
-        alarm_on_failure: an alarm when any hook fails (a ``FAILED:`` line), to the stack's alerts topic.
-            Default: True.
+        alarm_on_failure: an alarm when any hook writing to the workflow's output fails (a ``FAILED:`` line), to
+            the stack's alerts topic; one per log group, shared by the workflows writing there. Default: True.
         time_to_healthy: an alarm when an app of the workflow takes longer than this from start to healthy
             (the start hook's own timeout fails the hook instead). Default: none.
         dashboard: a CloudWatch dashboard of the workflow's runs (succeeded, failed), hook timings and failures,
@@ -89,9 +90,14 @@ class HookMetrics(Construct):
         return HookMetrics(output, "HookMetrics", log_group=output.log_group, namespace=namespace)
 
     def _filter(self, log_group: logs.ILogGroup, line: LineMetric) -> logs.MetricFilter:
-        pattern = logs.FilterPattern.space_delimited(*line.fields)
-        for name, word in line.words:
-            pattern = pattern.where_string(name, "=", word)
+        pattern: logs.IFilterPattern
+        if line.phrase is not None:  # a term: found anywhere in an event, however many lines it holds
+            pattern = logs.FilterPattern.literal(json.dumps(line.phrase))
+        else:
+            delimited = logs.FilterPattern.space_delimited(*line.fields)
+            for name, word in line.words:
+                delimited = delimited.where_string(name, "=", word)
+            pattern = delimited
         return logs.MetricFilter(
             self,
             line.metric_name,
@@ -103,6 +109,24 @@ class HookMetrics(Construct):
             dimensions={"Service": f"${line.service_field}"} if line.service_field else None,
             unit=cloudwatch.Unit.SECONDS if line.value_field else cloudwatch.Unit.COUNT,
         )
+
+    def failure_alarm(self) -> cloudwatch.Alarm:
+        """One alarm on any hook failure in the log group (its failure lines name no workflow: one alarm, however
+        many workflows write here), to the stack's alerts topic; defined on first use."""
+        existing = self.node.try_find_child("HookFailuresAlarm")
+        if isinstance(existing, cloudwatch.Alarm):
+            return existing
+        alarm = self.failures().create_alarm(
+            self,
+            "HookFailuresAlarm",
+            alarm_description="A patch lifecycle hook failed (a FAILED: line in the command output)",
+            threshold=1,
+            evaluation_periods=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        alert_on(alarm)
+        return alarm
 
     def failures(self) -> cloudwatch.MathExpression:
         """Failed hook runs of every hook, summed over five minutes."""
@@ -138,35 +162,21 @@ def define_telemetry(
     the rules that count its window's runs (a failed run also alerts) and its dashboard."""
     metrics = HookMetrics.of(output, options.namespace)
     runs = _run_rules(scope, window)
-    alarms: list[cloudwatch.Alarm] = []
     if options.alarm_on_failure:
-        alarms.append(
-            metrics.failures().create_alarm(
-                scope,
-                "HookFailuresAlarm",
-                alarm_description="A patch lifecycle hook failed (a FAILED: line in the command output)",
-                threshold=1,
-                evaluation_periods=1,
-                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-            )
-        )
+        metrics.failure_alarm()
     if options.time_to_healthy is not None:
         limit = options.time_to_healthy.to_seconds()
         for service in services:
-            alarms.append(
-                metrics.metric(HEALTHY, "Maximum", service).create_alarm(
-                    scope,
-                    f"SlowToHealthy{service}",
-                    alarm_description=f"{service} took longer than {limit:g} s from start to healthy after patching",
-                    threshold=limit,
-                    evaluation_periods=1,
-                    comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-                    treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-                )
+            alarm = metrics.metric(HEALTHY, "Maximum", service).create_alarm(
+                scope,
+                f"SlowToHealthy{service}",
+                alarm_description=f"{service} took longer than {limit:g} s from start to healthy after patching",
+                threshold=limit,
+                evaluation_periods=1,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
             )
-    for alarm in alarms:
-        alarm.add_alarm_action(actions.SnsAction(alerts_topic(scope)))
+            alert_on(alarm)
     if options.dashboard:
         _dashboard(scope, metrics, services, runs, compliance_rule)
     return metrics

@@ -97,6 +97,7 @@ while [ "$SECONDS" -le "$deadline" ]; do
   [ "${STATE%% *}" = running ] || die "$SERVICE_NAME is not running while waiting for health (${STATE#* }); last response: $last_response"
   if healthy; then
     log "$SERVICE_NAME is healthy after $(elapsed) s (${STATE#* }; $last_response)"
+    metric "$SERVICE_NAME" TimeToHealthySeconds "$(elapsed)"
     exit 0
   fi
   sleep "${pauses[step]}"

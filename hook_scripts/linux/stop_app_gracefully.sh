@@ -66,6 +66,7 @@ wait_stopped() {
 finish() {
   if [ "$SERVICE_MANAGER" = pidfile ]; then rm -f -- "$PID_FILE"; fi
   log "$SERVICE_NAME stopped after $(elapsed) s (verified: $EVIDENCE)"
+  metric "$SERVICE_NAME" StopSeconds "$(elapsed)"
   exit 0
 }
 

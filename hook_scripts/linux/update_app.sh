@@ -38,3 +38,4 @@ if [ -n "$verify_command" ]; then
   verified="update and verify commands exited 0"
 fi
 log "$service updated after $(elapsed) s (verified: $verified)"
+metric "$service" UpdateSeconds "$(elapsed)"

@@ -96,6 +96,7 @@ while ((Get-Date) -lt $deadline) {
     }
     if (Test-Healthy) {
         Write-HookLog "$ServiceName is healthy after $(Get-ElapsedSeconds) s ($($state.Why); $script:LastResponse)"
+        Write-HookMetric $ServiceName 'TimeToHealthySeconds' (Get-ElapsedSeconds)
         exit 0
     }
     Start-Sleep -Milliseconds $pauseMilliseconds

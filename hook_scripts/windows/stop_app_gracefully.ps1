@@ -55,6 +55,7 @@ function Wait-Stopped([int]$Seconds) {
 function Complete-Stop {
     if ($ServiceManager -eq 'pidfile') { Remove-Item -LiteralPath $PidFile -ErrorAction SilentlyContinue }
     Write-HookLog "$ServiceName stopped after $(Get-ElapsedSeconds) s (verified: $($script:Evidence))"
+    Write-HookMetric $ServiceName 'StopSeconds' (Get-ElapsedSeconds)
     exit 0
 }
 

@@ -31,4 +31,5 @@ if ($verifyCommand) {
     $verified = 'update and verify commands exited 0'
 }
 Write-HookLog "$service updated after $(Get-ElapsedSeconds) s (verified: $verified)"
+Write-HookMetric $service 'UpdateSeconds' (Get-ElapsedSeconds)
 exit 0

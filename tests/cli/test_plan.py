@@ -684,7 +684,14 @@ def test_the_plan_says_where_the_morning_after_looks(tmp_path: Path) -> None:
     section = lines[lines.index("## Reporting") : lines.index("## Baselines")]
     assert "  - PatchHooks/TimeToHealthySeconds by Service from <OutputLogs060B436B>" in section
     assert "  - PatchHooks/StartFailures from <OutputLogs060B436B>" in section
-    assert "  - demo-app took longer than 180 s from start to healthy after patching (threshold 180)" in section
+    assert (
+        "  - demo-app took longer than 180 s from start to healthy after patching (threshold 180) -> <PatchAlertsTopic75941536>"
+        in section
+    )
+    assert any(
+        line.startswith("  - window <WebWindow") and "run ending FAILED or TIMED_OUT -> <PatchAlerts" in line
+        for line in section
+    )
     assert any(line.startswith("  - patch compliance turning non-compliant under <WebBaseline") for line in section)
     assert "  - patch-compliance -> s3://<ComplianceBucket665132DA>/patch-compliance (us-east-1)" in section
     assert "  - patch_compliance: failed-in-latest-window" in section

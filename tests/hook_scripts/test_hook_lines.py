@@ -1,8 +1,10 @@
-"""The hook line contract (_internal/hook_lines.py): the metric filters the library synthesizes match the lines
-the real hook scripts print, extract the right seconds and service, and miss every other line they print."""
+"""The hook line contract (_internal/hook_lines.py): the metric filters the library synthesizes count what the
+real hook scripts print, the same whether SSM Agent ships every line as an event of its own or a whole stream
+as one event (it ships what each second brought), and miss every other line."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +14,7 @@ from aws_cdk import Duration
 from constructs_lib import CommandOutput, HookTelemetry, PatchWorkflow, WindowSchedule
 from tests.builders import new_stack, template
 from tests.cloudwatch_patterns import match
-from tests.hook_scripts.harness import DemoService, run_hook
+from tests.hook_scripts.harness import DemoService, HookRun, run_hook
 
 
 @pytest.fixture(scope="module")
@@ -29,83 +31,95 @@ def filters() -> dict[str, dict[str, Any]]:
         output=output,
         telemetry=HookTelemetry(),
     )
-    found = template(stack).find_resources("AWS::Logs::MetricFilter")
     by_name = {}
-    for resource in found.values():
+    for resource in template(stack).find_resources("AWS::Logs::MetricFilter").values():
         (transformation,) = resource["Properties"]["MetricTransformations"]
-        by_name[transformation["MetricName"]] = {
-            "pattern": resource["Properties"]["FilterPattern"],
-            **transformation,
-        }
+        by_name[transformation["MetricName"]] = {"pattern": resource["Properties"]["FilterPattern"], **transformation}
     return by_name
 
 
-def matching(filters: dict[str, dict[str, Any]], lines: list[str]) -> list[tuple[str, str, str | None, str | None]]:
-    """(metric, line, value, service) for every filter that matches a line, as CloudWatch would publish it."""
+def published(filters: dict[str, dict[str, Any]], events: list[str]) -> list[tuple[str, str, str | None]]:
+    """(metric, value, service) for every event a filter matches, as CloudWatch would publish it."""
     found = []
-    for line in lines:
+    for event in events:
         for name, definition in filters.items():
-            values = match(definition["pattern"], line)
+            values = match(definition["pattern"], event)
             if values is None:
                 continue
             value = values.get(definition["MetricValue"], definition["MetricValue"])
             service = next((values[d["Value"]] for d in definition.get("Dimensions", [])), None)
-            found.append((name, line, value, service))
-    return found
+            found.append((name, value, service))
+    return sorted(found)
 
 
-def test_a_normal_cycle_gives_the_three_durations_and_nothing_else(
+def shipped(runs: list[HookRun], *, together: bool) -> list[str]:
+    """Each run's output and error streams as CloudWatch Logs events: a line each, or the whole stream as one."""
+    events = []
+    for run in runs:
+        for stream in (run.stdout, run.stderr):
+            lines = [line for line in stream.splitlines() if line]
+            events += (["\n".join(lines)] if lines else []) if together else lines
+    return events
+
+
+def test_a_normal_cycle_publishes_the_three_durations_however_the_agent_ships_them(
     filters: dict[str, dict[str, Any]], service: DemoService, tmp_path: Path
 ) -> None:
     service.start_directly()
-    ssm = {**service.ssm, "Port": str(service.port)}
-    stop = run_hook("stop_app_gracefully", ssm, tmp_path)
+    stop = run_hook("stop_app_gracefully", {**service.ssm, "Port": str(service.port)}, tmp_path)
     update = run_hook("update_app", {"LinuxServiceName": "demo-app", "LinuxUpdateCommand": "true"}, tmp_path)
     start = run_hook(
         "start_app_and_verify", {**service.ssm, "HealthUrl": f"http://127.0.0.1:{service.port}/health"}, tmp_path
     )
-    assert (stop.status, update.status, start.status) == (0, 0, 0)
-    lines = [*stop.stdout.splitlines(), *update.stdout.splitlines(), *start.stdout.splitlines()]
-    assert len(lines) > 3  # the hooks say more than the three lines the metrics read
-    found = matching(filters, lines)
-    assert [(name, line) for name, line, _, _ in found] == [
-        ("StopSeconds", stop.last_log),
-        ("UpdateSeconds", update.last_log),
-        ("TimeToHealthySeconds", start.last_log),
+    runs = [stop, update, start]
+    assert [run.status for run in runs] == [0, 0, 0]
+    assert all(len(run.stdout.splitlines()) >= 1 for run in runs)  # the hooks say more than the metrics read
+    alone, together = (
+        published(filters, shipped(runs, together=False)),
+        published(filters, shipped(runs, together=True)),
+    )
+    assert alone == together
+    assert [(name, service_name) for name, _, service_name in alone] == [
+        ("StopSeconds", "demo-app"),
+        ("TimeToHealthySeconds", "demo-app"),
+        ("UpdateSeconds", "demo-app"),
     ]
-    for _, line, value, service_name in found:
-        assert service_name == "demo-app"
+    # The seconds published are those the human line states (read a moment apart: at most a second more).
+    for (_, value, _), run in zip(sorted(alone), (stop, start, update), strict=True):
+        stated = int(re.search(r" after (\d+) s ", run.last_log)[1])  # type: ignore[index]
         assert value is not None
-        assert value.isdigit()
-        assert f" after {value} s " in line  # the seconds the line states, not another number
+        assert stated <= int(value) <= stated + 1
 
 
-def test_a_failed_hook_counts_once_for_its_own_hook(
+def test_a_failed_hook_counts_once_for_its_own_hook_however_the_agent_ships_it(
     filters: dict[str, dict[str, Any]], service: DemoService, tmp_path: Path
 ) -> None:
-    # Nothing is listening and no health check answers: the start hook fails by its timeout.
-    ssm = {**service.ssm, "LinuxStartCommand": "true", "HealthPort": "1", "StartTimeoutSeconds": "3"}
-    start = run_hook("start_app_and_verify", ssm, tmp_path)
-    assert start.status != 0
-    failing = run_hook("update_app", {"LinuxServiceName": "demo-app", "LinuxUpdateCommand": "false"}, tmp_path)
-    assert failing.status != 0
-    found = matching(filters, [*start.stdout.splitlines(), *failing.stdout.splitlines()])
-    assert [(name, line, value) for name, line, value, _ in found] == [
-        ("StartFailures", start.last_log, "1"),
-        ("UpdateFailures", failing.last_log, "1"),
-    ]
+    # Nothing answers the health check: the start hook fails by its timeout; the update command fails.
+    start = run_hook(
+        "start_app_and_verify",
+        {**service.ssm, "LinuxStartCommand": "true", "HealthPort": "1", "StartTimeoutSeconds": "3"},
+        tmp_path,
+    )
+    failing = run_hook(
+        "update_app", {"LinuxServiceName": "demo-app", "LinuxUpdateCommand": "sh -c 'echo oops; exit 3'"}, tmp_path
+    )
+    assert (start.status, failing.status) != (0, 0)
+    assert "update output: oops" in failing.stdout  # the command's own output comes before the FAILED line
+    expected = [("StartFailures", "1", None), ("UpdateFailures", "1", None)]
+    assert published(filters, shipped([start, failing], together=False)) == expected
+    assert published(filters, shipped([start, failing], together=True)) == expected
 
 
 def test_lines_of_other_programs_and_near_misses_are_not_counted(filters: dict[str, dict[str, Any]]) -> None:
     near_misses = [
-        "2026-12-02T03:04:05Z stop_app_gracefully: stopping web-app (up to 60s)",
-        "2026-12-02T03:04:05Z stop_app_gracefully: web-app stopped after 3s (verified: port closed)",  # old form
-        "2026-12-02T03:04:05Z stop_app_gracefully: web-app is already stopped (verified: port 8080 closed)",
-        "2026-12-02T03:04:05Z start_app_and_verify: web-app is running but not healthy yet (active; HTTP 503)",
-        "2026-12-02T03:04:05Z other_hook: web-app stopped after 3 s (verified: mine)",
+        "2026-12-02T03:04:05Z stop_app_gracefully: web-app stopped after 3 s (verified: port 8080 closed)",
+        "2026-12-02T03:04:05Z start_app_and_verify: web-app is healthy after 9 s (active; HTTP 200)",
+        "patch-hook-metric other_hook web-app StopSeconds 3",
+        "patch-hook-metric stop_app_gracefully web-app UpdateSeconds 3",  # another hook's name for it
+        "note: patch-hook-metric stop_app_gracefully web-app StopSeconds 3",  # not at the start of the event
         "2026-12-02T03:04:05Z other_hook: FAILED: not ours",
         "Installation FAILED: package conflict",
-        "FAILED:",
+        "stop_app_gracefully FAILED: without the colon after the hook",
         "",
     ]
-    assert matching(filters, near_misses) == []
+    assert published(filters, near_misses) == []

@@ -117,9 +117,7 @@ def test_the_alerts_topic_admits_this_rule_and_this_accounts_alarms_only() -> No
     assert rule["Condition"] == {
         "ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": [stack.get_logical_id(web.compliance_rule), "Arn"]}}  # type: ignore[arg-type]
     }
-    alarms = statements[json.dumps({"Service": "cloudwatch.amazonaws.com"})]
-    assert alarms["Condition"]["StringEquals"] == {"aws:SourceAccount": "123456789012"}
-    assert alarms["Condition"]["ArnLike"] == {"aws:SourceArn": "arn:aws:cloudwatch:us-east-1:123456789012:alarm:*"}
+    assert json.dumps({"Service": "cloudwatch.amazonaws.com"}) not in statements  # no alarm here, none admitted
     (key,) = resources(stack, "AWS::KMS::Key").values()
     assert key["EnableKeyRotation"] is True
     services = [s for s in key["KeyPolicy"]["Statement"] if "Service" in s["Principal"]]
@@ -145,7 +143,7 @@ def test_two_workflows_share_one_alerts_topic() -> None:
     assert len(resources(stack, "AWS::SNS::Topic")) == 1
     assert len(resources(stack, "AWS::Events::Rule")) == 2
     (policy,) = resources(stack, "AWS::SNS::TopicPolicy").values()
-    assert len(policy["PolicyDocument"]["Statement"]) == 4  # SSL only, alarms, and one per rule
+    assert len(policy["PolicyDocument"]["Statement"]) == 3  # SSL only, and one per rule
 
 
 def test_wrong_types_are_refused() -> None:

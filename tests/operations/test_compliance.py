@@ -11,6 +11,7 @@ column names without regard to case; a key the table names but a file lacks is a
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -143,9 +144,19 @@ def summary(
 
 
 def item(
-    instance: str, kb: str, severity: str, state: str, status: str, cves: str = "", kind: str = "Patch"
+    instance: str,
+    kb: str,
+    patch_severity: str,
+    state: str,
+    status: str,
+    *,
+    classification: str = "Bugfix",
+    cves: str = "",
+    kind: str = "Patch",
 ) -> dict[str, Any]:
-    """An AWS:ComplianceItem record as the sync writes it."""
+    """An AWS:ComplianceItem record as the sync writes it: its Severity is the baseline's compliance level (upper
+    case); the patch's own severity, classification and state are as the OS reports them (``Missing``, as AWS's
+    Athena sample over synced compliance shows)."""
     return {
         "SchemaVersion": "1.0",
         "CaptureTime": iso(1),
@@ -157,8 +168,10 @@ def item(
         "Id": kb,
         "Title": f"Update {kb}",
         "Status": status,
-        "Severity": severity,
+        "Severity": "HIGH",
         "PatchBaselineId": "pb-0123456789abcdef0",
+        "PatchSeverity": patch_severity,
+        "Classification": classification,
         "PatchState": state,
         "PatchGroup": "web",
         "CVEIds": cves,
@@ -170,20 +183,22 @@ PLACES = {
     "i-b": ("111111111111", "eu-west-1"),
     "i-c": (SOURCE, "us-east-1"),
     "i-d": (SOURCE, "us-east-1"),
+    "i-e": (SOURCE, "us-east-1"),
 }
 SUMMARIES = [
     summary("i-a", "web", "Install", "S2", 0, 0, 1),
     summary("i-b", "web", "Install", "S1", 2, 0, 8),  # patched by the window before: missed the latest
-    summary("i-c", "web", "Install", "S2", 0, 1, 1),  # a patch failed to install
-    summary("i-d", "batch", "Scan", "S3", 0, 0, 30),  # scanned a month ago
+    summary("i-c", "web", "Install", "S5", 0, 1, 1),  # another account's window (S5): a patch failed
+    summary("i-e", "web", "Install", "S5", 0, 0, 2),  # healthy in that account's latest window
+    summary("i-d", "batch", "Scan", "S3", 0, 0, 30),  # scanned a month ago, never installed since
 ]
 ITEMS = [
-    item("i-b", "KB1", "CRITICAL", "MISSING", "NON_COMPLIANT"),
-    item("i-b", "KB2", "LOW", "MISSING", "NON_COMPLIANT"),
-    item("i-b", "KB3", "MEDIUM", "MISSING", "NON_COMPLIANT", cves="CVE-2026-1234"),
-    item("i-c", "KB4", "HIGH", "FAILED", "NON_COMPLIANT"),
-    item("i-a", "KB5", "CRITICAL", "INSTALLED", "COMPLIANT"),
-    item("i-a", "AWS-RunPatchBaseline", "CRITICAL", "MISSING", "NON_COMPLIANT", kind="Association"),
+    item("i-b", "KB1", "Critical", "Missing", "NON_COMPLIANT"),
+    item("i-b", "KB2", "Low", "Missing", "NON_COMPLIANT"),
+    item("i-b", "KB3", "Medium", "Missing", "NON_COMPLIANT", cves="CVE-2026-1234"),
+    item("i-c", "KB4", "Important", "Failed", "NON_COMPLIANT", classification="SecurityUpdates"),
+    item("i-a", "KB5", "Critical", "Installed", "COMPLIANT"),
+    item("i-a", "AWS-RunPatchBaseline", "Critical", "Missing", "NON_COMPLIANT", kind="Association"),
 ]
 
 
@@ -273,7 +288,7 @@ def test_instances_missing_critical_or_security_patches(warehouse: duckdb.DuckDB
 def test_compliance_by_patch_group_and_account(warehouse: duckdb.DuckDBPyConnection) -> None:
     assert run(warehouse, "compliance-by-patch-group-and-account") == [
         ("111111111111", "web", 2, 1, 1, 2, 0),
-        (SOURCE, "web", 1, 0, 1, 0, 1),
+        (SOURCE, "web", 2, 1, 1, 0, 1),
         (SOURCE, "batch", 1, 1, 0, 0, 0),
     ]
 
@@ -286,9 +301,10 @@ def test_patch_state_older_than_the_days_given(warehouse: duckdb.DuckDBPyConnect
 
 
 def test_failed_or_missed_in_the_latest_window(warehouse: duckdb.DuckDBPyConnection) -> None:
+    # Per account and region: i-e is in its own account's latest window; i-d's last operation was a scan.
     assert [(row[2], row[5], row[7]) for row in run(warehouse, "failed-in-latest-window")] == [
         ("i-b", "S1", "not installed by the latest window"),
-        ("i-c", "S2", "patches failed to install"),
+        ("i-c", "S5", "patches failed to install"),
     ]
 
 
@@ -339,3 +355,42 @@ def test_a_sync_refuses_wrong_values(keywords: dict[str, Any], message: str) -> 
 def test_wrong_types_are_refused() -> None:
     with pytest.raises(TypeError, match="source_accounts"):
         ComplianceReport(new_stack(), "Report", source_accounts="222222222222")
+
+
+def test_no_sync_may_nest_files_in_another_accounts_folder() -> None:
+    stack, report = report_stack()
+    bucket = stack.get_logical_id(report.bucket.node.default_child)
+    (policy,) = [p for p in resources(stack, "AWS::S3::BucketPolicy").values() if p["Bucket"] == {"Ref": bucket}]
+    (deny,) = [
+        s for s in policy["PolicyDocument"]["Statement"] if s["Effect"] == "Deny" and s["Action"] == "s3:PutObject"
+    ]
+    assert deny["Principal"] == {"AWS": "*"}
+    assert deny["Resource"]["Fn::Join"][1][-1] == "/patch-compliance/*accountid=*accountid=*"
+    # A key an allow matches for account A, but naming B's folder first, is what the deny covers.
+    pattern = deny["Resource"]["Fn::Join"][1][-1].replace("*", ".*")
+    nested = "/patch-compliance/AWS:PatchSummary/accountid=222222222222/region=x/resourcetype=y/accountid=123456789012/i.json"
+    assert re.fullmatch(pattern, nested)
+    assert not re.fullmatch(pattern, "/patch-compliance/AWS:PatchSummary/accountid=123456789012/region=x/i.json")
+
+
+def test_the_tables_project_every_account_and_region_and_the_sync_waits_for_the_policy() -> None:
+    stack, report = report_stack()
+    for table in resources(stack, "AWS::Glue::Table").values():
+        parameters = table["TableInput"]["Parameters"]
+        assert parameters["projection.enabled"] == "true"
+        assert parameters["projection.accountid.type"] == "enum"
+        assert parameters["projection.accountid.values"] == f"{HERE},{SOURCE}"
+        assert parameters["projection.region.type"] == "enum"
+        assert parameters["projection.region.values"] == "us-east-1,eu-west-1"
+    bucket = stack.get_logical_id(report.bucket.node.default_child)
+    (acl,) = [
+        s
+        for p in resources(stack, "AWS::S3::BucketPolicy").values()
+        if p["Bucket"] == {"Ref": bucket}
+        for s in p["PolicyDocument"]["Statement"]
+        if s["Action"] == "s3:GetBucketAcl"
+    ]
+    assert len(acl["Condition"]["ArnLike"]["aws:SourceArn"]) == 2
+    (sync,) = template(stack).find_resources("AWS::SSM::ResourceDataSync").values()
+    policy = stack.get_logical_id(report.bucket.policy.node.default_child)
+    assert policy in sync["DependsOn"]

@@ -49,10 +49,6 @@ def test_six_filters_on_the_output_log_group_in_the_namespace() -> None:
         "StartFailures",
     }
     healthy = by_metric["TimeToHealthySeconds"]
-    assert healthy["FilterPattern"] == (
-        '[time, hook = "start_app_and_verify:", service, word1 = "is", word2 = "healthy", after = "after", '
-        'seconds, unit = "s", ...]'
-    )
     assert healthy["MetricTransformations"][0] == {
         "MetricName": "TimeToHealthySeconds",
         "MetricNamespace": "Acme/Patching",
@@ -60,6 +56,11 @@ def test_six_filters_on_the_output_log_group_in_the_namespace() -> None:
         "Dimensions": [{"Key": "Service", "Value": "$service"}],
         "Unit": "Seconds",
     }
+    assert healthy["FilterPattern"] == (
+        '[marker = "patch-hook-metric", hook = "start_app_and_verify", service, name = "TimeToHealthySeconds", seconds]'
+    )
+    # A failure line is found anywhere in an event: the agent ships a second's lines as one event.
+    assert by_metric["StartFailures"]["FilterPattern"] == '"start_app_and_verify: FAILED:"'
     assert by_metric["StartFailures"]["MetricTransformations"][0]["MetricValue"] == "1"
     assert "Dimensions" not in by_metric["StartFailures"]["MetricTransformations"][0]
 
@@ -71,6 +72,8 @@ def test_workflows_sharing_an_output_share_its_filters_and_one_namespace() -> No
     api = workflow(stack, "Api", output=output, telemetry=HookTelemetry(dashboard=False))
     assert web.hook_metrics is api.hook_metrics
     assert len(resources(stack, "AWS::Logs::MetricFilter")) == 6  # counted once, not once per workflow
+    # Failure lines name no workflow: one alarm for the log group, not one per workflow firing together.
+    assert len(resources(stack, "AWS::CloudWatch::Alarm")) == 1
     assert len(resources(stack, "AWS::CloudWatch::Dashboard")) == 1
     with pytest.raises(ValueError, match=r"telemetry\.namespace 'Other' differs from 'PatchHooks'"):
         workflow(stack, "Batch", output=output, telemetry=HookTelemetry(namespace="Other"))
@@ -91,6 +94,15 @@ def test_the_failure_alarm_sums_every_hooks_failures_and_tells_the_alerts_topic(
     assert alarm["TreatMissingData"] == "notBreaching"
     topic = next(k for k in resources(stack, "AWS::SNS::Topic") if k.startswith("PatchAlerts"))
     assert alarm["AlarmActions"] == [{"Ref": topic}]
+    # Only this alarm (and the stack's other alarms and rules sent there) may publish to the topic.
+    (policy,) = resources(stack, "AWS::SNS::TopicPolicy").values()
+    (grant,) = [
+        s
+        for s in policy["PolicyDocument"]["Statement"]
+        if s.get("Principal") == {"Service": "cloudwatch.amazonaws.com"}
+    ]
+    (alarm_id,) = resources(stack, "AWS::CloudWatch::Alarm")
+    assert grant["Condition"]["ArnEquals"] == {"aws:SourceArn": {"Fn::GetAtt": [alarm_id, "Arn"]}}
 
 
 def test_time_to_healthy_alarms_per_service_of_the_typed_hooks() -> None:
@@ -174,6 +186,7 @@ def test_telemetry_needs_output_to_cloudwatch_logs(output: dict[str, Any] | None
         ({"namespace": "AWS/SSM"}, "must not start with AWS/"),
         ({"namespace": ""}, "telemetry.namespace"),
         ({"namespace": "has space"}, "telemetry.namespace"),
+        ({"namespace": "Acme:Patching"}, "telemetry.namespace"),  # PutMetricFilter refuses a colon
         ({"time_to_healthy": Duration.hours(2)}, "telemetry.time_to_healthy"),
     ],
 )

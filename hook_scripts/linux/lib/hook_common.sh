@@ -17,6 +17,12 @@ HOOK_REPORTED_FAILURE=""
 # One timestamped line per event, on stdout, which SSM captures.
 log() { printf '%s %s: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$HOOK_NAME" "$*"; }
 
+# Metric lines (patch-hook-metric <hook> <service> <name> <seconds>) go to the error stream, where a hook that
+# succeeds writes nothing else (commands' output goes to files or is captured): SSM Agent ships each stream to
+# CloudWatch Logs as events of whatever a second brought, and a metric filter reads a line only at the start
+# of an event.
+metric() { printf 'patch-hook-metric %s %s %s %s\n' "$HOOK_NAME" "$1" "$2" "$3" >&2; }
+
 die() {
   HOOK_REPORTED_FAILURE=1
   log "FAILED: $*"

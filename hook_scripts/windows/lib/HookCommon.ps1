@@ -13,6 +13,13 @@ $script:HookLockWaitSeconds = if ($env:PATCH_HOOKS_LOCK_WAIT_SECONDS) { [int]$en
 
 # One timestamped line per event, on standard output, which SSM captures. Written to the console stream
 # directly, not returned: a line logged inside a function whose result is assigned is never swallowed.
+# Metric lines (patch-hook-metric <hook> <service> <name> <seconds>) go alone to the error stream: SSM Agent ships
+# each stream to CloudWatch Logs as events of whatever a second brought, and a metric filter reads a line only at
+# the start of an event. (A hook that succeeds writes nothing else there.)
+function Write-HookMetric([string]$Service, [string]$Name, [int]$Seconds) {
+    [Console]::Error.WriteLine(('patch-hook-metric {0} {1} {2} {3}' -f $HookName, $Service, $Name, $Seconds))
+}
+
 function Write-HookLog([string]$Message) {
     [Console]::Out.WriteLine(('{0} {1}: {2}' -f (Get-Date).ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ'), $HookName, $Message))
 }
