@@ -1,12 +1,13 @@
-"""Hook telemetry: numbers from the lines the hooks already print, where the patch runs' output goes.
+"""Hook telemetry: numbers from the hooks' own lines, where the patch runs' output goes.
 
-The hooks print when the app was verified down, updated and healthy again, and one ``FAILED:`` line when a
-hook fails (the contract: ``_internal/hook_lines.py``). With ``PatchWorkflow(telemetry=HookTelemetry())`` and
-command output to CloudWatch Logs, metric filters on that log group turn them into metrics (namespace
-``PatchHooks`` by default): ``StopSeconds``, ``UpdateSeconds`` and ``TimeToHealthySeconds`` by ``Service``, and
-``StopFailures``, ``UpdateFailures``, ``StartFailures``. The filters are defined once per log group
-(``HookMetrics``), however many workflows write to it; each workflow adds its alarms, rules counting its
-window's runs (a failed or timed-out run also alerts) and a dashboard.
+The hooks print a metric line (on their error stream) when the app was verified down, updated and healthy
+again, and one ``FAILED:`` line when a hook fails (the contract: ``_internal/hook_lines.py``). With
+``PatchWorkflow(telemetry=HookTelemetry())`` and command output to CloudWatch Logs, metric filters on that log
+group turn them into metrics (namespace ``PatchHooks`` by default): ``StopSeconds``, ``UpdateSeconds`` and
+``TimeToHealthySeconds`` by ``Service``, and ``StopFailures``, ``UpdateFailures``, ``StartFailures``. The
+filters and the failure alarm are defined once per log group (``HookMetrics``), however many workflows write
+to it; each workflow adds its time-to-healthy alarms, rules counting its window's runs (a failed or
+timed-out run also alerts) and a dashboard.
 """
 
 from __future__ import annotations
