@@ -21,7 +21,7 @@ CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 # Outside cdk.out, so the scan runs beside `cdk synth` (make -j2 validate) without sharing a folder.
 SCAN_DIR := build/scan
 
-.PHONY: help setup synth test checks-and-unit lint typecheck unit validate cfn-lint shellcheck checkov rehearse drill plan diff bench example compat wheel clean
+.PHONY: help setup synth test checks-and-unit lint typecheck unit validate cfn-lint shellcheck checkov rehearse drill plan diff bench example compat wheel clean integ
 
 help:
 	@echo "make synth   set up and synthesize the default app into cdk.out/"
@@ -31,6 +31,7 @@ help:
 	@echo "make rehearse  rehearse the default app's patch task in every scenario against a local service"
 	@echo "make drill   rehearse the brake between patch waves offline: a failed canary halts the main window"
 	@echo "make bench   measure synth against the CDK floor, fleet scale and the test suite (minutes)"
+	@echo "make integ   deploy the integration tests to the account in the environment, then destroy them"
 	@echo "make example synthesize the organisation rollout example into cdk.out/organization/"
 	@echo "make wheel   build the library's wheel into dist/ (to install it in your own app)"
 	@echo "make compat  install the wheel beside the lowest aws-cdk-lib it admits and synthesize (downloads)"
@@ -72,7 +73,7 @@ cfn-lint: synth
 	cfn-lint cdk.out/*.template.json
 
 shellcheck: setup
-	shellcheck --external-sources hook_scripts/linux/*.sh hook_scripts/linux/lib/*.sh
+	shellcheck --external-sources hook_scripts/linux/*.sh hook_scripts/linux/lib/*.sh tests/integ/run.sh
 
 # Every template the tests build (the default app, each scenario, the organisation example, each StackSet
 # body, embedded or staged as an asset), scanned offline;
@@ -135,3 +136,8 @@ compat: setup
 
 clean:
 	rm -rf $(VENV) node_modules cdk.out build dist
+
+# Deploys each integration test (tests/integ) to the account in the environment, its assertions run by the
+# deploy, then destroys it; without an account it stops with one line (docs/testing.md).
+integ: setup
+	bash tests/integ/run.sh

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 from aws_cdk import App, BootstraplessSynthesizer, DefaultStackSynthesizer, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
@@ -319,6 +320,25 @@ def reporting(app: App) -> Stack:
     return stack
 
 
+def integ_hooked_patch(app: App) -> Stack:
+    """The happy-path integration test (tests/integ): its stack under test, beside its assertions' stack."""
+    from tests.integ import integ_hooked_patch as integ
+
+    return _stack_under_test(integ.build(app))
+
+
+def integ_hook_failure(app: App) -> Stack:
+    """The failure-path integration test (tests/integ): its stack under test, beside its assertions' stack."""
+    from tests.integ import integ_hook_failure as integ
+
+    return _stack_under_test(integ.build(app))
+
+
+def _stack_under_test(integ: Any) -> Stack:
+    (stack,) = [child for child in integ.node.root.node.children if isinstance(child, Stack)]
+    return stack
+
+
 def default_app_reporting(app: App) -> Stack:
     """The default app with reporting on (cdk synth -c reporting=true)."""
     return PatchingDemoStack(app, "PatchingDemo", reporting=True)
@@ -340,6 +360,8 @@ SCENARIOS: dict[str, Callable[[App], Stack]] = {
     "reporting": reporting,
     "default_app": default_app,
     "default_app_reporting": default_app_reporting,
+    "integ_hooked_patch": integ_hooked_patch,
+    "integ_hook_failure": integ_hook_failure,
     "fleet_account_stack": fleet_account_stack,
     "fleet_stack_sets": fleet_stack_sets,
     "fleet_compliance_report": fleet_compliance_report,

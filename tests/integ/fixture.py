@@ -1,0 +1,138 @@
+"""What every integration test deploys: one small Amazon Linux 2023 instance, managed by SSM through its
+instance profile, running the demo app as the systemd unit ``demo-app`` (from user data), tagged into a patch
+group; and the assertions' first step, waiting until SSM reports the instance online."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from aws_cdk import CfnResource, Duration, Stack, Tags
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from aws_cdk.integ_tests_alpha import ExpectedResult, IApiCall, IntegTest, Match
+
+from constructs_lib._internal.nag import suppress_scanner
+from tests.builders import ROOT
+
+SERVICE = (ROOT / "examples" / "demo" / "service.py").read_text()
+UNIT = """[Unit]
+Description=The demo app the patch hooks stop, update and start
+After=network-online.target
+
+[Service]
+ExecStart=/usr/bin/python3 /opt/demo/service.py --port 8080
+Restart=no
+
+[Install]
+WantedBy=multi-user.target
+"""
+# An hour at most: SSM registration, one patch run with its hooks, the health check.
+TOTAL_TIMEOUT = Duration.minutes(60)
+INTERVAL = Duration.seconds(30)
+
+
+@dataclass
+class Fleet:
+    """The one instance and what the assertions need of it."""
+
+    instance: ec2.Instance
+    patch_group: str
+
+
+def demo_instance(stack: Stack, patch_group: str) -> Fleet:
+    """A t3.micro in a public subnet of its own VPC (no NAT: it reaches SSM over the internet), no inbound rule."""
+    vpc = ec2.Vpc(
+        stack,
+        "Vpc",
+        max_azs=1,
+        nat_gateways=0,
+        subnet_configuration=[ec2.SubnetConfiguration(name="public", subnet_type=ec2.SubnetType.PUBLIC)],
+        # No custom resource (a Lambda) to empty the default security group: the instance has its own.
+        restrict_default_security_group=False,
+    )
+    role = iam.Role(stack, "InstanceRole", assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"))
+    role.add_managed_policy(iam.ManagedPolicy.from_aws_managed_policy_name("AmazonSSMManagedInstanceCore"))
+    user_data = ec2.UserData.for_linux()
+    user_data.add_commands(
+        "mkdir -p /opt/demo",
+        f"cat > /opt/demo/service.py <<'SERVICE'\n{SERVICE}SERVICE",
+        f"cat > /etc/systemd/system/demo-app.service <<'UNIT'\n{UNIT}UNIT",
+        "systemctl daemon-reload",
+        "systemctl enable --now demo-app",
+    )
+    instance = ec2.Instance(
+        stack,
+        "Instance",
+        vpc=vpc,
+        vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PUBLIC),
+        instance_type=ec2.InstanceType("t3.micro"),
+        machine_image=ec2.MachineImage.latest_amazon_linux2023(),
+        role=role,
+        user_data=user_data,
+        require_imdsv2=True,
+    )
+    Tags.of(instance).add("PatchGroup", patch_group)
+    return Fleet(instance, patch_group)
+
+
+def online(integ: IntegTest, fleet: Fleet) -> IApiCall:
+    """Wait until SSM reports the instance online (its agent registered)."""
+    return (
+        integ.assertions.aws_api_call(
+            "SSM",
+            "describeInstanceInformation",
+            {"Filters": [{"Key": "InstanceIds", "Values": [fleet.instance.instance_id]}]},
+        )
+        .expect(ExpectedResult.object_like({"InstanceInformationList": [{"PingStatus": "Online"}]}))
+        .wait_for_assertions(total_timeout=TOTAL_TIMEOUT, interval=INTERVAL)
+    )
+
+
+def run_command(integ: IntegTest, fleet: Fleet, document: str, parameters: dict[str, Any]) -> IApiCall:
+    """Send ``document`` to the instance (its command id is the call's ``Command.CommandId``)."""
+    return integ.assertions.aws_api_call(
+        "SSM",
+        "sendCommand",
+        {"DocumentName": document, "InstanceIds": [fleet.instance.instance_id], "Parameters": parameters},
+    )
+
+
+def invocation(integ: IntegTest, fleet: Fleet, command: IApiCall, expected: dict[str, Any]) -> IApiCall:
+    """Wait until the command's invocation on the instance looks like ``expected`` (a status is final)."""
+    return (
+        integ.assertions.aws_api_call(
+            "SSM",
+            "getCommandInvocation",
+            {"CommandId": command.get_att_string("Command.CommandId"), "InstanceId": fleet.instance.instance_id},
+        )
+        .expect(ExpectedResult.object_like(expected))
+        .wait_for_assertions(total_timeout=TOTAL_TIMEOUT, interval=INTERVAL)
+    )
+
+
+def healthy(integ: IntegTest, fleet: Fleet) -> tuple[IApiCall, IApiCall]:
+    """Ask the instance, through SSM, whether the app answers healthy on its port."""
+    check = run_command(integ, fleet, "AWS-RunShellScript", {"commands": ["curl -fsS http://127.0.0.1:8080/health"]})
+    answer = {"Status": "Success", "StandardOutputContent": Match.string_like_regexp("^ok")}
+    return check, invocation(integ, fleet, check, answer)
+
+
+def acknowledge_assertion_providers(integ: IntegTest) -> None:
+    """The assertions run in integ-tests-alpha's own Lambda providers (in the assertions' stack, deployed by
+    ``make integ`` and destroyed after it): the scanner's Lambda and IAM checks are theirs to meet, not ours."""
+    reason = (
+        "integ-tests-alpha's assertion provider: it calls the SSM APIs the assertions name, lives only while "
+        "make integ runs, and is destroyed after it"
+    )
+    for construct in integ.node.find_all():  # the assertions' stack is a child of the test
+        if isinstance(construct, CfnResource) and construct.cfn_resource_type in _PROVIDER_CHECKS:
+            for check in _PROVIDER_CHECKS[construct.cfn_resource_type]:
+                suppress_scanner(construct, check, reason)
+
+
+_PROVIDER_CHECKS = {
+    "AWS::Lambda::Function": ("CKV_AWS_115", "CKV_AWS_116", "CKV_AWS_117", "CKV_AWS_173"),
+    "AWS::IAM::Policy": ("CKV_AWS_111",),
+    "AWS::IAM::Role": ("CKV_AWS_111",),
+}

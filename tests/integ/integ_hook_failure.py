@@ -1,0 +1,65 @@
+"""Integration test: the failure path (``make integ``; checked offline as a snapshot by ``make test``).
+
+The pre-install hook is made to fail (a hook whose script exits 1): AWS-RunPatchBaselineWithHooks must end
+Failed, installing nothing, yet still run the on-exit hook, which starts the app and verifies it healthy; then
+the instance is asked whether the app answers healthy.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import App, Stack
+from aws_cdk.integ_tests_alpha import IntegTest, Match
+
+from constructs_lib import HookDocument, HookScript, LifecycleHooks
+from examples.demo.stack import demo_hooks
+from tests.integ.fixture import (
+    acknowledge_assertion_providers,
+    demo_instance,
+    healthy,
+    invocation,
+    online,
+    run_command,
+)
+
+PATCH_GROUP = "constructs-lib-integ-failure"
+
+
+def build(app: App) -> IntegTest:
+    stack = Stack(app, "PatchHooksIntegFailure")
+    fleet = demo_instance(stack, PATCH_GROUP)
+    demo = demo_hooks(stack, "IntegFailure")
+    failing = HookDocument(
+        stack,
+        "FailingPreInstall",
+        linux=HookScript.inline("echo 'integ: the pre-install hook fails on purpose'; exit 1"),
+        document_name="IntegFailure-FailingPreInstall",
+    )
+    hooks = LifecycleHooks(pre_install=failing, post_install=demo.post_install, on_exit=demo.on_exit)
+    integ = IntegTest(app, "HookFailure", test_cases=[stack])
+    patch = run_command(
+        integ,
+        fleet,
+        "AWS-RunPatchBaselineWithHooks",
+        {"Operation": ["Install"], "RebootOption": ["NoReboot"], **hooks.to_task_parameters()},
+    )
+    failed = invocation(
+        integ,
+        fleet,
+        patch,
+        {
+            "Status": "Failed",
+            "StandardOutputContent": Match.string_like_regexp(
+                "the pre-install hook fails on purpose[\\s\\S]*start_app_and_verify: demo-app is (healthy|already running)"
+            ),
+        },
+    )
+    check, answered = healthy(integ, fleet)
+    acknowledge_assertion_providers(integ)
+    online(integ, fleet).next(patch).next(failed).next(check).next(answered)
+    return integ
+
+
+if __name__ == "__main__":
+    application = App()
+    build(application)
+    application.synth()

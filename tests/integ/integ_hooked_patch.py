@@ -1,0 +1,69 @@
+"""Integration test: the hooked patch, happy path, on a real instance (``make integ``; checked offline as a
+snapshot by ``make test``).
+
+Deploys the demo app on one Amazon Linux 2023 instance with the library's typed hooks and a workflow for its
+patch group, then, through SSM: waits until the instance is online, sends AWS-RunPatchBaselineWithHooks with
+the stack's hook documents (Install, NoReboot), waits until it succeeds with the hooks' stop and healthy lines in
+its output, and asks the instance whether the app answers healthy.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import App, Duration, Stack
+from aws_cdk.integ_tests_alpha import IntegTest, Match
+
+from constructs_lib import CommandOutput, PatchWorkflow, WindowSchedule
+from examples.demo.stack import demo_hooks
+from tests.integ.fixture import (
+    acknowledge_assertion_providers,
+    demo_instance,
+    healthy,
+    invocation,
+    online,
+    run_command,
+)
+
+PATCH_GROUP = "constructs-lib-integ-happy"
+
+
+def build(app: App) -> IntegTest:
+    stack = Stack(app, "PatchHooksIntegHappy")
+    fleet = demo_instance(stack, PATCH_GROUP)
+    hooks = demo_hooks(stack, "IntegHappy")
+    PatchWorkflow(
+        stack,
+        "Patching",
+        schedule=WindowSchedule.cron("0 3 ? * SUN *"),
+        duration=Duration.hours(2),
+        patch_groups=[PATCH_GROUP],
+        hooks=hooks,
+        output=CommandOutput(stack, "Output", s3_output=False, cloudwatch_output=True),
+    )
+    integ = IntegTest(app, "HookedPatch", test_cases=[stack])
+    patch = run_command(
+        integ,
+        fleet,
+        "AWS-RunPatchBaselineWithHooks",
+        {"Operation": ["Install"], "RebootOption": ["NoReboot"], **hooks.to_task_parameters()},
+    )
+    patched = invocation(
+        integ,
+        fleet,
+        patch,
+        {
+            "Status": "Success",
+            "StandardOutputContent": Match.string_like_regexp(
+                "stop_app_gracefully: demo-app stopped after [\\s\\S]*start_app_and_verify: demo-app is healthy after"
+            ),
+        },
+    )
+    check, answered = healthy(integ, fleet)
+    acknowledge_assertion_providers(integ)
+    online(integ, fleet).next(patch).next(patched).next(check).next(answered)
+    return integ
+
+
+if __name__ == "__main__":
+    application = App()
+    build(application)
+    application.synth()

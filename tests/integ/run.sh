@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# make integ: deploy each integration test (tests/integ/integ_*.py) to the account and region of the environment.
+# Its assertions are integ-tests-alpha custom resources, so the deploy runs them and fails if one fails; each
+# test is destroyed after, whatever happened. (integ-runner itself can't read this aws-cdk-lib's cloud
+# assemblies: see docs/testing.md.) --check only checks that an account is set.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+region="${AWS_REGION:-${AWS_DEFAULT_REGION:-}}"
+credentials="${AWS_ACCESS_KEY_ID:-}${AWS_PROFILE:-}${AWS_WEB_IDENTITY_TOKEN_FILE:-}"
+credentials+="${AWS_CONTAINER_CREDENTIALS_FULL_URI:-}${AWS_CONTAINER_CREDENTIALS_RELATIVE_URI:-}"
+if [ -z "$region" ] || [ -z "$credentials" ]; then
+  echo "make integ needs an AWS account: set AWS_REGION and credentials (AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY); nothing was deployed" >&2
+  exit 2
+fi
+[ "${1:-}" != --check ] || exit 0
+
+cdk=node_modules/.bin/cdk
+status=0
+for test in tests/integ/integ_*.py; do
+  name="$(basename "$test" .py)"
+  app=".venv/bin/python -m tests.integ.$name"
+  echo "== $name in $region"
+  "$cdk" deploy --all --app "$app" --require-approval never --no-notices || status=1
+  "$cdk" destroy --all --app "$app" --force --no-notices || status=1
+done
+exit "$status"
