@@ -9,9 +9,10 @@ term filter anywhere in it. So:
 
       patch-hook-metric <hook> <service> <name> <seconds>
 
-  ``<hook>`` is one of ``HOOK_NAMES``, ``<service>`` one word (the rule book allows no spaces in it),
-  ``<name>`` ``StopSeconds`` (until the app was verified down), ``UpdateSeconds`` (the update and its check)
-  or ``TimeToHealthySeconds`` (from start to a healthy answer), ``<seconds>`` a whole number.
+  ``<hook>`` is the hook's name (``stop_app_gracefully``, ``update_app``, ``start_app_and_verify``),
+  ``<service>`` one word (the rule book allows no spaces in it), ``<name>`` ``StopSeconds`` (until the app was
+  verified down), ``UpdateSeconds`` (the update and its check) or ``TimeToHealthySeconds`` (from start to a
+  healthy answer), ``<seconds>`` a whole number.
 - **Failures** end a hook with exactly one line on its output stream, found anywhere in an event::
 
       <time> <hook>: FAILED: <reason>
@@ -26,7 +27,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-HOOK_NAMES = ("stop_app_gracefully", "update_app", "start_app_and_verify")
 METRIC_MARKER = "patch-hook-metric"
 FAILED_MARKER = "FAILED:"
 

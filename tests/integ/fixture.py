@@ -34,10 +34,9 @@ INTERVAL = Duration.seconds(30)
 
 @dataclass
 class Fleet:
-    """The one instance and what the assertions need of it."""
+    """The one instance the assertions ask SSM about."""
 
     instance: ec2.Instance
-    patch_group: str
 
 
 def demo_instance(stack: Stack, patch_group: str) -> Fleet:
@@ -73,7 +72,7 @@ def demo_instance(stack: Stack, patch_group: str) -> Fleet:
         require_imdsv2=True,
     )
     Tags.of(instance).add("PatchGroup", patch_group)
-    return Fleet(instance, patch_group)
+    return Fleet(instance)
 
 
 def online(integ: IntegTest, fleet: Fleet) -> IApiCall:
