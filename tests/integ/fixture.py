@@ -12,6 +12,7 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk.integ_tests_alpha import ExpectedResult, IApiCall, IntegTest, Match
 
+from constructs_lib import LifecycleHooks
 from constructs_lib._internal.nag import suppress_scanner
 from tests.builders import ROOT
 
@@ -135,3 +136,21 @@ _PROVIDER_CHECKS = {
     "AWS::IAM::Policy": ("CKV_AWS_111",),
     "AWS::IAM::Role": ("CKV_AWS_111",),
 }
+
+
+def assert_hooked_patch(integ: IntegTest, fleet: Fleet, hooks: LifecycleHooks, *, status: str, output: str) -> None:
+    """The test's assertions, in order: the instance is online; AWS-RunPatchBaselineWithHooks with ``hooks``
+    (Install, NoReboot) ends ``status`` with ``output`` (a regular expression) in its output; the app answers
+    healthy."""
+    patch = run_command(
+        integ,
+        fleet,
+        "AWS-RunPatchBaselineWithHooks",
+        {"Operation": ["Install"], "RebootOption": ["NoReboot"], **hooks.to_task_parameters()},
+    )
+    ended = invocation(
+        integ, fleet, patch, {"Status": status, "StandardOutputContent": Match.string_like_regexp(output)}
+    )
+    check, answered = healthy(integ, fleet)
+    acknowledge_assertion_providers(integ)
+    online(integ, fleet).next(patch).next(ended).next(check).next(answered)

@@ -8,18 +8,11 @@ the instance is asked whether the app answers healthy.
 from __future__ import annotations
 
 from aws_cdk import App, Stack
-from aws_cdk.integ_tests_alpha import IntegTest, Match
+from aws_cdk.integ_tests_alpha import IntegTest
 
 from constructs_lib import HookDocument, HookScript, LifecycleHooks
 from examples.demo.stack import demo_hooks
-from tests.integ.fixture import (
-    acknowledge_assertion_providers,
-    demo_instance,
-    healthy,
-    invocation,
-    online,
-    run_command,
-)
+from tests.integ.fixture import assert_hooked_patch, demo_instance
 
 PATCH_GROUP = "constructs-lib-integ-failure"
 
@@ -36,26 +29,13 @@ def build(app: App) -> IntegTest:
     )
     hooks = LifecycleHooks(pre_install=failing, post_install=demo.post_install, on_exit=demo.on_exit)
     integ = IntegTest(app, "HookFailure", test_cases=[stack])
-    patch = run_command(
+    assert_hooked_patch(
         integ,
         fleet,
-        "AWS-RunPatchBaselineWithHooks",
-        {"Operation": ["Install"], "RebootOption": ["NoReboot"], **hooks.to_task_parameters()},
+        hooks,
+        status="Failed",
+        output="the pre-install hook fails on purpose[\\s\\S]*start_app_and_verify: demo-app is (healthy|already running)",
     )
-    failed = invocation(
-        integ,
-        fleet,
-        patch,
-        {
-            "Status": "Failed",
-            "StandardOutputContent": Match.string_like_regexp(
-                "the pre-install hook fails on purpose[\\s\\S]*start_app_and_verify: demo-app is (healthy|already running)"
-            ),
-        },
-    )
-    check, answered = healthy(integ, fleet)
-    acknowledge_assertion_providers(integ)
-    online(integ, fleet).next(patch).next(failed).next(check).next(answered)
     return integ
 
 

@@ -10,18 +10,11 @@ its output, and asks the instance whether the app answers healthy.
 from __future__ import annotations
 
 from aws_cdk import App, Duration, Stack
-from aws_cdk.integ_tests_alpha import IntegTest, Match
+from aws_cdk.integ_tests_alpha import IntegTest
 
 from constructs_lib import CommandOutput, PatchWorkflow, WindowSchedule
 from examples.demo.stack import demo_hooks
-from tests.integ.fixture import (
-    acknowledge_assertion_providers,
-    demo_instance,
-    healthy,
-    invocation,
-    online,
-    run_command,
-)
+from tests.integ.fixture import assert_hooked_patch, demo_instance
 
 PATCH_GROUP = "constructs-lib-integ-happy"
 
@@ -40,26 +33,13 @@ def build(app: App) -> IntegTest:
         output=CommandOutput(stack, "Output", s3_output=False, cloudwatch_output=True),
     )
     integ = IntegTest(app, "HookedPatch", test_cases=[stack])
-    patch = run_command(
+    assert_hooked_patch(
         integ,
         fleet,
-        "AWS-RunPatchBaselineWithHooks",
-        {"Operation": ["Install"], "RebootOption": ["NoReboot"], **hooks.to_task_parameters()},
+        hooks,
+        status="Success",
+        output="stop_app_gracefully: demo-app stopped after [\\s\\S]*start_app_and_verify: demo-app is healthy after",
     )
-    patched = invocation(
-        integ,
-        fleet,
-        patch,
-        {
-            "Status": "Success",
-            "StandardOutputContent": Match.string_like_regexp(
-                "stop_app_gracefully: demo-app stopped after [\\s\\S]*start_app_and_verify: demo-app is healthy after"
-            ),
-        },
-    )
-    check, answered = healthy(integ, fleet)
-    acknowledge_assertion_providers(integ)
-    online(integ, fleet).next(patch).next(patched).next(check).next(answered)
     return integ
 
 
