@@ -439,6 +439,18 @@ AUTO_SCALING_GROUP_NAME_PATTERN = r"^[^:*?{}\x00-\x1f]{1,255}$"
 AUTO_SCALING_GROUP_NAME_RULE = "1 to 255 characters, without colons, *, ?, braces or control characters"
 
 
+# Places and the compliance report's names (S3 bucket naming rules; KMS key ARNs; an S3 key prefix of at most 64
+# characters, the resource data sync's S3Destination BucketPrefix for the top-level form).
+ACCOUNT_PATTERN, ACCOUNT_RULE = r"^[0-9]{12}$", "12 digits"
+REGION_PATTERN = r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]{1,2}$"
+REGION_RULE = "a region name such as eu-west-1"
+BUCKET_NAME_PATTERN, BUCKET_NAME_RULE = r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", "an S3 bucket name"
+KMS_KEY_ARN_PATTERN = r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]{1,64}$"
+KMS_KEY_ARN_RULE = "a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)"
+S3_PREFIX_PATTERN = r"^[A-Za-z0-9!_.*'()-]([A-Za-z0-9!_.*'()/-]{0,62}[A-Za-z0-9!_.*'()-])?$"
+S3_PREFIX_RULE = "1 to 64 characters of an S3 key, no / first or last"
+
+
 def runbook_worst_seconds(
     *, patch: int, target_groups: int, drain: int, health: int, standby: int | None, own_steps: int = 0
 ) -> int:

@@ -39,19 +39,29 @@ except ImportError as missing:  # pragma: no cover - exercised by an install wit
 
 from .._internal import defaults
 from .._internal.rules import (
+    ACCOUNT_PATTERN,
+    ACCOUNT_RULE,
     APPROVE_AFTER_DAYS_RANGE,
     AUTO_SCALING_GROUP_NAME_PATTERN,
     AUTO_SCALING_GROUP_NAME_RULE,
+    BUCKET_NAME_PATTERN,
+    BUCKET_NAME_RULE,
     COMMAND_PATTERN,
     COMMAND_RULE,
     CUTOFF_HOURS_RANGE,
     DURATION_HOURS_RANGE,
     HEALTH_URL_PATTERN,
     HEALTH_URL_RULE,
+    KMS_KEY_ARN_PATTERN,
+    KMS_KEY_ARN_RULE,
     MAX_PATCH_FILTERS,
     PATCH_STEP_RANGE,
+    REGION_PATTERN,
+    REGION_RULE,
     RESERVED_DOCUMENT_PREFIXES,
     RUNBOOK_WAIT_RANGE,
+    S3_PREFIX_PATTERN,
+    S3_PREFIX_RULE,
     SCHEDULE_OFFSET_RANGE,
     SERVICE_NAME_PATTERN,
     SERVICE_NAME_RULE,
@@ -183,11 +193,11 @@ EnvironmentName = Annotated[str, _matching(r"^[a-z][a-z0-9]{1,11}$", "2 to 12 lo
 GroupName = Annotated[
     str, _matching(r"^[A-Za-z][A-Za-z0-9-]{1,39}$", "2 to 40 letters, digits and hyphens, first a letter")
 ]
-AccountId = Annotated[str, BeforeValidator(_not_a_number), _matching(r"^[0-9]{12}$", "12 digits")]
+AccountId = Annotated[str, BeforeValidator(_not_a_number), _matching(ACCOUNT_PATTERN, ACCOUNT_RULE)]
 OrganizationalUnitId = Annotated[
     str, _matching(r"^(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32})$", "an OU id (ou-xxxx-xxxxxxxx) or root id")
 ]
-Region = Annotated[str, _matching(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]{1,2}$", "a region name such as eu-west-1")]
+Region = Annotated[str, _matching(REGION_PATTERN, REGION_RULE)]
 ServiceName = Annotated[str, _matching(SERVICE_NAME_PATTERN, SERVICE_NAME_RULE)]
 
 
@@ -563,11 +573,9 @@ class OutputSpec(_Model):
         return self
 
 
-KeyArn = Annotated[
-    str,
-    _matching(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]{1,64}$", "a KMS key ARN"),
-]
-BucketName = Annotated[str, _matching(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", "an S3 bucket name")]
+KeyArn = Annotated[str, _matching(KMS_KEY_ARN_PATTERN, KMS_KEY_ARN_RULE)]
+BucketName = Annotated[str, _matching(BUCKET_NAME_PATTERN, BUCKET_NAME_RULE)]
+S3Prefix = Annotated[str, _matching(S3_PREFIX_PATTERN, S3_PREFIX_RULE)]
 
 
 class ReportingSpec(_Model):
@@ -597,13 +605,7 @@ class ReportingSpec(_Model):
     region: Region
     bucket_name: BucketName
     kms_key_arn: KeyArn
-    prefix: Annotated[
-        str,
-        _matching(
-            r"^[A-Za-z0-9!_.*'()-]([A-Za-z0-9!_.*'()/-]{0,62}[A-Za-z0-9!_.*'()-])?$",
-            "1 to 64 characters of an S3 key, no / first or last",
-        ),
-    ] = "patch-compliance"
+    prefix: S3Prefix = "patch-compliance"
     stale_after_days: Annotated[int, Field(strict=True, ge=1, le=365)] = 7
     compliance_alerts: Annotated[bool, Field(strict=True)] = True
     telemetry: Annotated[bool, Field(strict=True)] = True

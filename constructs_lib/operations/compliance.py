@@ -26,18 +26,28 @@ from constructs import Construct
 
 from .._internal.compliance_queries import PARTITION_KEYS, RESOURCE_TYPE, TABLES, SyncedTable, queries
 from .._internal.nag import acknowledge
-from .._internal.rules import check_count, check_pattern, check_unique, fail
+from .._internal.rules import (
+    ACCOUNT_PATTERN,
+    ACCOUNT_RULE,
+    BUCKET_NAME_PATTERN,
+    BUCKET_NAME_RULE,
+    KMS_KEY_ARN_PATTERN,
+    KMS_KEY_ARN_RULE,
+    REGION_PATTERN,
+    REGION_RULE,
+    S3_PREFIX_PATTERN,
+    S3_PREFIX_RULE,
+    check_count,
+    check_pattern,
+    check_unique,
+    fail,
+)
 from .._internal.typecheck import typed
 from .._internal.validation import is_unresolved, whole_units
 from ..core.command_output import log_access, secure_bucket
 
 _SYNC_NAME = r"^[A-Za-z0-9_.-]{1,64}$"  # API model ResourceDataSyncName (1 to 64)
-_BUCKET_NAME = r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
-_PREFIX = r"^[A-Za-z0-9!_.*'()-]([A-Za-z0-9!_.*'()/-]{0,62}[A-Za-z0-9!_.*'()-])?$"
 _DATABASE = r"^[a-z0-9_]{1,255}$"
-_ACCOUNT = r"^[0-9]{12}$"
-_REGION = r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]{1,2}$"
-_KEY_ARN = r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]{1,64}$"
 _SERDE = "org.openx.data.jsonserde.JsonSerDe"
 DEFAULT_PREFIX = "patch-compliance"
 DEFAULT_SYNC_NAME = "patch-compliance"
@@ -78,10 +88,10 @@ class ComplianceSync(Construct):
             sync_name: the sync's name, unique in the account and region. Default: "patch-compliance".
         """
         super().__init__(scope, construct_id)
-        _check("bucket_name", bucket_name, _BUCKET_NAME, "an S3 bucket name")
-        _check("bucket_region", bucket_region, _REGION, "a region name such as eu-west-1")
-        _check("prefix", prefix, _PREFIX, "1 to 64 characters of an S3 key, no / first or last")
-        _check("kms_key_arn", kms_key_arn, _KEY_ARN, "a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)")
+        _check("bucket_name", bucket_name, BUCKET_NAME_PATTERN, BUCKET_NAME_RULE)
+        _check("bucket_region", bucket_region, REGION_PATTERN, REGION_RULE)
+        _check("prefix", prefix, S3_PREFIX_PATTERN, S3_PREFIX_RULE)
+        _check("kms_key_arn", kms_key_arn, KMS_KEY_ARN_PATTERN, KMS_KEY_ARN_RULE)
         _check("sync_name", sync_name, _SYNC_NAME, "1 to 64 letters, digits, _ . -")
         self.sync_name = sync_name
         self.cfn_sync = ssm.CfnResourceDataSync(
@@ -140,14 +150,14 @@ class ComplianceReport(Construct):
         stack = Stack.of(self)
         named = queries(stale_after_days)  # checks stale_after_days
         for account in source_accounts:
-            _check("source_accounts", account, _ACCOUNT, "12 digits")
+            _check("source_accounts", account, ACCOUNT_PATTERN, ACCOUNT_RULE)
         for region in regions:
-            _check("regions", region, _REGION, "a region name such as eu-west-1")
+            _check("regions", region, REGION_PATTERN, REGION_RULE)
         check_count("source_accounts", source_accounts, 0, 100)
         check_unique("source_accounts", list(source_accounts))
         check_unique("regions", list(regions))
-        _check("bucket_name", bucket_name, _BUCKET_NAME, "an S3 bucket name")
-        _check("prefix", prefix, _PREFIX, "1 to 64 characters of an S3 key, no / first or last")
+        _check("bucket_name", bucket_name, BUCKET_NAME_PATTERN, BUCKET_NAME_RULE)
+        _check("prefix", prefix, S3_PREFIX_PATTERN, S3_PREFIX_RULE)
         _check("database_name", database_name, _DATABASE, "lower-case letters, digits and _")
         days = whole_units("expire_after", expire_after or Duration.days(90), "days")
         if days is not None and not is_unresolved(days) and not 1 <= days <= 3650:
@@ -173,6 +183,14 @@ class ComplianceReport(Construct):
             cfn_bucket.bucket_name = bucket_name
         log_access(self.bucket, access_logs)
         self._let_syncs_write()
+        self.database = glue.CfnDatabase(
+            self,
+            "Database",
+            catalog_id=stack.account,
+            database_input=glue.CfnDatabase.DatabaseInputProperty(
+                name=database_name, description="Patch compliance synced by Systems Manager"
+            ),
+        )
         self.tables = [self._table(table) for table in TABLES]
         self.workgroup = self._workgroup()
         self.named_queries = {
@@ -266,20 +284,6 @@ class ComplianceReport(Construct):
                     "ArnLike": {"aws:SourceArn": [self._sync_arns(account) for account in accounts]},
                 },
             )
-        )
-
-    @property
-    def database(self) -> glue.CfnDatabase:
-        existing = self.node.try_find_child("Database")
-        if isinstance(existing, glue.CfnDatabase):
-            return existing
-        return glue.CfnDatabase(
-            self,
-            "Database",
-            catalog_id=Stack.of(self).account,
-            database_input=glue.CfnDatabase.DatabaseInputProperty(
-                name=self.database_name, description="Patch compliance synced by Systems Manager"
-            ),
         )
 
     def location(self, table: SyncedTable) -> str:
