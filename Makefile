@@ -32,6 +32,7 @@ help:
 	@echo "make drill   rehearse the brake between patch waves offline: a failed canary halts the main window"
 	@echo "make bench   measure synth against the CDK floor, fleet scale and the test suite (minutes)"
 	@echo "make integ   deploy the integration tests to the account in the environment, then destroy them"
+	@echo "             (TESTS=\"integ_brake integ_windows_hooked_patch\" picks tests; Windows runs only when named)"
 	@echo "make example synthesize the organisation rollout example into cdk.out/organization/"
 	@echo "make wheel   build the library's wheel into dist/ (to install it in your own app)"
 	@echo "make compat  install the wheel beside the lowest aws-cdk-lib it admits and synthesize (downloads)"
@@ -137,7 +138,8 @@ compat: setup
 clean:
 	rm -rf $(VENV) node_modules cdk.out build dist
 
-# Deploys each integration test (tests/integ) to the account in the environment, its assertions run by the
-# deploy, then destroys it; without an account it stops with one line (docs/testing.md).
+# Deploys each integration test (tests/integ; TESTS="integ_brake ..." picks some, the Windows one only when
+# named) to the account in the environment, its assertions run by the deploy, then destroys it; without an
+# account it stops with one line (docs/testing.md).
 integ: setup
-	bash tests/integ/run.sh
+	bash tests/integ/run.sh $(TESTS)

@@ -334,6 +334,20 @@ def integ_hook_failure(app: App) -> Stack:
     return _stack_under_test(integ.build(app))
 
 
+def integ_brake(app: App) -> Stack:
+    """The brake integration test (tests/integ): its stack under test, beside its assertions' stack."""
+    from tests.integ import integ_brake as integ
+
+    return _stack_under_test(integ.build(app))
+
+
+def integ_windows_hooked_patch(app: App) -> Stack:
+    """The optional Windows integration test (tests/integ): its stack under test, beside its assertions' stack."""
+    from tests.integ import integ_windows_hooked_patch as integ
+
+    return _stack_under_test(integ.build(app))
+
+
 def _stack_under_test(integ: Any) -> Stack:
     (stack,) = [child for child in integ.node.root.node.children if isinstance(child, Stack)]
     return stack
@@ -362,6 +376,8 @@ SCENARIOS: dict[str, Callable[[App], Stack]] = {
     "default_app_reporting": default_app_reporting,
     "integ_hooked_patch": integ_hooked_patch,
     "integ_hook_failure": integ_hook_failure,
+    "integ_brake": integ_brake,
+    "integ_windows_hooked_patch": integ_windows_hooked_patch,
     "fleet_account_stack": fleet_account_stack,
     "fleet_stack_sets": fleet_stack_sets,
     "fleet_compliance_report": fleet_compliance_report,

@@ -1,0 +1,135 @@
+"""Integration test: the brake, a failed canary halts the main wave (``make integ``; checked offline as a
+snapshot by ``make test``).
+
+Two waves of PatchWaves over one demo instance: a canary window that opens every quarter hour (so the test
+waits at most 15 minutes for it) and whose pre-install hook fails on purpose, then the main window. The
+canary's window execution ends FAILED; the brake's rule starts the halt runbook, which records the halt,
+disables the main window and announces it. The assertions wait until GetMaintenanceWindow says the main
+window is disabled, then check the halt record names the canary's failed execution, the halt runbook's
+execution succeeded (its last step publishes the announcement), and the canary's window has a FAILED
+execution.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import App, Duration, Stack, Tags
+from aws_cdk import aws_ssm as ssm
+from aws_cdk.integ_tests_alpha import ExpectedResult, IApiCall, IntegTest, Match
+
+from constructs_lib import (
+    HookDocument,
+    HookScript,
+    LifecycleHooks,
+    PatchWaves,
+    PatchWorkflow,
+    WindowSchedule,
+    WindowTargets,
+)
+from examples.demo.stack import demo_hooks
+from tests.integ.fixture import (
+    INTERVAL,
+    TOTAL_TIMEOUT,
+    acknowledge_assertion_providers,
+    demo_instance,
+    in_order,
+    online,
+)
+
+PATCH_GROUP = "constructs-lib-integ-brake"
+
+
+def build(app: App) -> IntegTest:
+    stack = Stack(app, "PatchHooksIntegBrake")
+    fleet = demo_instance(stack, PATCH_GROUP)
+    Tags.of(fleet.instance).add("Canary", "true")
+    demo = demo_hooks(stack, "IntegBrake")
+    failing = HookDocument(
+        stack,
+        "FailingPreInstall",
+        linux=HookScript.inline("echo 'integ: the canary breaks the app on purpose'; exit 1"),
+        document_name="IntegBrake-FailingPreInstall",
+    )
+    canary = PatchWorkflow(
+        stack,
+        "Canary",
+        schedule=WindowSchedule.cron("0/15 * * * ? *"),
+        duration=Duration.hours(1),
+        targets=WindowTargets.from_tags({"PatchGroup": [PATCH_GROUP], "Canary": ["true"]}),
+        hooks=LifecycleHooks(pre_install=failing, post_install=demo.post_install, on_exit=demo.on_exit),
+    )
+    main = PatchWorkflow(
+        stack,
+        "Main",
+        schedule=WindowSchedule.cron("0 3 ? * SUN *"),
+        duration=Duration.hours(2),
+        patch_groups=[PATCH_GROUP],
+        hooks=demo,
+    )
+    # The canary opens every quarter hour so the test need not wait a day; in production it would run
+    # before the main window, which check_order enforces.
+    waves = PatchWaves(stack, "Waves", waves=[canary, main], check_order=False)
+    integ = IntegTest(app, "Brake", test_cases=[stack])
+    record = waves.halt_records[main.window]
+    halt_runbook = waves.node.find_child("HaltAfterCanary")
+    assert isinstance(halt_runbook, ssm.CfnDocument)
+    steps = [
+        online(integ, fleet),
+        _disabled(integ, main.window.window_id),
+        _halt_record(integ, record.ref),
+        _halt_runbook_succeeded(integ, halt_runbook.ref),
+        _failed_execution(integ, canary.window.window_id),
+    ]
+    acknowledge_assertion_providers(integ)
+    in_order(steps)
+    return integ
+
+
+def _disabled(integ: IntegTest, window_id: str) -> IApiCall:
+    """Wait until the main window is disabled (the halt runbook's UpdateMaintenanceWindow Enabled=false)."""
+    return (
+        integ.assertions.aws_api_call("SSM", "getMaintenanceWindow", {"WindowId": window_id})
+        .expect(ExpectedResult.object_like({"WindowId": window_id, "Enabled": False}))
+        .wait_for_assertions(total_timeout=TOTAL_TIMEOUT, interval=INTERVAL)
+    )
+
+
+def _halt_record(integ: IntegTest, name: str) -> IApiCall:
+    """The main wave's halt record names the canary's failed window execution (so the gate keeps it shut)."""
+    record = integ.assertions.aws_api_call("SSM", "getParameter", {"Name": name})
+    value = Match.string_like_regexp(
+        "^halted after PatchHooksIntegBrake/Canary \\(account .*\\): window execution \\S+ ended FAILED$"
+    )
+    record.expect(ExpectedResult.object_like({"Parameter": {"Value": value}}))
+    return record
+
+
+def _halt_runbook_succeeded(integ: IntegTest, name: str) -> IApiCall:
+    """The halt runbook ran to its end: its last step published the announcement to the brake's topic."""
+    executions = integ.assertions.aws_api_call(
+        "SSM",
+        "describeAutomationExecutions",
+        {
+            "Filters": [
+                {"Key": "DocumentNamePrefix", "Values": [name]},
+                {"Key": "ExecutionStatus", "Values": ["Success"]},
+            ]
+        },
+    )
+    succeeded = Match.array_with([Match.object_like({"DocumentName": name, "AutomationExecutionStatus": "Success"})])
+    executions.expect(ExpectedResult.object_like({"AutomationExecutionMetadataList": succeeded}))
+    return executions
+
+
+def _failed_execution(integ: IntegTest, window_id: str) -> IApiCall:
+    """The canary's window has a FAILED execution: the failure the brake answered."""
+    # Its filters take only ExecutedBefore/ExecutedAfter: the expectation picks the FAILED one out.
+    executions = integ.assertions.aws_api_call("SSM", "describeMaintenanceWindowExecutions", {"WindowId": window_id})
+    failed = Match.array_with([Match.object_like({"WindowId": window_id, "Status": "FAILED"})])
+    executions.expect(ExpectedResult.object_like({"WindowExecutions": failed}))
+    return executions
+
+
+if __name__ == "__main__":
+    application = App()
+    build(application)
+    application.synth()
