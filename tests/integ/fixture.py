@@ -15,7 +15,7 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk.integ_tests_alpha import ExpectedResult, IApiCall, IntegTest, Match
 
-from constructs_lib import LifecycleHooks
+from constructs_lib import HookDocument, HookScript, LifecycleHooks, PatchWorkflow, WindowSchedule
 from constructs_lib._internal.nag import suppress_scanner
 from tests.builders import ROOT
 
@@ -110,6 +110,33 @@ def _instance(
     )
     Tags.of(instance).add("PatchGroup", patch_group)
     return instance
+
+
+def with_failing_pre_install(stack: Stack, hooks: LifecycleHooks, prefix: str, message: str) -> LifecycleHooks:
+    """``hooks`` with a pre-install hook that prints ``message`` and exits 1 (document ``<prefix>-FailingPreInstall``)."""
+    failing = HookDocument(
+        stack,
+        "FailingPreInstall",
+        linux=HookScript.inline(f"echo 'integ: {message}'; exit 1"),
+        document_name=f"{prefix}-FailingPreInstall",
+    )
+    return LifecycleHooks(pre_install=failing, post_install=hooks.post_install, on_exit=hooks.on_exit)
+
+
+def weekly_workflow(
+    stack: Stack, construct_id: str, patch_group: str, hooks: LifecycleHooks, **options: Any
+) -> PatchWorkflow:
+    """A workflow for ``patch_group`` with ``hooks`` that opens on Sundays at 03:00 UTC for 2 hours: it never
+    opens while a test runs (the assertions send their own commands)."""
+    return PatchWorkflow(
+        stack,
+        construct_id,
+        schedule=WindowSchedule.cron("0 3 ? * SUN *"),
+        duration=Duration.hours(2),
+        patch_groups=[patch_group],
+        hooks=hooks,
+        **options,
+    )
 
 
 def online(integ: IntegTest, fleet: Fleet) -> IApiCall:

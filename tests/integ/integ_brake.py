@@ -16,15 +16,7 @@ from aws_cdk import App, Duration, Stack, Tags
 from aws_cdk import aws_ssm as ssm
 from aws_cdk.integ_tests_alpha import ExpectedResult, IApiCall, IntegTest, Match
 
-from constructs_lib import (
-    HookDocument,
-    HookScript,
-    LifecycleHooks,
-    PatchWaves,
-    PatchWorkflow,
-    WindowSchedule,
-    WindowTargets,
-)
+from constructs_lib import PatchWaves, PatchWorkflow, WindowSchedule, WindowTargets
 from examples.demo.stack import demo_hooks
 from tests.integ.fixture import (
     INTERVAL,
@@ -33,6 +25,8 @@ from tests.integ.fixture import (
     demo_instance,
     in_order,
     online,
+    weekly_workflow,
+    with_failing_pre_install,
 )
 
 PATCH_GROUP = "constructs-lib-integ-brake"
@@ -43,28 +37,16 @@ def build(app: App) -> IntegTest:
     fleet = demo_instance(stack, PATCH_GROUP)
     Tags.of(fleet.instance).add("Canary", "true")
     demo = demo_hooks(stack, "IntegBrake")
-    failing = HookDocument(
-        stack,
-        "FailingPreInstall",
-        linux=HookScript.inline("echo 'integ: the canary breaks the app on purpose'; exit 1"),
-        document_name="IntegBrake-FailingPreInstall",
-    )
+    failing = with_failing_pre_install(stack, demo, "IntegBrake", "the canary breaks the app on purpose")
     canary = PatchWorkflow(
         stack,
         "Canary",
         schedule=WindowSchedule.cron("0/15 * * * ? *"),
         duration=Duration.hours(1),
         targets=WindowTargets.from_tags({"PatchGroup": [PATCH_GROUP], "Canary": ["true"]}),
-        hooks=LifecycleHooks(pre_install=failing, post_install=demo.post_install, on_exit=demo.on_exit),
+        hooks=failing,
     )
-    main = PatchWorkflow(
-        stack,
-        "Main",
-        schedule=WindowSchedule.cron("0 3 ? * SUN *"),
-        duration=Duration.hours(2),
-        patch_groups=[PATCH_GROUP],
-        hooks=demo,
-    )
+    main = weekly_workflow(stack, "Main", PATCH_GROUP, demo)
     # The canary opens every quarter hour so the test need not wait a day; in production it would run
     # before the main window, which check_order enforces.
     waves = PatchWaves(stack, "Waves", waves=[canary, main], check_order=False)

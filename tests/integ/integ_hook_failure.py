@@ -10,9 +10,8 @@ from __future__ import annotations
 from aws_cdk import App, Stack
 from aws_cdk.integ_tests_alpha import IntegTest
 
-from constructs_lib import HookDocument, HookScript, LifecycleHooks
 from examples.demo.stack import demo_hooks
-from tests.integ.fixture import assert_hooked_patch, demo_instance
+from tests.integ.fixture import assert_hooked_patch, demo_instance, with_failing_pre_install
 
 PATCH_GROUP = "constructs-lib-integ-failure"
 
@@ -20,14 +19,9 @@ PATCH_GROUP = "constructs-lib-integ-failure"
 def build(app: App) -> IntegTest:
     stack = Stack(app, "PatchHooksIntegFailure")
     fleet = demo_instance(stack, PATCH_GROUP)
-    demo = demo_hooks(stack, "IntegFailure")
-    failing = HookDocument(
-        stack,
-        "FailingPreInstall",
-        linux=HookScript.inline("echo 'integ: the pre-install hook fails on purpose'; exit 1"),
-        document_name="IntegFailure-FailingPreInstall",
+    hooks = with_failing_pre_install(
+        stack, demo_hooks(stack, "IntegFailure"), "IntegFailure", "the pre-install hook fails on purpose"
     )
-    hooks = LifecycleHooks(pre_install=failing, post_install=demo.post_install, on_exit=demo.on_exit)
     integ = IntegTest(app, "HookFailure", test_cases=[stack])
     assert_hooked_patch(
         integ,

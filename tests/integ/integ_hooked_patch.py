@@ -9,12 +9,12 @@ its output, and asks the instance whether the app answers healthy.
 
 from __future__ import annotations
 
-from aws_cdk import App, Duration, Stack
+from aws_cdk import App, Stack
 from aws_cdk.integ_tests_alpha import IntegTest
 
-from constructs_lib import CommandOutput, PatchWorkflow, WindowSchedule
+from constructs_lib import CommandOutput
 from examples.demo.stack import demo_hooks
-from tests.integ.fixture import assert_hooked_patch, demo_instance
+from tests.integ.fixture import assert_hooked_patch, demo_instance, weekly_workflow
 
 PATCH_GROUP = "constructs-lib-integ-happy"
 
@@ -23,15 +23,8 @@ def build(app: App) -> IntegTest:
     stack = Stack(app, "PatchHooksIntegHappy")
     fleet = demo_instance(stack, PATCH_GROUP)
     hooks = demo_hooks(stack, "IntegHappy")
-    PatchWorkflow(
-        stack,
-        "Patching",
-        schedule=WindowSchedule.cron("0 3 ? * SUN *"),
-        duration=Duration.hours(2),
-        patch_groups=[PATCH_GROUP],
-        hooks=hooks,
-        output=CommandOutput(stack, "Output", s3_output=False, cloudwatch_output=True),
-    )
+    output = CommandOutput(stack, "Output", s3_output=False, cloudwatch_output=True)
+    weekly_workflow(stack, "Patching", PATCH_GROUP, hooks, output=output)
     integ = IntegTest(app, "HookedPatch", test_cases=[stack])
     assert_hooked_patch(
         integ,

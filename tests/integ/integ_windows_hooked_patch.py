@@ -19,14 +19,12 @@ from aws_cdk.integ_tests_alpha import IntegTest
 from constructs_lib import (
     HookPlatform,
     LifecycleHooks,
-    PatchWorkflow,
     ServiceManager,
     StartAppHook,
     StopAppHook,
     UpdateAppHook,
-    WindowSchedule,
 )
-from tests.integ.fixture import WINDOWS_APP_DIR, assert_hooked_patch, windows_demo_instance
+from tests.integ.fixture import WINDOWS_APP_DIR, assert_hooked_patch, weekly_workflow, windows_demo_instance
 
 PATCH_GROUP = "constructs-lib-integ-windows"
 PREFIX = "IntegWindows"
@@ -75,14 +73,7 @@ def build(app: App) -> IntegTest:
     stack = Stack(app, "PatchHooksIntegWindows")
     fleet = windows_demo_instance(stack, PATCH_GROUP)
     hooks = windows_hooks(stack)
-    PatchWorkflow(
-        stack,
-        "Patching",
-        schedule=WindowSchedule.cron("0 3 ? * SUN *"),
-        duration=Duration.hours(2),
-        patch_groups=[PATCH_GROUP],
-        hooks=hooks,
-    )
+    weekly_workflow(stack, "Patching", PATCH_GROUP, hooks)
     integ = IntegTest(app, "WindowsHookedPatch", test_cases=[stack])
     assert_hooked_patch(
         integ,
