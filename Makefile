@@ -141,5 +141,7 @@ clean:
 # Deploys each integration test (tests/integ; TESTS="integ_brake ..." picks some, the Windows one only when
 # named) to the account in the environment, its assertions run by the deploy, then destroys it; without an
 # account it stops with one line (docs/testing.md).
+# TESTS reaches run.sh through the environment, never the command line: make does not quote it. The instance
+# metadata service stays available to it (an EC2 instance role is an account too).
 integ: setup
-	bash tests/integ/run.sh $(TESTS)
+	env -u AWS_EC2_METADATA_DISABLED bash tests/integ/run.sh

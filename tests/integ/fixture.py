@@ -10,12 +10,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from aws_cdk import CfnResource, Duration, Stack, Tags
+from aws_cdk import CfnResource, Duration, RemovalPolicy, Stack, Tags
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
-from aws_cdk.integ_tests_alpha import ExpectedResult, IApiCall, IntegTest, Match
+from aws_cdk import aws_logs as logs
+from aws_cdk.integ_tests_alpha import ExpectedResult, IApiCall, IntegTest
 
-from constructs_lib import HookDocument, HookScript, LifecycleHooks, PatchWorkflow, WindowSchedule
+from constructs_lib import (
+    ApprovalRule,
+    CommandOutput,
+    HookDocument,
+    HookScript,
+    LifecycleHooks,
+    OperatingSystem,
+    PatchBaselineOptions,
+    PatchWorkflow,
+    WindowSchedule,
+)
 from constructs_lib._internal.nag import suppress_scanner
 from tests.builders import ROOT
 
@@ -34,22 +45,40 @@ Restart=no
 [Install]
 WantedBy=multi-user.target
 """
-# An hour at most: SSM registration, one patch run with its hooks, the health check.
-TOTAL_TIMEOUT = Duration.minutes(60)
+# CloudFormation waits an hour at most for a custom resource: each waiting step gives up before that, so
+# its own "Operation timed out" message reaches the deploy.
+TOTAL_TIMEOUT = Duration.minutes(50)
+SHORT_TIMEOUT = Duration.minutes(10)
 INTERVAL = Duration.seconds(30)
+# With nothing missing, AWS-RunPatchBaselineWithHooks Install goes straight to on-exit: the hooks before it
+# run only when the instance misses an approved patch. So the Linux instance downgrades the first of these
+# that has an older build in its repository, and the test's baseline approves every update at once.
+DOWNGRADE_CANDIDATES = ("ca-certificates", "tzdata", "openssl-libs", "glibc-langpack-en", "python3-libs")
+APPROVE_ALL = ApprovalRule(approve_after=Duration.days(0), enable_non_security=True)
 
 
 @dataclass
 class Fleet:
-    """The one instance the assertions ask SSM about, and how to ask it whether the app is healthy."""
+    """The one instance the assertions ask SSM about, where its commands write their output, how to ask it
+    whether user data is done and whether the app is healthy, and the baseline its patch group uses."""
 
     instance: ec2.Instance
+    output: CommandOutput
+    baseline: PatchBaselineOptions
     shell_document: str = "AWS-RunShellScript"
+    ready_command: str = "cloud-init status --wait >/dev/null; systemctl is-active demo-app"
+    ready_answer: str = "^active"
     health_command: str = "curl -fsS http://127.0.0.1:8080/health"
+
+    @property
+    def log_group_name(self) -> str:
+        assert self.output.log_group is not None
+        return self.output.log_group.log_group_name
 
 
 def demo_instance(stack: Stack, patch_group: str) -> Fleet:
-    """A t3.micro on Amazon Linux 2023 running the demo app as the systemd unit ``demo-app`` (user data)."""
+    """A t3.micro on Amazon Linux 2023 running the demo app as the systemd unit ``demo-app`` (user data),
+    with one package downgraded so that Install has something to install."""
     user_data = ec2.UserData.for_linux()
     user_data.add_commands(
         "mkdir -p /opt/demo",
@@ -57,14 +86,19 @@ def demo_instance(stack: Stack, patch_group: str) -> Fleet:
         f"cat > /etc/systemd/system/demo-app.service <<'UNIT'\n{UNIT}UNIT",
         "systemctl daemon-reload",
         "systemctl enable --now demo-app",
+        f'for package in {" ".join(DOWNGRADE_CANDIDATES)}; do dnf -y downgrade "$package" && break; done',
     )
     image = ec2.MachineImage.latest_amazon_linux2023()
-    return Fleet(_instance(stack, patch_group, image, ec2.InstanceType("t3.micro"), user_data))
+    instance, output = _instance(stack, patch_group, image, ec2.InstanceType("t3.micro"), user_data)
+    baseline = PatchBaselineOptions(operating_system=OperatingSystem.AMAZON_LINUX_2023, approval_rules=[APPROVE_ALL])
+    return Fleet(instance, output, baseline)
 
 
 def windows_demo_instance(stack: Stack, patch_group: str) -> Fleet:
     """A t3.medium on Windows Server 2022 with the demo app's script in C:\\demo (user data); the app is not
-    running until the start hook launches it (the hooks' pidfile manager records what it starts)."""
+    running until the start hook launches it (the hooks' pidfile manager records what it starts). Nothing is
+    downgraded: the baseline approves every update at once, and Microsoft Defender's definition updates come
+    out several times a day."""
     user_data = ec2.UserData.for_windows()
     user_data.add_commands(
         f"New-Item -ItemType Directory -Force -Path {WINDOWS_APP_DIR} | Out-Null",
@@ -73,19 +107,27 @@ def windows_demo_instance(stack: Stack, patch_group: str) -> Fleet:
         "Write-Output 'demo app script written'",
     )
     image = ec2.MachineImage.latest_windows(ec2.WindowsVersion.WINDOWS_SERVER_2022_ENGLISH_FULL_BASE)
-    instance = _instance(stack, patch_group, image, ec2.InstanceType("t3.medium"), user_data)
+    instance, output = _instance(stack, patch_group, image, ec2.InstanceType("t3.medium"), user_data)
+    baseline = PatchBaselineOptions(
+        operating_system=OperatingSystem.WINDOWS, approval_rules=[ApprovalRule(approve_after=Duration.days(0))]
+    )
     return Fleet(
         instance,
+        output,
+        baseline,
         shell_document="AWS-RunPowerShellScript",
+        ready_command=f"if (Test-Path -LiteralPath {WINDOWS_APP_DIR}\\service.ps1) {{ 'ready' }}",
+        ready_answer="^ready",
         health_command="(Invoke-WebRequest -UseBasicParsing -Uri http://127.0.0.1:8080/health).Content",
     )
 
 
 def _instance(
     stack: Stack, patch_group: str, image: ec2.IMachineImage, size: ec2.InstanceType, user_data: ec2.UserData
-) -> ec2.Instance:
+) -> tuple[ec2.Instance, CommandOutput]:
     """The instance in a public subnet of its own VPC (no NAT: it reaches SSM over the internet), no inbound
-    rule, SSM-managed through its instance profile, tagged into ``patch_group``."""
+    rule, SSM-managed through its instance profile, tagged into ``patch_group``; and a log group (destroyed
+    with the test) its commands write their output to."""
     vpc = ec2.Vpc(
         stack,
         "Vpc",
@@ -109,7 +151,13 @@ def _instance(
         require_imdsv2=True,
     )
     Tags.of(instance).add("PatchGroup", patch_group)
-    return instance
+    logs_group = logs.LogGroup(
+        stack, "CommandLogs", retention=logs.RetentionDays.ONE_WEEK, removal_policy=RemovalPolicy.DESTROY
+    )
+    suppress_scanner(logs_group, "CKV_AWS_158", "the integration test's command output, destroyed with the test")
+    output = CommandOutput(stack, "Output", s3_output=False, log_group=logs_group)
+    output.grant_write(role)
+    return instance, output
 
 
 def with_failing_pre_install(stack: Stack, hooks: LifecycleHooks, prefix: str, message: str) -> LifecycleHooks:
@@ -124,18 +172,19 @@ def with_failing_pre_install(stack: Stack, hooks: LifecycleHooks, prefix: str, m
 
 
 def weekly_workflow(
-    stack: Stack, construct_id: str, patch_group: str, hooks: LifecycleHooks, **options: Any
+    stack: Stack, construct_id: str, fleet: Fleet, patch_group: str, hooks: LifecycleHooks
 ) -> PatchWorkflow:
-    """A workflow for ``patch_group`` with ``hooks`` that opens on Sundays at 03:00 UTC for 2 hours: it never
-    opens while a test runs (the assertions send their own commands)."""
+    """A workflow for ``patch_group`` with ``hooks`` and the fleet's baseline and output, that opens on
+    Sundays at 03:00 UTC for 2 hours: it never opens while a test runs (the assertions send their own commands)."""
     return PatchWorkflow(
         stack,
         construct_id,
         schedule=WindowSchedule.cron("0 3 ? * SUN *"),
         duration=Duration.hours(2),
         patch_groups=[patch_group],
+        baselines=[fleet.baseline],
         hooks=hooks,
-        **options,
+        output=fleet.output,
     )
 
 
@@ -153,32 +202,58 @@ def online(integ: IntegTest, fleet: Fleet) -> IApiCall:
 
 
 def run_command(integ: IntegTest, fleet: Fleet, document: str, parameters: dict[str, Any]) -> IApiCall:
-    """Send ``document`` to the instance (its command id is the call's ``Command.CommandId``)."""
+    """Send ``document`` to the instance, its output to the fleet's log group (its command id is the call's
+    ``Command.CommandId``, its log streams ``<command id>/<instance id>/<step>/stdout``)."""
     return integ.assertions.aws_api_call(
         "SSM",
         "sendCommand",
-        {"DocumentName": document, "InstanceIds": [fleet.instance.instance_id], "Parameters": parameters},
+        {
+            "DocumentName": document,
+            "InstanceIds": [fleet.instance.instance_id],
+            "Parameters": parameters,
+            "CloudWatchOutputConfig": {"CloudWatchLogGroupName": fleet.log_group_name, "CloudWatchOutputEnabled": True},
+        },
     )
 
 
-def invocation(integ: IntegTest, fleet: Fleet, command: IApiCall, expected: dict[str, Any]) -> IApiCall:
-    """Wait until the command's invocation on the instance looks like ``expected`` (a status is final)."""
+def invocation(integ: IntegTest, fleet: Fleet, command: IApiCall, path: str, expected: str) -> IApiCall:
+    """Wait until the command's invocation on the instance has ``expected`` (a regular expression) at
+    ``path`` (Status, or StandardOutputContent of a short command): one field is read, because CloudFormation
+    takes at most 4,096 bytes back from a custom resource and a patch run's output is far longer."""
     return (
         integ.assertions.aws_api_call(
             "SSM",
             "getCommandInvocation",
             {"CommandId": command.get_att_string("Command.CommandId"), "InstanceId": fleet.instance.instance_id},
         )
-        .expect(ExpectedResult.object_like(expected))
+        .assert_at_path(path, ExpectedResult.string_like_regexp(expected))
         .wait_for_assertions(total_timeout=TOTAL_TIMEOUT, interval=INTERVAL)
     )
 
 
-def healthy(integ: IntegTest, fleet: Fleet) -> tuple[IApiCall, IApiCall]:
+def logged(integ: IntegTest, fleet: Fleet, phrase: str, command: IApiCall | None = None) -> IApiCall:
+    """Wait until ``phrase`` shows in the output the fleet's log group holds (of ``command`` only, when given):
+    the agent ships output within minutes of each step."""
+    parameters: dict[str, Any] = {"logGroupName": fleet.log_group_name, "filterPattern": f'"{phrase}"'}
+    if command is not None:
+        parameters["logStreamNamePrefix"] = command.get_att_string("Command.CommandId")
+    return (
+        integ.assertions.aws_api_call("CloudWatchLogs", "filterLogEvents", parameters)
+        .assert_at_path("events.0.logStreamName", ExpectedResult.string_like_regexp("/stdout$"))
+        .wait_for_assertions(total_timeout=SHORT_TIMEOUT, interval=INTERVAL)
+    )
+
+
+def ready(integ: IntegTest, fleet: Fleet) -> list[IApiCall]:
+    """Wait until user data is done (SSM can report the instance online before it runs)."""
+    check = run_command(integ, fleet, fleet.shell_document, {"commands": [fleet.ready_command]})
+    return [check, invocation(integ, fleet, check, "StandardOutputContent", fleet.ready_answer)]
+
+
+def healthy(integ: IntegTest, fleet: Fleet) -> list[IApiCall]:
     """Ask the instance, through SSM, whether the app answers healthy on its port."""
     check = run_command(integ, fleet, fleet.shell_document, {"commands": [fleet.health_command]})
-    answer = {"Status": "Success", "StandardOutputContent": Match.string_like_regexp("^ok")}
-    return check, invocation(integ, fleet, check, answer)
+    return [check, invocation(integ, fleet, check, "StandardOutputContent", "^ok")]
 
 
 def acknowledge_assertion_providers(integ: IntegTest) -> None:
@@ -204,27 +279,36 @@ _PROVIDER_CHECKS = {
 
 
 def assert_hooked_patch(
-    integ: IntegTest, fleet: Fleet, hooks: LifecycleHooks, *, status: str, output: str, start_first: bool = False
+    integ: IntegTest,
+    fleet: Fleet,
+    hooks: LifecycleHooks,
+    *,
+    status: str,
+    phrases: Sequence[str],
+    start_first: bool = False,
 ) -> None:
-    """The test's assertions, in order: the instance is online; with ``start_first``, the on-exit hook's
-    document alone starts the app and sees it healthy; AWS-RunPatchBaselineWithHooks with ``hooks`` (Install,
-    NoReboot) ends ``status`` with ``output`` (a regular expression) in its output; the app answers healthy."""
-    steps = [online(integ, fleet)]
+    """The test's assertions, in order: the instance is online and its user data done; with ``start_first``,
+    the on-exit hook's document alone starts the app and logs it healthy; AWS-RunPatchBaselineWithHooks with
+    ``hooks`` (Install, NoReboot) ends ``status`` and its output holds each of ``phrases``; the app answers
+    healthy."""
+    steps = [online(integ, fleet), *ready(integ, fleet)]
     if start_first:
         assert hooks.on_exit is not None
         start = run_command(integ, fleet, hooks.on_exit.document_name, {})
-        healthy_after = Match.string_like_regexp("start_app_and_verify: demo-app is healthy after")
-        steps += [start, invocation(integ, fleet, start, {"Status": "Success", "StandardOutputContent": healthy_after})]
+        steps += [
+            start,
+            invocation(integ, fleet, start, "Status", "^Success$"),
+            logged(integ, fleet, "demo-app is healthy after", start),
+        ]
     patch = run_command(
         integ,
         fleet,
         "AWS-RunPatchBaselineWithHooks",
         {"Operation": ["Install"], "RebootOption": ["NoReboot"], **hooks.to_task_parameters()},
     )
-    ended = invocation(
-        integ, fleet, patch, {"Status": status, "StandardOutputContent": Match.string_like_regexp(output)}
-    )
-    steps += [patch, ended, *healthy(integ, fleet)]
+    steps += [patch, invocation(integ, fleet, patch, "Status", f"^{status}$")]
+    steps += [logged(integ, fleet, phrase, patch) for phrase in phrases]
+    steps += healthy(integ, fleet)
     acknowledge_assertion_providers(integ)
     in_order(steps)
 

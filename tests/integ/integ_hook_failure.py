@@ -11,7 +11,7 @@ from aws_cdk import App, Stack
 from aws_cdk.integ_tests_alpha import IntegTest
 
 from examples.demo.stack import demo_hooks
-from tests.integ.fixture import assert_hooked_patch, demo_instance, with_failing_pre_install
+from tests.integ.fixture import assert_hooked_patch, demo_instance, weekly_workflow, with_failing_pre_install
 
 PATCH_GROUP = "constructs-lib-integ-failure"
 
@@ -22,13 +22,17 @@ def build(app: App) -> IntegTest:
     hooks = with_failing_pre_install(
         stack, demo_hooks(stack, "IntegFailure"), "IntegFailure", "the pre-install hook fails on purpose"
     )
+    weekly_workflow(stack, "Patching", fleet, PATCH_GROUP, hooks)
     integ = IntegTest(app, "HookFailure", test_cases=[stack])
     assert_hooked_patch(
         integ,
         fleet,
         hooks,
         status="Failed",
-        output="the pre-install hook fails on purpose[\\s\\S]*start_app_and_verify: demo-app is (healthy|already running)",
+        phrases=[
+            "integ: the pre-install hook fails on purpose",
+            "start_app_and_verify: demo-app is already running and healthy",
+        ],
     )
     return integ
 

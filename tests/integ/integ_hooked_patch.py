@@ -12,7 +12,6 @@ from __future__ import annotations
 from aws_cdk import App, Stack
 from aws_cdk.integ_tests_alpha import IntegTest
 
-from constructs_lib import CommandOutput
 from examples.demo.stack import demo_hooks
 from tests.integ.fixture import assert_hooked_patch, demo_instance, weekly_workflow
 
@@ -23,15 +22,14 @@ def build(app: App) -> IntegTest:
     stack = Stack(app, "PatchHooksIntegHappy")
     fleet = demo_instance(stack, PATCH_GROUP)
     hooks = demo_hooks(stack, "IntegHappy")
-    output = CommandOutput(stack, "Output", s3_output=False, cloudwatch_output=True)
-    weekly_workflow(stack, "Patching", PATCH_GROUP, hooks, output=output)
+    weekly_workflow(stack, "Patching", fleet, PATCH_GROUP, hooks)
     integ = IntegTest(app, "HookedPatch", test_cases=[stack])
     assert_hooked_patch(
         integ,
         fleet,
         hooks,
         status="Success",
-        output="stop_app_gracefully: demo-app stopped after [\\s\\S]*start_app_and_verify: demo-app is healthy after",
+        phrases=["stop_app_gracefully: demo-app stopped after", "start_app_and_verify: demo-app is healthy after"],
     )
     return integ
 

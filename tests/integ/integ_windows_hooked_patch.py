@@ -73,14 +73,14 @@ def build(app: App) -> IntegTest:
     stack = Stack(app, "PatchHooksIntegWindows")
     fleet = windows_demo_instance(stack, PATCH_GROUP)
     hooks = windows_hooks(stack)
-    weekly_workflow(stack, "Patching", PATCH_GROUP, hooks)
+    weekly_workflow(stack, "Patching", fleet, PATCH_GROUP, hooks)
     integ = IntegTest(app, "WindowsHookedPatch", test_cases=[stack])
     assert_hooked_patch(
         integ,
         fleet,
         hooks,
         status="Success",
-        output="stop_app_gracefully: demo-app stopped after [\\s\\S]*start_app_and_verify: demo-app is healthy after",
+        phrases=["stop_app_gracefully: demo-app stopped after", "start_app_and_verify: demo-app is healthy after"],
         start_first=True,
     )
     return integ

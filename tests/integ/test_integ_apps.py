@@ -4,9 +4,12 @@ and under every validator: tests/scenarios.py integ_*). Running them is ``make i
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import re
 import subprocess
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import botocore.session
@@ -32,23 +35,39 @@ def stacks(build: Any) -> dict[str, dict[str, Any]]:
 
 
 def calls(template: dict[str, Any], physical: dict[str, str] | None = None) -> list[dict[str, Any]]:
-    """The assertions' API calls, in template order: their parameters and expectations as JSON, each
-    deploy-time value read as ``physical`` names it (by the output or attribute it reads)."""
+    """The assertions' API calls, in template order: their parameters and expectations as JSON (each
+    deploy-time value read as ``physical`` names it, by the output or attribute it reads), what they depend
+    on, the fields they read back, and how long their waiter (if any) waits at most, in seconds."""
     found = []
-    for resource in template["Resources"].values():
+    resources = template["Resources"]
+    for logical_id, resource in resources.items():
         if resource["Type"].startswith("Custom::DeployAssert@SdkCall"):
             props = resource["Properties"]
             text = {k: _text(v, physical or {}) for k, v in props.get("parameters", {}).items()}
             found.append(
                 {
+                    "id": logical_id,
                     "service": props["service"],
                     "api": props["api"],
                     "text": json.dumps(props),
                     "expected": _text(props.get("expected", ""), physical or {}),
                     "parameters": {k: json.loads(v) for k, v in text.items()},
+                    "depends_on": resource.get("DependsOn", []),
+                    "output_paths": props.get("outputPaths"),
+                    "wait_seconds": _waits(resources, props),
                 }
             )
     return found
+
+
+def _waits(resources: dict[str, Any], props: dict[str, Any]) -> int | None:
+    """The longest a waiting call's state machine retries: attempts times interval (its backoff is 1)."""
+    if "stateMachineArn" not in props:
+        return None
+    machine = resources[props["stateMachineArn"]["Ref"]]["Properties"]["DefinitionString"]
+    definition = "".join(part for part in machine["Fn::Join"][1] if isinstance(part, str))
+    (retry,) = re.findall(r'"IntervalSeconds":(\d+),"MaxAttempts":(\d+),"BackoffRate":1\}', definition)
+    return int(retry[0]) * int(retry[1])
 
 
 def _text(value: Any, physical: dict[str, str]) -> str:
@@ -106,102 +125,217 @@ def assertions_of(build: Any, stack_name: str | None = None) -> list[dict[str, A
     return calls(template, physical_ids(templates[stack_name]) if stack_name else None)
 
 
-def test_the_happy_path_patches_with_the_stacks_hooks_and_checks_the_app() -> None:
-    templates = stacks(integ_hooked_patch.build)
-    under_test = templates["PatchHooksIntegHappy"]
-    (assertions,) = [t for name, t in templates.items() if "DeployAssert" in name]
-    apis = [call["api"] for call in calls(assertions)]
-    assert sorted(apis) == [
-        "describeInstanceInformation",
-        "getCommandInvocation",
-        "getCommandInvocation",
-        "sendCommand",
-        "sendCommand",
-    ]
-    (patch,) = [
-        c for c in calls(assertions) if c["api"] == "sendCommand" and "AWS-RunPatchBaselineWithHooks" in c["text"]
-    ]
-    for parameter in ("PreInstallHookDocName", "PostInstallHookDocName", "OnExitHookDocName"):
-        assert parameter in patch["text"]
-    assert '\\"NoReboot\\"' in patch["text"]
-    waits = [json.loads(c["expected"]) for c in calls(assertions) if c["api"] == "getCommandInvocation"]
-    assert {"$ObjectLike": {"Status": "Success", "StandardOutputContent": {"$StringLike": "^ok"}}} in waits
-    assert any("stopped after" in json.dumps(wait) and "is healthy after" in json.dumps(wait) for wait in waits)
-    instance = next(r for r in under_test["Resources"].values() if r["Type"] == "AWS::EC2::Instance")
-    assert {"Key": "PatchGroup", "Value": "constructs-lib-integ-happy"} in instance["Properties"]["Tags"]
-    documents = [r for r in under_test["Resources"].values() if r["Type"] == "AWS::SSM::Document"]
-    assert len(documents) == 3
-
-
-def test_the_failure_path_expects_failed_the_on_exit_hook_and_a_healthy_app() -> None:
-    templates = stacks(integ_hook_failure.build)
-    (assertions,) = [t for name, t in templates.items() if "DeployAssert" in name]
-    waits = [json.loads(c["expected"]) for c in calls(assertions) if c["api"] == "getCommandInvocation"]
-    (failed,) = [w for w in waits if w["$ObjectLike"]["Status"] == "Failed"]
-    assert "start_app_and_verify" in failed["$ObjectLike"]["StandardOutputContent"]["$StringLike"]
-    assert any(w["$ObjectLike"]["Status"] == "Success" for w in waits)  # the health check after it
-
-
 UNDER_TEST = {
     integ_hooked_patch: "PatchHooksIntegHappy",
     integ_hook_failure: "PatchHooksIntegFailure",
     integ_brake: "PatchHooksIntegBrake",
     integ_windows_hooked_patch: "PatchHooksIntegWindows",
 }
+BOTOCORE = botocore.session.get_session()
+SERVICES = {"SSM": "ssm", "CloudWatchLogs": "logs"}
+# Calls whose whole response is small by their API (one window, one parameter, one filtered instance): the
+# rest read one field back (outputPaths), since CloudFormation takes at most 4,096 bytes from a custom resource.
+SMALL_RESPONSES = {"describeInstanceInformation", "getMaintenanceWindow", "getParameter"}
+HOUR = 3600
 
 
-@pytest.mark.parametrize("app", APPS, ids=lambda app: app.__name__.rsplit(".", 1)[-1])
-def test_every_assertion_call_is_valid_for_the_ssm_api(app: Any) -> None:
-    """Each call's parameters against botocore's SSM model (names, types, lengths, required members), with
-    made-up physical ids in their real forms: a wrong call would fail only in the account, after the
-    instance has been paid for."""
-    model = botocore.session.get_session().get_service_model("ssm")
+def app_id(app: Any) -> str:
+    return str(app.__name__).rsplit(".", 1)[-1]
+
+
+def test_physical_ids_are_made_up_in_each_types_form() -> None:
+    under_test = stacks(integ_brake.build)["PatchHooksIntegBrake"]
+    assert re.fullmatch(r"i-[0-9a-f]{17}", physical_id(under_test, "Instance"))
+    assert re.fullmatch(r"mw-[0-9a-f]{17}", physical_id(under_test, "MainWindow"))
+    assert physical_id(under_test, "Instance")[2:] != physical_id(under_test, "MainWindow")[3:]
+
+
+@pytest.mark.parametrize("app", APPS, ids=app_id)
+def test_every_assertion_call_is_valid_for_its_api(app: Any) -> None:
+    """Each call's parameters against botocore's model of its service (names, types, lengths, required
+    members, enum values), with made-up physical ids in their real forms: a wrong call would fail only in the
+    account, after the instance has been paid for."""
     for call in assertions_of(app.build, UNDER_TEST[app]):
-        assert call["service"] == "SSM"
         assert "<deploy-time>" not in json.dumps(call["parameters"])
-        operation = model.operation_model(call["api"][0].upper() + call["api"][1:])
+        operation = BOTOCORE.get_service_model(SERVICES[call["service"]]).operation_model(
+            call["api"][0].upper() + call["api"][1:]
+        )
         validate_parameters(call["parameters"], operation.input_shape)
+        assert not list(enum_errors(call["parameters"], operation.input_shape)), call["api"]
+
+
+def enum_errors(value: Any, shape: Any, path: str = "") -> Iterator[str]:
+    """Strings outside their shape's enum (botocore's validator checks types and lengths, not enums)."""
+    if shape.type_name == "structure" and isinstance(value, dict):
+        for name, member in value.items():
+            yield from enum_errors(member, shape.members[name], f"{path}.{name}")
+    elif shape.type_name == "list" and isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from enum_errors(item, shape.member, f"{path}[{index}]")
+    elif shape.type_name == "map" and isinstance(value, dict):
+        for key, item in value.items():
+            yield from enum_errors(item, shape.value, f"{path}.{key}")
+    elif shape.type_name == "string" and shape.enum and value not in shape.enum:
+        yield f"{path}: {value!r} is not one of {shape.enum}"
 
 
 @pytest.mark.parametrize(
-    ("parameters", "message"),
+    ("operation", "parameters", "message"),
     [
-        ({"WindowID": "mw-0123456789abcdef0"}, 'Unknown parameter in input: "WindowID"'),
-        ({"WindowId": "mw-0"}, "Invalid length for parameter WindowId"),
-        ({}, 'Missing required parameter in input: "WindowId"'),
+        ("GetMaintenanceWindow", {"WindowID": "mw-0123456789abcdef0"}, 'Unknown parameter in input: "WindowID"'),
+        ("GetMaintenanceWindow", {"WindowId": "mw-0"}, "Invalid length for parameter WindowId"),
+        ("GetMaintenanceWindow", {}, 'Missing required parameter in input: "WindowId"'),
     ],
 )
-def test_the_api_check_refuses_a_wrong_call(parameters: dict[str, Any], message: str) -> None:
-    operation = botocore.session.get_session().get_service_model("ssm").operation_model("GetMaintenanceWindow")
-    validate_parameters({"WindowId": "mw-0123456789abcdef0"}, operation.input_shape)
+def test_the_api_check_refuses_a_wrong_call(operation: str, parameters: dict[str, Any], message: str) -> None:
+    shape = BOTOCORE.get_service_model("ssm").operation_model(operation).input_shape
+    validate_parameters({"WindowId": "mw-0123456789abcdef0"}, shape)
     with pytest.raises(ParamValidationError, match=re.escape(message)):
-        validate_parameters(parameters, operation.input_shape)
+        validate_parameters(parameters, shape)
 
 
-def test_the_brake_waits_for_the_main_window_disabled_then_checks_record_runbook_and_canary() -> None:
+def test_the_enum_check_refuses_a_misspelt_filter_key_and_status() -> None:
+    shape = BOTOCORE.get_service_model("ssm").operation_model("DescribeAutomationExecutions").input_shape
+    good = {"Filters": [{"Key": "ExecutionStatus", "Values": ["Success"]}]}
+    assert not list(enum_errors(good, shape))
+    (error,) = enum_errors({"Filters": [{"Key": "ExecutionStatu", "Values": ["Success"]}]}, shape)
+    assert error.startswith(".Filters[0].Key: 'ExecutionStatu' is not one of")
+
+
+@pytest.mark.parametrize("app", APPS, ids=app_id)
+def test_every_step_waits_for_the_one_before_and_reads_back_little(app: Any) -> None:
+    assertions = assertions_of(app.build)
+    for earlier, later in itertools.pairwise(assertions):
+        assert earlier["id"] in later["depends_on"], f"{later['api']} does not wait for {earlier['api']}"
+    for call in assertions:
+        assert call["api"] in SMALL_RESPONSES or call["output_paths"], f"{call['api']} returns its whole response"
+        # Each waiter gives up before CloudFormation's hour for a custom resource, with its own message.
+        assert call["wait_seconds"] is None or call["wait_seconds"] <= HOUR - 10 * 60
+    waiting = {call["api"] for call in assertions if call["wait_seconds"]}
+    assert {"describeInstanceInformation", "getCommandInvocation"} <= waiting
+
+
+def hooked_patch_steps(build: Any, stack_name: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    under_test = stacks(build)[stack_name]
+    return under_test, assertions_of(build, stack_name)
+
+
+def sent(assertions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [call["parameters"] for call in assertions if call["api"] == "sendCommand"]
+
+
+def expected_at(call: dict[str, Any]) -> str:
+    return str(json.loads(call["expected"])["$StringLike"])
+
+
+@pytest.mark.parametrize(
+    ("app", "status", "phrases"),
+    [
+        (
+            integ_hooked_patch,
+            "Success",
+            ["stop_app_gracefully: demo-app stopped after", "start_app_and_verify: demo-app is healthy after"],
+        ),
+        (
+            integ_hook_failure,
+            "Failed",
+            [
+                "integ: the pre-install hook fails on purpose",
+                "start_app_and_verify: demo-app is already running and healthy",
+            ],
+        ),
+    ],
+    ids=["happy", "failure"],
+)
+def test_the_linux_patch_runs_the_stacks_hooks_and_finds_their_lines(app: Any, status: str, phrases: list[str]) -> None:
+    under_test, assertions = hooked_patch_steps(app.build, UNDER_TEST[app])
+    assert [call["api"] for call in assertions] == [
+        "describeInstanceInformation",
+        "sendCommand",  # user data done, the app active
+        "getCommandInvocation",
+        "sendCommand",  # the hooked patch
+        "getCommandInvocation",
+        *["filterLogEvents"] * len(phrases),
+        "sendCommand",  # the health check
+        "getCommandInvocation",
+    ]
+    ready, patch, health = sent(assertions)
+    assert ready["Parameters"]["commands"] == ["cloud-init status --wait >/dev/null; systemctl is-active demo-app"]
+    assert patch["DocumentName"] == "AWS-RunPatchBaselineWithHooks"
+    assert patch["Parameters"]["Operation"] == ["Install"]
+    assert patch["Parameters"]["RebootOption"] == ["NoReboot"]
+    pre_install = "FailingPreInstall" if app is integ_hook_failure else "StopAppGracefully"
+    hook_parameters = ("PreInstallHookDocName", "PostInstallHookDocName", "OnExitHookDocName")
+    assert [patch["Parameters"][name] for name in hook_parameters] == [
+        [physical_id(under_test, document)] for document in (pre_install, "UpdateApp", "StartAppAndVerify")
+    ]
+    log_group = physical_id(under_test, "CommandLogs")
+    for command in (ready, patch, health):
+        assert command["CloudWatchOutputConfig"] == {
+            "CloudWatchLogGroupName": log_group,
+            "CloudWatchOutputEnabled": True,
+        }
+    waits = [call for call in assertions if call["api"] == "getCommandInvocation"]
+    assert [(w["output_paths"], expected_at(w)) for w in waits] == [
+        (["StandardOutputContent"], "^active"),
+        (["Status"], f"^{status}$"),
+        (["StandardOutputContent"], "^ok"),
+    ]
+    searches = [call["parameters"] for call in assertions if call["api"] == "filterLogEvents"]
+    assert [search["filterPattern"] for search in searches] == [f'"{phrase}"' for phrase in phrases]
+    for search in searches:
+        assert search["logGroupName"] == log_group
+        assert search["logStreamNamePrefix"] == "0b9f1fa5-3a4e-4ac3-9c2b-0123456789ab"  # the patch command's id
+
+
+@pytest.mark.parametrize("app", [integ_hooked_patch, integ_hook_failure, integ_brake], ids=app_id)
+def test_the_linux_instance_misses_a_patch_its_baseline_approves_so_the_hooks_run(app: Any) -> None:
+    """With nothing missing, Install skips to on-exit: the instance downgrades a package and the patch
+    group's baseline approves every update (non-security too) on release day."""
+    resources = stacks(app.build)[UNDER_TEST[app]]["Resources"]
+    instance = next(r for r in resources.values() if r["Type"] == "AWS::EC2::Instance")
+    tags = {tag["Key"]: tag["Value"] for tag in instance["Properties"]["Tags"]}
+    user_data = instance["Properties"]["UserData"]["Fn::Base64"]
+    assert 'do dnf -y downgrade "$package" && break; done' in user_data
+    assert user_data.index("systemctl enable --now demo-app") < user_data.index("dnf -y downgrade")
+    (baseline,) = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::SSM::PatchBaseline"]
+    assert baseline["OperatingSystem"] == "AMAZON_LINUX_2023"
+    assert baseline["PatchGroups"] == [tags["PatchGroup"]]
+    (rule,) = baseline["ApprovalRules"]["PatchRules"]
+    assert rule["ApproveAfterDays"] == 0
+    assert rule["EnableNonSecurity"] is True
+    assert rule.get("PatchFilterGroup", {}).get("PatchFilters", []) == []
+
+
+def test_the_brake_waits_for_the_main_window_disabled_then_checks_record_runbook_and_hook() -> None:
     under_test = stacks(integ_brake.build)["PatchHooksIntegBrake"]
-    main, canary = physical_id(under_test, "MainWindow"), physical_id(under_test, "CanaryWindow")
+    main = physical_id(under_test, "MainWindow")
     assertions = assertions_of(integ_brake.build, "PatchHooksIntegBrake")
     assert [call["api"] for call in assertions] == [
         "describeInstanceInformation",
+        "sendCommand",
+        "getCommandInvocation",
         "getMaintenanceWindow",
         "getParameter",
         "describeAutomationExecutions",
-        "describeMaintenanceWindowExecutions",
+        "filterLogEvents",
     ]
-    _, disabled, record, runbook, executions = assertions
+    disabled, record, runbook, logged = assertions[3:]
     assert disabled["parameters"] == {"WindowId": main}
     assert json.loads(disabled["expected"]) == {"$ObjectLike": {"WindowId": main, "Enabled": False}}
+    assert disabled["wait_seconds"] == 50 * 60
     assert record["parameters"] == {"Name": physical_id(under_test, "WavesHaltRecordMain")}
     halt_runbook = physical_id(under_test, "WavesHaltAfterCanary")
-    assert {"Key": "DocumentNamePrefix", "Values": [halt_runbook]} in runbook["parameters"]["Filters"]
-    ran = {"$ObjectLike": {"DocumentName": halt_runbook, "AutomationExecutionStatus": "Success"}}
-    assert json.loads(runbook["expected"]) == {
-        "$ObjectLike": {"AutomationExecutionMetadataList": {"$ArrayWith": [ran]}}
+    assert runbook["parameters"]["Filters"] == [
+        {"Key": "DocumentNamePrefix", "Values": [halt_runbook]},
+        {"Key": "ExecutionStatus", "Values": ["Success"]},
+    ]
+    assert expected_at(runbook) == f"^{halt_runbook}$"
+    assert runbook["wait_seconds"] == 10 * 60
+    assert logged["parameters"] == {
+        "logGroupName": physical_id(under_test, "CommandLogs"),
+        "filterPattern": '"integ: the canary breaks the app on purpose"',
     }
-    assert executions["parameters"] == {"WindowId": canary}
-    failed = {"$ObjectLike": {"WindowId": canary, "Status": "FAILED"}}
-    assert json.loads(executions["expected"]) == {"$ObjectLike": {"WindowExecutions": {"$ArrayWith": [failed]}}}
 
 
 def test_the_brake_record_expectation_matches_what_the_halt_runbook_writes() -> None:
@@ -250,21 +384,22 @@ def test_the_brake_canary_fails_its_pre_install_hook_every_quarter_hour() -> Non
 
 
 def test_the_windows_variant_starts_the_app_with_its_hook_then_patches_and_asks_powershell() -> None:
-    templates = stacks(integ_windows_hooked_patch.build)
-    under_test = templates["PatchHooksIntegWindows"]
-    assertions = assertions_of(integ_windows_hooked_patch.build, "PatchHooksIntegWindows")
-    apis = [call["api"] for call in assertions]
-    assert apis[:3] == ["describeInstanceInformation", "sendCommand", "getCommandInvocation"]
-    start, patch = [call for call in assertions if call["api"] == "sendCommand"][:2]
+    under_test, assertions = hooked_patch_steps(integ_windows_hooked_patch.build, "PatchHooksIntegWindows")
     on_exit = physical_id(under_test, "StartAppAndVerify")
-    instance = physical_id(under_test, "Instance")
-    assert start["parameters"] == {"DocumentName": on_exit, "InstanceIds": [instance], "Parameters": {}}
-    assert patch["parameters"]["Parameters"]["OnExitHookDocName"] == [on_exit]
-    sent = [c["parameters"] for c in assertions if c["api"] == "sendCommand"]
-    assert [p["DocumentName"] for p in sent] == [on_exit, "AWS-RunPatchBaselineWithHooks", "AWS-RunPowerShellScript"]
-    assert (
-        "Invoke-WebRequest -UseBasicParsing -Uri http://127.0.0.1:8080/health" in sent[-1]["Parameters"]["commands"][0]
-    )
+    ready, start, patch, health = sent(assertions)
+    assert ready["DocumentName"] == health["DocumentName"] == "AWS-RunPowerShellScript"
+    assert ready["Parameters"]["commands"] == ["if (Test-Path -LiteralPath C:\\demo\\service.ps1) { 'ready' }"]
+    assert (start["DocumentName"], start["Parameters"]) == (on_exit, {})
+    assert patch["Parameters"]["OnExitHookDocName"] == [on_exit]
+    assert health["Parameters"]["commands"] == [
+        "(Invoke-WebRequest -UseBasicParsing -Uri http://127.0.0.1:8080/health).Content"
+    ]
+    searches = [call["parameters"]["filterPattern"] for call in assertions if call["api"] == "filterLogEvents"]
+    assert searches == [
+        '"demo-app is healthy after"',
+        '"stop_app_gracefully: demo-app stopped after"',
+        '"start_app_and_verify: demo-app is healthy after"',
+    ]
     resources = under_test["Resources"]
     hooks = [r["Properties"]["Content"] for r in resources.values() if r["Type"] == "AWS::SSM::Document"]
     assert len(hooks) == 3
@@ -273,6 +408,9 @@ def test_the_windows_variant_starts_the_app_with_its_hook_then_patches_and_asks_
     stop = next(c for c in hooks if "EscalateToKill" in c["parameters"])
     assert stop["parameters"]["ServiceManager"]["default"] == "pidfile"
     assert stop["parameters"]["EscalateToKill"]["default"] == "true"
+    (baseline,) = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::SSM::PatchBaseline"]
+    assert baseline["OperatingSystem"] == "WINDOWS"
+    assert baseline["ApprovalRules"]["PatchRules"][0]["ApproveAfterDays"] == 0
 
 
 def test_the_windows_demo_app_is_written_verbatim_by_user_data_and_parses() -> None:
@@ -327,12 +465,12 @@ def account(**variables: str) -> dict[str, str]:
     }
 
 
-def integ_check(*names: str) -> subprocess.CompletedProcess[str]:
+def integ_check(*names: str, **variables: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         ["bash", str(ROOT / "tests" / "integ" / "run.sh"), "--check", *names],
         capture_output=True,
         text=True,
-        env=account(),
+        env=account(**variables),
         check=False,
         timeout=30,
     )
@@ -354,3 +492,30 @@ def test_make_integ_runs_the_tests_named_and_refuses_an_unknown_one() -> None:
             refused.stderr.strip()
             == f"make integ: no integration test {wrong} (tests/integ/integ_*.py); nothing was deployed"
         )
+
+
+def test_make_integ_reads_tests_from_the_environment_as_words() -> None:
+    """make passes TESTS through the environment (the Makefile never puts it in a command line)."""
+    named = integ_check(TESTS="integ_brake  integ_hook_failure")
+    assert (named.returncode, named.stdout.split()) == (0, ["integ_brake", "integ_hook_failure"])
+    refused = integ_check(TESTS="integ_brake;touch /tmp/integ-injected $(touch /tmp/integ-injected)")
+    assert refused.returncode == 2
+    assert refused.stderr.startswith("make integ: no integration test integ_brake;touch")
+    assert not Path("/tmp/integ-injected").exists()
+    makefile = (ROOT / "Makefile").read_text()
+    assert "tests/integ/run.sh $(TESTS)" not in makefile
+
+
+def test_make_integ_takes_the_default_credentials_file_as_an_account(tmp_path: Path) -> None:
+    (tmp_path / ".aws").mkdir()
+    (tmp_path / ".aws" / "credentials").write_text("[default]\n")
+    variables = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "AWS_REGION": "eu-west-1"}
+    result = subprocess.run(
+        ["bash", str(ROOT / "tests" / "integ" / "run.sh"), "--check"],
+        capture_output=True,
+        text=True,
+        env=variables,
+        check=False,
+        timeout=30,
+    )
+    assert result.returncode == 0, result.stderr
