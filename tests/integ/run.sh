@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# make integ [TESTS="integ_brake ..."] (or run.sh [--check] [name ...]): deploy each integration test (tests/integ/integ_*.py; by default all
-# but the optional Windows one) to the account and region of the environment. Its assertions are
-# integ-tests-alpha custom resources, so the deploy runs them and fails if one fails; each test is destroyed
-# after, whatever happened. (integ-runner itself can't read this aws-cdk-lib's cloud assemblies: see
-# docs/testing.md.) --check only checks that an account is set and the tests named exist.
+# make integ [TESTS="integ_brake ..."], or run.sh [--check] [name ...]: deploy each integration test
+# (tests/integ/integ_*.py; by default all but the optional Windows one) to the account and region of the
+# environment. Its assertions are integ-tests-alpha custom resources, so the deploy runs them and fails if one
+# fails; each test is destroyed after, whatever happened. (integ-runner itself can't read this aws-cdk-lib's
+# cloud assemblies: see docs/testing.md.) --check only checks that an account is set and the tests named exist.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
