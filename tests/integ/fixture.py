@@ -54,6 +54,8 @@ INTERVAL = Duration.seconds(30)
 # run only when the instance misses an approved patch. So the Linux instance downgrades the first of these
 # that has an older build in its repository, and the test's baseline approves every update at once.
 DOWNGRADE_CANDIDATES = ("ca-certificates", "tzdata", "openssl-libs", "glibc-langpack-en", "python3-libs")
+# What the stop and start hooks print when a hooked patch goes well.
+STOPPED_AND_HEALTHY = ("stop_app_gracefully: demo-app stopped after", "start_app_and_verify: demo-app is healthy after")
 APPROVE_ALL = ApprovalRule(approve_after=Duration.days(0), enable_non_security=True)
 
 
@@ -161,7 +163,8 @@ def _instance(
 
 
 def with_failing_pre_install(stack: Stack, hooks: LifecycleHooks, prefix: str, message: str) -> LifecycleHooks:
-    """``hooks`` with a pre-install hook that prints ``message`` and exits 1 (document ``<prefix>-FailingPreInstall``)."""
+    """``hooks`` with a pre-install hook that prints ``message`` and exits 1 (its document is named
+    ``<prefix>-FailingPreInstall``)."""
     failing = HookDocument(
         stack,
         "FailingPreInstall",

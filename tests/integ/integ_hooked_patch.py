@@ -13,7 +13,7 @@ from aws_cdk import App, Stack
 from aws_cdk.integ_tests_alpha import IntegTest
 
 from examples.demo.stack import demo_hooks
-from tests.integ.fixture import assert_hooked_patch, demo_instance, weekly_workflow
+from tests.integ.fixture import STOPPED_AND_HEALTHY, assert_hooked_patch, demo_instance, weekly_workflow
 
 PATCH_GROUP = "constructs-lib-integ-happy"
 
@@ -29,7 +29,7 @@ def build(app: App) -> IntegTest:
         fleet,
         hooks,
         status="Success",
-        phrases=["stop_app_gracefully: demo-app stopped after", "start_app_and_verify: demo-app is healthy after"],
+        phrases=STOPPED_AND_HEALTHY,
     )
     return integ
 

@@ -24,7 +24,13 @@ from constructs_lib import (
     StopAppHook,
     UpdateAppHook,
 )
-from tests.integ.fixture import WINDOWS_APP_DIR, assert_hooked_patch, weekly_workflow, windows_demo_instance
+from tests.integ.fixture import (
+    STOPPED_AND_HEALTHY,
+    WINDOWS_APP_DIR,
+    assert_hooked_patch,
+    weekly_workflow,
+    windows_demo_instance,
+)
 
 PATCH_GROUP = "constructs-lib-integ-windows"
 PREFIX = "IntegWindows"
@@ -80,7 +86,7 @@ def build(app: App) -> IntegTest:
         fleet,
         hooks,
         status="Success",
-        phrases=["stop_app_gracefully: demo-app stopped after", "start_app_and_verify: demo-app is healthy after"],
+        phrases=STOPPED_AND_HEALTHY,
         start_first=True,
     )
     return integ

@@ -440,15 +440,7 @@ def _has_error(node: Node) -> bool:
 
 @pytest.mark.parametrize("variables", [{}, {"AWS_REGION": "eu-west-1"}, {"AWS_PROFILE": "sandbox"}])
 def test_make_integ_without_an_account_stops_with_one_line(variables: dict[str, str]) -> None:
-    env = {"PATH": "/usr/bin:/bin", "HOME": "/nonexistent", **variables}
-    result = subprocess.run(
-        ["bash", str(ROOT / "tests" / "integ" / "run.sh"), "--check"],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-        timeout=30,
-    )
+    result = run_sh({"PATH": "/usr/bin:/bin", "HOME": "/nonexistent", **variables})
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1
@@ -465,15 +457,20 @@ def account(**variables: str) -> dict[str, str]:
     }
 
 
-def integ_check(*names: str, **variables: str) -> subprocess.CompletedProcess[str]:
+def run_sh(env: dict[str, str], *names: str) -> subprocess.CompletedProcess[str]:
+    """``run.sh --check [names]`` in ``env``: what make integ would run, without deploying."""
     return subprocess.run(
         ["bash", str(ROOT / "tests" / "integ" / "run.sh"), "--check", *names],
         capture_output=True,
         text=True,
-        env=account(**variables),
+        env=env,
         check=False,
         timeout=30,
     )
+
+
+def integ_check(*names: str, **variables: str) -> subprocess.CompletedProcess[str]:
+    return run_sh(account(**variables), *names)
 
 
 def test_make_integ_runs_every_test_but_the_windows_one_by_default() -> None:
@@ -509,13 +506,5 @@ def test_make_integ_reads_tests_from_the_environment_as_words() -> None:
 def test_make_integ_takes_the_default_credentials_file_as_an_account(tmp_path: Path) -> None:
     (tmp_path / ".aws").mkdir()
     (tmp_path / ".aws" / "credentials").write_text("[default]\n")
-    variables = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "AWS_REGION": "eu-west-1"}
-    result = subprocess.run(
-        ["bash", str(ROOT / "tests" / "integ" / "run.sh"), "--check"],
-        capture_output=True,
-        text=True,
-        env=variables,
-        check=False,
-        timeout=30,
-    )
+    result = run_sh({"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "AWS_REGION": "eu-west-1"})
     assert result.returncode == 0, result.stderr
