@@ -15,6 +15,7 @@ from constructs_lib import (
     HookDocument,
     HookScript,
     MaintenanceWindow,
+    PatchWorkflow,
     WindowSchedule,
     WindowTarget,
     WindowTargets,
@@ -73,6 +74,17 @@ def window(stack: Stack, construct_id: str = "Window", **overrides: Any) -> Main
     }
     settings.update(overrides)
     return MaintenanceWindow(stack, construct_id, **settings)
+
+
+def workflow(stack: Stack, construct_id: str = "Web", **overrides: Any) -> PatchWorkflow:
+    """A valid weekly workflow for the patch group "web"; keywords override its settings."""
+    settings: dict[str, Any] = {
+        "schedule": WindowSchedule.cron("0 3 ? * SUN *"),
+        "duration": Duration.hours(3),
+        "patch_groups": ["web"],
+    }
+    settings.update(overrides)
+    return PatchWorkflow(stack, construct_id, **settings)
 
 
 def targets(mw: MaintenanceWindow, construct_id: str = "Web") -> WindowTarget:

@@ -30,6 +30,7 @@ from constructs_lib.cli.command import CommandError
 from constructs_lib.cli.schedule_preview import describe, next_starts
 from constructs_lib.operations.estimate import estimate_rollout, instances_at_once
 from examples.demo.stack import PatchingDemoStack
+from tests import builders
 from tests.builders import CDK_CONTEXT, synth_assembly, template
 
 AFTER = datetime(2026, 2, 25, tzinfo=UTC)
@@ -147,14 +148,7 @@ def test_rollout_needs_a_fleet(fleet_size: Any) -> None:
 
 
 def workflow(stack: Stack, **overrides: Any) -> PatchWorkflow:
-    settings: dict[str, Any] = {
-        "schedule": WindowSchedule.cron("0 3 ? * SUN *"),
-        "duration": Duration.hours(3),
-        "cutoff": Duration.hours(1),
-        "patch_groups": ["web"],
-    }
-    settings.update(overrides)
-    return PatchWorkflow(stack, "Web", **settings)
+    return builders.workflow(stack, **{"cutoff": Duration.hours(1), **overrides})
 
 
 def test_workflow_warns_when_the_fleet_cannot_finish_before_the_cutoff(stack: Stack) -> None:

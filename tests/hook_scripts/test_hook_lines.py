@@ -9,10 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aws_cdk import Duration
 
-from constructs_lib import CommandOutput, HookTelemetry, PatchWorkflow, WindowSchedule
-from tests.builders import new_stack, template
+from constructs_lib import CommandOutput, HookTelemetry
+from tests.builders import new_stack, template, workflow
 from tests.cloudwatch_patterns import match
 from tests.hook_scripts.harness import DemoService, HookRun, run_hook
 
@@ -22,15 +21,7 @@ def filters() -> dict[str, dict[str, Any]]:
     """The synthesized metric filters, by metric name."""
     stack = new_stack()
     output = CommandOutput(stack, "Output", cloudwatch_output=True)
-    PatchWorkflow(
-        stack,
-        "Web",
-        schedule=WindowSchedule.cron("0 3 ? * SUN *"),
-        duration=Duration.hours(3),
-        patch_groups=["web"],
-        output=output,
-        telemetry=HookTelemetry(),
-    )
+    workflow(stack, output=output, telemetry=HookTelemetry())
     by_name = {}
     for resource in template(stack).find_resources("AWS::Logs::MetricFilter").values():
         (transformation,) = resource["Properties"]["MetricTransformations"]

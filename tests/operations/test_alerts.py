@@ -12,6 +12,7 @@ from aws_cdk import Duration, Stack
 from moto import mock_aws
 
 from constructs_lib import ComplianceAlerts, OperatingSystem, PatchBaselineOptions, PatchWorkflow, WindowSchedule
+from tests import builders
 from tests.builders import new_stack, template
 
 # The documented "Patch Non-Compliant" event (user guide "monitoring-systems-manager-event-examples").
@@ -31,12 +32,8 @@ DETAIL = {
 
 
 def workflow(stack: Stack, **keywords: Any) -> PatchWorkflow:
-    return PatchWorkflow(
+    return builders.workflow(
         stack,
-        "Web",
-        schedule=WindowSchedule.cron("0 3 ? * SUN *"),
-        duration=Duration.hours(3),
-        patch_groups=["web"],
         compliance_alerts=ComplianceAlerts(**keywords),
         baselines=[PatchBaselineOptions(operating_system=OperatingSystem.AMAZON_LINUX_2023)],
     )

@@ -24,10 +24,10 @@ from constructs_lib import (
     PatchWorkflow,
     RunbookStep,
     TargetGroupDrain,
-    WindowSchedule,
     WindowTargets,
 )
 from constructs_lib._internal import automation as auto
+from tests import builders
 from tests.builders import ENV, new_app, new_stack, template
 
 TG_ARN = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123456789abcdef"
@@ -35,14 +35,7 @@ TG2_ARN = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/api/f
 
 
 def workflow(stack: Stack, **keywords: Any) -> PatchWorkflow:
-    options: dict[str, Any] = {
-        "schedule": WindowSchedule.cron("0 3 ? * SUN *"),
-        "duration": Duration.hours(4),
-        "cutoff": Duration.hours(1),
-        "patch_groups": ["web"],
-        **keywords,
-    }
-    return PatchWorkflow(stack, "Web", **options)
+    return builders.workflow(stack, **{"duration": Duration.hours(4), "cutoff": Duration.hours(1), **keywords})
 
 
 def runbook_steps(stack: Stack) -> list[dict[str, Any]]:

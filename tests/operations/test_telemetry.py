@@ -12,19 +12,14 @@ import pytest
 from aws_cdk import Duration, Stack
 from moto import mock_aws
 
-from constructs_lib import CommandOutput, HookTelemetry, PatchWorkflow, WindowSchedule
+from constructs_lib import CommandOutput, HookTelemetry, PatchWorkflow
 from examples.demo.stack import demo_hooks
+from tests import builders
 from tests.builders import new_stack, template
 
 
 def workflow(stack: Stack, name: str = "Web", **keywords: Any) -> PatchWorkflow:
-    options: dict[str, Any] = {
-        "schedule": WindowSchedule.cron("0 3 ? * SUN *"),
-        "duration": Duration.hours(3),
-        "patch_groups": [name.lower()],
-        **keywords,
-    }
-    return PatchWorkflow(stack, name, **options)
+    return builders.workflow(stack, name, **{"patch_groups": [name.lower()], **keywords})
 
 
 def resources(stack: Stack, kind: str) -> dict[str, Any]:

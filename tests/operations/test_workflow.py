@@ -21,15 +21,9 @@ from constructs_lib import (
     WindowSchedule,
     WindowTargets,
 )
-from tests.builders import hook, template
+from tests.builders import hook, template, workflow
 
 WEEKLY = WindowSchedule.cron("0 3 ? * SUN *")
-
-
-def workflow(stack: Stack, **overrides: Any) -> PatchWorkflow:
-    settings: dict[str, Any] = {"schedule": WEEKLY, "duration": Duration.hours(3), "patch_groups": ["web"]}
-    settings.update(overrides)
-    return PatchWorkflow(stack, "Web", **settings)
 
 
 def test_minimal_workflow_targets_its_patch_group(stack: Stack) -> None:
