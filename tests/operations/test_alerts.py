@@ -12,6 +12,7 @@ from aws_cdk import Duration, Stack
 from moto import mock_aws
 
 from constructs_lib import ComplianceAlerts, OperatingSystem, PatchBaselineOptions, PatchWorkflow, WindowSchedule
+from constructs_lib.cli.runbook import concrete
 from tests import builders
 from tests.builders import new_stack, template
 
@@ -41,17 +42,6 @@ def workflow(stack: Stack, **keywords: Any) -> PatchWorkflow:
 
 def resources(stack: Stack, kind: str) -> dict[str, Any]:
     return {k: r["Properties"] for k, r in template(stack).find_resources(kind).items()}
-
-
-def concrete(value: Any, names: dict[str, str]) -> Any:
-    """A template value with each Ref replaced by a made-up name."""
-    if isinstance(value, dict) and set(value) == {"Ref"}:
-        return names[value["Ref"]]
-    if isinstance(value, dict):
-        return {key: concrete(item, names) for key, item in value.items()}
-    if isinstance(value, list):
-        return [concrete(item, names) for item in value]
-    return value
 
 
 @pytest.mark.parametrize(

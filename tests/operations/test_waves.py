@@ -15,6 +15,7 @@ from aws_cdk import Duration, Stack
 from moto import mock_aws
 
 from constructs_lib import PatchRunbook, PatchWorkflow, TargetGroupDrain, WindowSchedule, WindowTargets
+from constructs_lib.cli.runbook import concrete
 from constructs_lib.operations.waves import PatchWaves, check_wave_order
 from tests.builders import logical_id, new_stack, template
 
@@ -544,20 +545,13 @@ def test_without_halt_on_instance_failure_a_runbook_wave_halts_on_its_window_exe
     assert "EC2 Automation" not in json.dumps(resources(stack, "AWS::Events::Rule"))
 
 
-def concrete(value: Any, names: dict[str, str]) -> Any:
-    """A template value with each Ref and Fn::GetAtt replaced by a made-up string and Fn::Join joined."""
-    if isinstance(value, dict) and set(value) == {"Ref"}:
-        return names.get(value["Ref"], value["Ref"])
-    if isinstance(value, dict) and set(value) == {"Fn::GetAtt"}:
-        return f"arn:aws:iam::123456789012:role/{value['Fn::GetAtt'][0]}"
-    if isinstance(value, dict) and set(value) == {"Fn::Join"}:
-        separator, parts = value["Fn::Join"]
-        return separator.join(concrete(part, names) for part in parts)
-    if isinstance(value, dict):
-        return {key: concrete(item, names) for key, item in value.items()}
-    if isinstance(value, list):
-        return [concrete(item, names) for item in value]
-    return value
+class MadeUpIds(dict[str, str]):
+    """Ids for the runbook CLI's ``concrete``: those given, else a role ARN for an attribute (Fn::GetAtt) and
+    the logical id itself for a Ref."""
+
+    def __missing__(self, key: str) -> str:
+        logical_id, _, attribute = key.partition(".")
+        return f"arn:aws:iam::123456789012:role/{logical_id}" if attribute else key
 
 
 @pytest.mark.parametrize(
@@ -581,7 +575,7 @@ def test_the_runbook_rule_on_the_documented_event_gives_the_halt_runbook_valid_p
     waves = runbook_waves(stack, halt_on_instance_failure=True)
     runbook = stack.node.find_child("Canary").node.find_child("Runbook")
     assert isinstance(runbook, PatchRunbook)
-    names = {logical_id(stack, runbook.cfn_document): "runbook-of-the-canary", "AWS::Partition": "aws"}
+    names = MadeUpIds({logical_id(stack, runbook.cfn_document): "runbook-of-the-canary", "AWS::Partition": "aws"})
     rule = concrete(resources(stack, "AWS::Events::Rule")[logical_id(stack, waves.rules[1])]["Properties"], names)
     halt = resources(stack, "AWS::SSM::Document")[logical_id(stack, waves._halt_runbooks[1])]["Properties"]
     region = "us-east-2"
