@@ -65,6 +65,11 @@ def only_properties(stack: Stack, resource_type: str) -> dict[str, Any]:
     return props
 
 
+def properties(stack: Stack, resource_type: str) -> dict[str, dict[str, Any]]:
+    """The Properties of each of the stack's resources of ``resource_type``, by logical id."""
+    return {k: r["Properties"] for k, r in template(stack).find_resources(resource_type).items()}
+
+
 def window(stack: Stack, construct_id: str = "Window", **overrides: Any) -> MaintenanceWindow:
     """A valid weekly window; keywords override its settings."""
     settings: dict[str, Any] = {

@@ -14,7 +14,7 @@ from moto import mock_aws
 from constructs_lib import ComplianceAlerts, OperatingSystem, PatchBaselineOptions, PatchWorkflow, WindowSchedule
 from constructs_lib.cli.runbook import concrete
 from tests import builders
-from tests.builders import new_stack, template
+from tests.builders import new_stack, properties, template
 
 # The documented "Patch Non-Compliant" event (user guide "monitoring-systems-manager-event-examples").
 SAMPLE = {
@@ -40,10 +40,6 @@ def workflow(stack: Stack, **keywords: Any) -> PatchWorkflow:
     )
 
 
-def resources(stack: Stack, kind: str) -> dict[str, Any]:
-    return {k: r["Properties"] for k, r in template(stack).find_resources(kind).items()}
-
-
 @pytest.mark.parametrize(
     ("detail", "alerts"),
     [
@@ -59,7 +55,7 @@ def test_the_documented_event_gives_a_readable_message_and_its_neighbours_none(
 ) -> None:
     stack = new_stack()
     web = workflow(stack)
-    (rule,) = resources(stack, "AWS::Events::Rule").values()
+    (rule,) = properties(stack, "AWS::Events::Rule").values()
     baseline = stack.get_logical_id(web.baselines[0].cfn_baseline)
     pattern = concrete(rule["EventPattern"], {baseline: "PB789"})
     region = "us-east-2"
@@ -82,7 +78,7 @@ def test_the_documented_event_gives_a_readable_message_and_its_neighbours_none(
 def test_only_the_workflows_baselines_unless_all_are_asked_for() -> None:
     stack = new_stack()
     web = workflow(stack)
-    (rule,) = resources(stack, "AWS::Events::Rule").values()
+    (rule,) = properties(stack, "AWS::Events::Rule").values()
     baseline = stack.get_logical_id(web.baselines[0].cfn_baseline)
     assert rule["EventPattern"]["detail"] == {
         "compliance-type": ["Patch"],
@@ -91,21 +87,21 @@ def test_only_the_workflows_baselines_unless_all_are_asked_for() -> None:
     }
     every = new_stack()
     workflow(every, all_baselines=True)
-    (rule,) = resources(every, "AWS::Events::Rule").values()
+    (rule,) = properties(every, "AWS::Events::Rule").values()
     assert "patch-baseline-id" not in rule["EventPattern"]["detail"]
 
 
 def test_the_alerts_topic_admits_this_rule_and_this_accounts_alarms_only() -> None:
     stack = new_stack()
     web = workflow(stack)
-    (policy,) = resources(stack, "AWS::SNS::TopicPolicy").values()
+    (policy,) = properties(stack, "AWS::SNS::TopicPolicy").values()
     statements = {json.dumps(s["Principal"]): s for s in policy["PolicyDocument"]["Statement"]}
     rule = statements[json.dumps({"Service": "events.amazonaws.com"})]
     assert rule["Condition"] == {
         "ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": [stack.get_logical_id(web.compliance_rule), "Arn"]}}  # type: ignore[arg-type]
     }
     assert json.dumps({"Service": "cloudwatch.amazonaws.com"}) not in statements  # no alarm here, none admitted
-    (key,) = resources(stack, "AWS::KMS::Key").values()
+    (key,) = properties(stack, "AWS::KMS::Key").values()
     assert key["EnableKeyRotation"] is True
     services = [s for s in key["KeyPolicy"]["Statement"] if "Service" in s["Principal"]]
     (grant,) = services
@@ -127,9 +123,9 @@ def test_two_workflows_share_one_alerts_topic() -> None:
             patch_groups=[name.lower()],
             compliance_alerts=ComplianceAlerts(),
         )
-    assert len(resources(stack, "AWS::SNS::Topic")) == 1
-    assert len(resources(stack, "AWS::Events::Rule")) == 2
-    (policy,) = resources(stack, "AWS::SNS::TopicPolicy").values()
+    assert len(properties(stack, "AWS::SNS::Topic")) == 1
+    assert len(properties(stack, "AWS::Events::Rule")) == 2
+    (policy,) = properties(stack, "AWS::SNS::TopicPolicy").values()
     assert len(policy["PolicyDocument"]["Statement"]) == 3  # SSL only, and one per rule
 
 

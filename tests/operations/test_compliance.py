@@ -23,7 +23,7 @@ from aws_cdk import Duration, Stack
 
 from constructs_lib import ComplianceReport, ComplianceSync
 from constructs_lib._internal.compliance_queries import queries
-from tests.builders import new_stack, template
+from tests.builders import new_stack, properties, template
 
 SOURCE = "222222222222"
 HERE = "123456789012"  # new_stack()'s account, in us-east-1
@@ -43,14 +43,10 @@ def report_stack(**keywords: Any) -> tuple[Stack, ComplianceReport]:
     return stack, report
 
 
-def resources(stack: Stack, kind: str) -> dict[str, Any]:
-    return {k: r["Properties"] for k, r in template(stack).find_resources(kind).items()}
-
-
 def test_each_account_may_write_only_its_own_folder_through_its_syncs() -> None:
     stack, report = report_stack()
     bucket = stack.get_logical_id(report.bucket.node.default_child)
-    (policy,) = [p for p in resources(stack, "AWS::S3::BucketPolicy").values() if p["Bucket"] == {"Ref": bucket}]
+    (policy,) = [p for p in properties(stack, "AWS::S3::BucketPolicy").values() if p["Bucket"] == {"Ref": bucket}]
     statements = [
         s for s in policy["PolicyDocument"]["Statement"] if s.get("Principal") == {"Service": "ssm.amazonaws.com"}
     ]
@@ -70,7 +66,7 @@ def test_each_account_may_write_only_its_own_folder_through_its_syncs() -> None:
     (acl,) = [s for s in statements if s["Action"] == "s3:GetBucketAcl"]
     assert acl["Resource"] == {"Fn::GetAtt": [bucket, "Arn"]}
     assert acl["Condition"]["StringEquals"]["aws:SourceAccount"] == [HERE, SOURCE]
-    (key,) = resources(stack, "AWS::KMS::Key").values()
+    (key,) = properties(stack, "AWS::KMS::Key").values()
     (grant,) = [s for s in key["KeyPolicy"]["Statement"] if s.get("Principal") == {"Service": "ssm.amazonaws.com"}]
     assert grant["Action"] == "kms:GenerateDataKey"
     assert grant["Condition"]["StringEquals"]["aws:SourceAccount"] == [HERE, SOURCE]
@@ -79,7 +75,7 @@ def test_each_account_may_write_only_its_own_folder_through_its_syncs() -> None:
 
 def test_this_accounts_sync_writes_to_the_report_with_its_key() -> None:
     stack, report = report_stack()
-    (sync,) = resources(stack, "AWS::SSM::ResourceDataSync").values()
+    (sync,) = properties(stack, "AWS::SSM::ResourceDataSync").values()
     destination = sync["S3Destination"]
     assert destination["BucketName"] == {"Ref": stack.get_logical_id(report.bucket.node.default_child)}
     assert destination["BucketPrefix"] == "patch-compliance"
@@ -91,11 +87,11 @@ def test_this_accounts_sync_writes_to_the_report_with_its_key() -> None:
 
 def test_the_workgroup_keeps_results_encrypted_in_the_bucket_and_the_queries_are_the_reports() -> None:
     stack, _ = report_stack(stale_after_days=14)
-    (workgroup,) = resources(stack, "AWS::Athena::WorkGroup").values()
+    (workgroup,) = properties(stack, "AWS::Athena::WorkGroup").values()
     configuration = workgroup["WorkGroupConfiguration"]
     assert configuration["EnforceWorkGroupConfiguration"] is True
     assert configuration["ResultConfiguration"]["EncryptionConfiguration"]["EncryptionOption"] == "SSE_KMS"
-    named = {q["Name"]: q for q in resources(stack, "AWS::Athena::NamedQuery").values()}
+    named = {q["Name"]: q for q in properties(stack, "AWS::Athena::NamedQuery").values()}
     assert {name: q["QueryString"] for name, q in named.items()} == {
         f"patch_compliance: {query.name}": query.sql for query in queries(14)
     }
@@ -105,9 +101,9 @@ def test_the_workgroup_keeps_results_encrypted_in_the_bucket_and_the_queries_are
 
 def test_the_config_rule_is_optional_and_scoped_to_patch_compliance() -> None:
     stack, _ = report_stack()
-    assert resources(stack, "AWS::Config::ConfigRule") == {}
+    assert properties(stack, "AWS::Config::ConfigRule") == {}
     with_rule, _ = report_stack(config_rule=True)
-    (rule,) = resources(with_rule, "AWS::Config::ConfigRule").values()
+    (rule,) = properties(with_rule, "AWS::Config::ConfigRule").values()
     assert rule["Source"] == {"Owner": "AWS", "SourceIdentifier": "EC2_MANAGEDINSTANCE_PATCH_COMPLIANCE_STATUS_CHECK"}
     assert rule["Scope"] == {"ComplianceResourceTypes": ["AWS::SSM::PatchCompliance"]}
 
@@ -248,7 +244,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnec
     stack, report = report_stack()
     write_layout(root, report.prefix)
     connection = duckdb.connect()
-    for table in resources(stack, "AWS::Glue::Table").values():
+    for table in properties(stack, "AWS::Glue::Table").values():
         given = table["TableInput"]
         descriptor = given["StorageDescriptor"]
         assert descriptor["SerdeInfo"]["SerializationLibrary"] == "org.openx.data.jsonserde.JsonSerDe"
@@ -334,7 +330,7 @@ def test_the_defaults_synthesize_for_this_account_and_region_alone() -> None:
     report = ComplianceReport(stack, "Report")
     assert report.accounts == [HERE]
     assert report.regions == ["us-east-1"]
-    (table, _) = resources(stack, "AWS::Glue::Table").values()
+    (table, _) = properties(stack, "AWS::Glue::Table").values()
     assert table["TableInput"]["Parameters"]["projection.accountid.values"] == HERE
 
 
@@ -360,7 +356,7 @@ def test_wrong_types_are_refused() -> None:
 def test_no_sync_may_nest_files_in_another_accounts_folder() -> None:
     stack, report = report_stack()
     bucket = stack.get_logical_id(report.bucket.node.default_child)
-    (policy,) = [p for p in resources(stack, "AWS::S3::BucketPolicy").values() if p["Bucket"] == {"Ref": bucket}]
+    (policy,) = [p for p in properties(stack, "AWS::S3::BucketPolicy").values() if p["Bucket"] == {"Ref": bucket}]
     (deny,) = [
         s for s in policy["PolicyDocument"]["Statement"] if s["Effect"] == "Deny" and s["Action"] == "s3:PutObject"
     ]
@@ -375,7 +371,7 @@ def test_no_sync_may_nest_files_in_another_accounts_folder() -> None:
 
 def test_the_tables_project_every_account_and_region_and_the_sync_waits_for_the_policy() -> None:
     stack, report = report_stack()
-    for table in resources(stack, "AWS::Glue::Table").values():
+    for table in properties(stack, "AWS::Glue::Table").values():
         parameters = table["TableInput"]["Parameters"]
         assert parameters["projection.enabled"] == "true"
         assert parameters["projection.accountid.type"] == "enum"
@@ -385,7 +381,7 @@ def test_the_tables_project_every_account_and_region_and_the_sync_waits_for_the_
     bucket = stack.get_logical_id(report.bucket.node.default_child)
     (acl,) = [
         s
-        for p in resources(stack, "AWS::S3::BucketPolicy").values()
+        for p in properties(stack, "AWS::S3::BucketPolicy").values()
         if p["Bucket"] == {"Ref": bucket}
         for s in p["PolicyDocument"]["Statement"]
         if s["Action"] == "s3:GetBucketAcl"

@@ -15,22 +15,18 @@ from moto import mock_aws
 from constructs_lib import CommandOutput, HookTelemetry, PatchWorkflow
 from examples.demo.stack import demo_hooks
 from tests import builders
-from tests.builders import new_stack, template
+from tests.builders import new_stack, properties
 
 
 def workflow(stack: Stack, name: str = "Web", **keywords: Any) -> PatchWorkflow:
     return builders.workflow(stack, name, **{"patch_groups": [name.lower()], **keywords})
 
 
-def resources(stack: Stack, kind: str) -> dict[str, Any]:
-    return {k: r["Properties"] for k, r in template(stack).find_resources(kind).items()}
-
-
 def test_six_filters_on_the_output_log_group_in_the_namespace() -> None:
     stack = new_stack()
     output = CommandOutput(stack, "Output", cloudwatch_output=True)
     workflow(stack, output=output, telemetry=HookTelemetry(namespace="Acme/Patching"))
-    filters = resources(stack, "AWS::Logs::MetricFilter")
+    filters = properties(stack, "AWS::Logs::MetricFilter")
     assert len(filters) == 6
     log_group = stack.get_logical_id(output.log_group.node.default_child)  # type: ignore[union-attr,arg-type]
     assert {json.dumps(f["LogGroupName"]) for f in filters.values()} == {json.dumps({"Ref": log_group})}
@@ -66,10 +62,10 @@ def test_workflows_sharing_an_output_share_its_filters_and_one_namespace() -> No
     web = workflow(stack, "Web", output=output, telemetry=HookTelemetry())
     api = workflow(stack, "Api", output=output, telemetry=HookTelemetry(dashboard=False))
     assert web.hook_metrics is api.hook_metrics
-    assert len(resources(stack, "AWS::Logs::MetricFilter")) == 6  # counted once, not once per workflow
+    assert len(properties(stack, "AWS::Logs::MetricFilter")) == 6  # counted once, not once per workflow
     # Failure lines name no workflow: one alarm for the log group, not one per workflow firing together.
-    assert len(resources(stack, "AWS::CloudWatch::Alarm")) == 1
-    assert len(resources(stack, "AWS::CloudWatch::Dashboard")) == 1
+    assert len(properties(stack, "AWS::CloudWatch::Alarm")) == 1
+    assert len(properties(stack, "AWS::CloudWatch::Dashboard")) == 1
     with pytest.raises(ValueError, match=r"telemetry\.namespace 'Other' differs from 'PatchHooks'"):
         workflow(stack, "Batch", output=output, telemetry=HookTelemetry(namespace="Other"))
 
@@ -78,7 +74,7 @@ def test_the_failure_alarm_sums_every_hooks_failures_and_tells_the_alerts_topic(
     stack = new_stack()
     output = CommandOutput(stack, "Output", cloudwatch_output=True)
     workflow(stack, output=output, hooks=demo_hooks(stack, "demo"), telemetry=HookTelemetry())
-    alarms = resources(stack, "AWS::CloudWatch::Alarm")
+    alarms = properties(stack, "AWS::CloudWatch::Alarm")
     (alarm,) = alarms.values()  # no time_to_healthy: the failure alarm only
     expression = next(m for m in alarm["Metrics"] if "Expression" in m)
     assert expression["Expression"] == "FILL(stopfailures, 0) + FILL(updatefailures, 0) + FILL(startfailures, 0)"
@@ -87,16 +83,16 @@ def test_the_failure_alarm_sums_every_hooks_failures_and_tells_the_alerts_topic(
     assert all(m["MetricStat"]["Stat"] == "Sum" for m in alarm["Metrics"] if "MetricStat" in m)
     assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (1, "GreaterThanOrEqualToThreshold")
     assert alarm["TreatMissingData"] == "notBreaching"
-    topic = next(k for k in resources(stack, "AWS::SNS::Topic") if k.startswith("PatchAlerts"))
+    topic = next(k for k in properties(stack, "AWS::SNS::Topic") if k.startswith("PatchAlerts"))
     assert alarm["AlarmActions"] == [{"Ref": topic}]
     # Only this alarm (and the stack's other alarms and rules sent there) may publish to the topic.
-    (policy,) = resources(stack, "AWS::SNS::TopicPolicy").values()
+    (policy,) = properties(stack, "AWS::SNS::TopicPolicy").values()
     (grant,) = [
         s
         for s in policy["PolicyDocument"]["Statement"]
         if s.get("Principal") == {"Service": "cloudwatch.amazonaws.com"}
     ]
-    (alarm_id,) = resources(stack, "AWS::CloudWatch::Alarm")
+    (alarm_id,) = properties(stack, "AWS::CloudWatch::Alarm")
     assert grant["Condition"]["ArnEquals"] == {"aws:SourceArn": {"Fn::GetAtt": [alarm_id, "Arn"]}}
 
 
@@ -109,7 +105,7 @@ def test_time_to_healthy_alarms_per_service_of_the_typed_hooks() -> None:
         hooks=demo_hooks(stack, "demo"),
         telemetry=HookTelemetry(time_to_healthy=Duration.minutes(3), alarm_on_failure=False),
     )
-    (alarm,) = resources(stack, "AWS::CloudWatch::Alarm").values()
+    (alarm,) = properties(stack, "AWS::CloudWatch::Alarm").values()
     (metric,) = alarm["Metrics"]
     stat = metric["MetricStat"]
     assert stat["Metric"]["MetricName"] == "TimeToHealthySeconds"
@@ -119,7 +115,7 @@ def test_time_to_healthy_alarms_per_service_of_the_typed_hooks() -> None:
 
 def dashboard_body(stack: Stack) -> dict[str, Any]:
     """The only dashboard's body as CloudWatch reads it (the region reference filled in)."""
-    (dashboard,) = resources(stack, "AWS::CloudWatch::Dashboard").values()
+    (dashboard,) = properties(stack, "AWS::CloudWatch::Dashboard").values()
     parts = dashboard["DashboardBody"]["Fn::Join"][1]
     body: dict[str, Any] = json.loads("".join(part if isinstance(part, str) else "us-east-1" for part in parts))
     return body
@@ -225,7 +221,7 @@ WINDOW_DETAIL = {
 def test_the_windows_runs_are_counted_and_a_failed_one_alerts(status: str, window: str, counted_by: str | None) -> None:
     stack = new_stack()
     web = workflow(stack, output=CommandOutput(stack, "Output", cloudwatch_output=True), telemetry=HookTelemetry())
-    rules = {k: r for k, r in resources(stack, "AWS::Events::Rule").items()}
+    rules = {k: r for k, r in properties(stack, "AWS::Events::Rule").items()}
     window_ref = stack.get_logical_id(web.window.cfn_window)
     region = "us-east-2"
     sqs, eventbridge = boto3.client("sqs", region_name=region), boto3.client("events", region_name=region)
@@ -272,6 +268,6 @@ def test_the_dashboard_counts_runs_and_instances_turning_non_compliant() -> None
     labels = [metric[-1]["label"] for metric in first["metrics"]]
     assert labels == ["runs succeeded", "runs failed or timed out", "instances turning non-compliant"]
     assert all(metric[:2] == ["AWS/Events", "MatchedEvents"] for metric in first["metrics"])
-    failed = next(r for k, r in resources(stack, "AWS::Events::Rule").items() if "FailedRuns" in k)
-    topic = next(k for k in resources(stack, "AWS::SNS::Topic"))
+    failed = next(r for k, r in properties(stack, "AWS::Events::Rule").items() if "FailedRuns" in k)
+    topic = next(k for k in properties(stack, "AWS::SNS::Topic"))
     assert failed["Targets"][0]["Arn"] == {"Ref": topic}
