@@ -36,11 +36,16 @@ _ALERTS_ID = "PatchAlerts"
 def alerts_topic(scope: Construct, *, topic_name: str | None = None) -> sns.Topic:
     """The stack's alert topic, defined on first use (output ``PatchAlertsTopicArn``: subscribe to it), named
     ``topic_name`` (only on first use). Default: a generated name."""
+    return _alerts(scope, topic_name=topic_name).topic
+
+
+def _alerts(scope: Construct, *, topic_name: str | None = None) -> _AlertsTopic:
+    """The stack's alerts topic with its policy, found or (on first use) defined."""
     stack = Stack.of(scope)
     existing = stack.node.try_find_child(_ALERTS_ID)
     if isinstance(existing, _AlertsTopic):
-        return existing.topic
-    return _AlertsTopic(stack, _ALERTS_ID, topic_name=topic_name).topic
+        return existing
+    return _AlertsTopic(stack, _ALERTS_ID, topic_name=topic_name)
 
 
 class _AlertsTopic(Construct):
@@ -156,7 +161,7 @@ def alert_rule(
 ) -> events.CfnRule:
     """A rule sending ``message`` to the stack's alerts topic, its ``<placeholders>`` taken from the event by
     ``paths`` (``<account>`` and ``<region>`` always), and only it allowed to publish there."""
-    topic = alerts_topic(scope)
+    alerts = _alerts(scope)
     rule = events.CfnRule(
         scope,
         construct_id,
@@ -166,7 +171,7 @@ def alert_rule(
         targets=[
             events.CfnRule.TargetProperty(
                 id="PatchAlerts",
-                arn=topic.topic_arn,
+                arn=alerts.topic.topic_arn,
                 input_transformer=events.CfnRule.InputTransformerProperty(
                     input_paths_map={**paths, "account": "$.account", "region": "$.region"},
                     input_template=json.dumps(message),
@@ -174,22 +179,13 @@ def alert_rule(
             )
         ],
     )
-    allow_rule(scope, rule)
+    alerts.allow_rule(rule)
     return rule
 
 
 def alert_on(alarm: cloudwatch.Alarm) -> None:
     """Send ``alarm`` to its stack's alerts topic, which only it (and the other alarms and rules sent there) may
     publish to."""
-    topic = alerts_topic(alarm)
-    alarm.add_alarm_action(cw_actions.SnsAction(topic))
-    holder = Stack.of(alarm).node.find_child(_ALERTS_ID)
-    assert isinstance(holder, _AlertsTopic)
-    holder.allow_alarm(alarm)
-
-
-def allow_rule(scope: Construct, rule: events.CfnRule) -> None:
-    """Let ``rule`` (and only it) publish to the stack's alerts topic."""
-    holder = Stack.of(scope).node.find_child(_ALERTS_ID)
-    assert isinstance(holder, _AlertsTopic)
-    holder.allow_rule(rule)
+    alerts = _alerts(alarm)
+    alarm.add_alarm_action(cw_actions.SnsAction(alerts.topic))
+    alerts.allow_alarm(alarm)
