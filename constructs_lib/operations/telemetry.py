@@ -25,6 +25,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from .._internal.constants import WINDOW_EXECUTION_EVENT, WINDOW_FAILED_STATUSES
+from .._internal.event_patterns import window_event_pattern
 from .._internal.hook_lines import FAILURES, HEALTHY, LINE_METRICS, STOPPED, UPDATED, LineMetric
 from .._internal.rules import check_pattern, fail
 from .._internal.typecheck import check_fields
@@ -188,11 +189,7 @@ def _run_rules(scope: Construct, window: MaintenanceWindow) -> dict[str, events.
     alert to the stack's alerts topic)."""
 
     def pattern(statuses: Sequence[str]) -> dict[str, Any]:
-        return {
-            "source": ["aws.ssm"],
-            "detail-type": [WINDOW_EXECUTION_EVENT],
-            "detail": {"window-id": [window.window_id], "status": list(statuses)},
-        }
+        return window_event_pattern([WINDOW_EXECUTION_EVENT], [window.window_id], statuses)
 
     succeeded = events.CfnRule(
         scope, "SucceededRuns", description="Counts the window's successful runs", event_pattern=pattern(["SUCCESS"])

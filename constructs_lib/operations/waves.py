@@ -36,6 +36,7 @@ from .._internal.constants import (
     WINDOW_EXECUTION_EVENT,
     WINDOW_FAILED_STATUSES,
 )
+from .._internal.event_patterns import window_event_pattern
 from .._internal.nag import acknowledge_wildcards, suppress_scanner
 from .._internal.rules import check_count, fail
 from .._internal.schedule_occurrences import Opening, brake_too_late
@@ -477,11 +478,8 @@ def events_principal(scope: Construct) -> iam.ServicePrincipal:
 def brake_pattern(window_ids: Sequence[str], on_instances: bool = False) -> dict[str, Any]:
     """The event pattern of a failed wave: one of its windows' execution (and optionally a task invocation on
     any instance) ending FAILED or TIMED_OUT, as Systems Manager sends them to the default bus."""
-    return {
-        "source": ["aws.ssm"],
-        "detail-type": [EXECUTION_EVENT, INVOCATION_EVENT] if on_instances else [EXECUTION_EVENT],
-        "detail": {"window-id": list(window_ids), "status": list(HALTING_STATUSES)},
-    }
+    detail_types = [EXECUTION_EVENT, INVOCATION_EVENT] if on_instances else [EXECUTION_EVENT]
+    return window_event_pattern(detail_types, window_ids, HALTING_STATUSES)
 
 
 def runbook_failure_pattern(document_names: Sequence[str]) -> dict[str, Any]:
