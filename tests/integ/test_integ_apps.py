@@ -3,6 +3,7 @@ and under every validator: tests/scenarios.py integ_*). Running them is ``make i
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import json
@@ -28,7 +29,10 @@ APPS = [integ_hooked_patch, integ_hook_failure, integ_brake, integ_windows_hooke
 POWERSHELL = Parser(Language(tree_sitter_powershell.language()))
 
 
+@functools.cache
 def stacks(build: Any) -> dict[str, dict[str, Any]]:
+    """Each stack's template of the test ``build`` defines, by name; synthesized once per test app (the
+    tests only read them)."""
     app: App = new_app()
     build(app)
     return {stack.stack_name: stack.template for stack in app.synth().stacks}
