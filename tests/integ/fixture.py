@@ -27,6 +27,7 @@ from constructs_lib import (
     PatchWorkflow,
     WindowSchedule,
 )
+from constructs_lib._internal.constants import PATCH_DOCUMENT
 from constructs_lib._internal.nag import suppress_scanner
 from tests.builders import ROOT
 
@@ -249,21 +250,25 @@ def logged(integ: IntegTest, fleet: Fleet, phrase: str, command: IApiCall | None
 
 def ready(integ: IntegTest, fleet: Fleet) -> list[IApiCall]:
     """Wait until user data is done (SSM can report the instance online before it runs)."""
-    check = run_command(integ, fleet, fleet.shell_document, {"commands": [fleet.ready_command]})
-    return [check, invocation(integ, fleet, check, "StandardOutputContent", fleet.ready_answer)]
+    return _asked(integ, fleet, fleet.ready_command, fleet.ready_answer)
 
 
 def healthy(integ: IntegTest, fleet: Fleet) -> list[IApiCall]:
     """Ask the instance, through SSM, whether the app answers healthy on its port."""
-    check = run_command(integ, fleet, fleet.shell_document, {"commands": [fleet.health_command]})
-    return [check, invocation(integ, fleet, check, "StandardOutputContent", "^ok")]
+    return _asked(integ, fleet, fleet.health_command, "^ok")
+
+
+def _asked(integ: IntegTest, fleet: Fleet, command: str, answer: str) -> list[IApiCall]:
+    """Run ``command`` in the instance's shell, then wait until its output matches ``answer``."""
+    check = run_command(integ, fleet, fleet.shell_document, {"commands": [command]})
+    return [check, invocation(integ, fleet, check, "StandardOutputContent", answer)]
 
 
 def acknowledge_assertion_providers(integ: IntegTest) -> None:
     """The assertions run in integ-tests-alpha's own Lambda providers (in the assertions' stack, deployed by
     ``make integ`` and destroyed after it): the scanner's Lambda and IAM checks are theirs to meet, not ours."""
     reason = (
-        "integ-tests-alpha's assertion provider: it calls the SSM APIs the assertions name, lives only while "
+        "integ-tests-alpha's assertion provider: it calls the APIs the assertions name, lives only while "
         "make integ runs, and is destroyed after it"
     )
     for construct in integ.node.find_all():  # the assertions' stack is a child of the test
@@ -306,7 +311,7 @@ def assert_hooked_patch(
     patch = run_command(
         integ,
         fleet,
-        "AWS-RunPatchBaselineWithHooks",
+        PATCH_DOCUMENT,
         {"Operation": ["Install"], "RebootOption": ["NoReboot"], **hooks.to_task_parameters()},
     )
     steps += [patch, invocation(integ, fleet, patch, "Status", f"^{status}$")]
